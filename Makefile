@@ -1,0 +1,53 @@
+# The front door. `make help` lists every target in one line each.
+SHELL := /bin/bash
+UV ?= uv
+STACK := $(UV) run --frozen python deploy/local/stack.py
+SOURCES := shared services tests deploy/local
+
+.DEFAULT_GOAL := help
+.PHONY: restart help sync up down stack-up stack-down stack-status services-up services-down test test-unit test-integration lint fmt bench
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+sync: ## Install the locked Python environment (uv sync --frozen)
+	@$(UV) sync --frozen --all-packages
+
+up: sync ## Run the whole system: Kafka, FerretDB, Jaeger, nginx and the four services
+	@$(STACK) all-up
+
+down: ## Stop everything `make up` started
+	@$(STACK) all-down
+
+stack-up: sync ## Start only the infrastructure (Kafka, FerretDB, Jaeger, nginx) and create topics
+	@$(STACK) up
+
+stack-down: ## Stop the infrastructure
+	@$(STACK) down
+
+stack-status: ## Show what is running and whether it answers
+	@$(STACK) status
+
+services-up: sync ## (Re)start only the four services against a running stack
+	@$(STACK) services-up
+
+services-down: ## Stop only the four services
+	@$(STACK) services-down
+
+test: up ## Start the system and run every test (unit, integration, e2e)
+	@$(UV) run --frozen pytest
+
+test-unit: sync ## Run only the unit tests (no services needed)
+	@$(UV) run --frozen pytest -m unit
+
+lint: sync ## ruff check, ruff format --check, mypy --strict
+	@$(UV) run --frozen ruff check $(SOURCES)
+	@$(UV) run --frozen ruff format --check $(SOURCES)
+	@$(UV) run --frozen mypy shared/src services/*/src tests
+
+fmt: sync ## Apply ruff's fixes and formatting
+	@$(UV) run --frozen ruff check --fix $(SOURCES)
+	@$(UV) run --frozen ruff format $(SOURCES)
+
+restart: sync ## Restart services after a code change: make restart [SERVICES="call-dispatch ..."]
+	@$(STACK) restart $(SERVICES)

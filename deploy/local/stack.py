@@ -1,0 +1,73 @@
+"""The local stack without Docker: `python deploy/local/stack.py up|down|status|...`.
+
+The Makefile drives this; see the README for what each target does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+
+from stackctl import control
+from stackctl.components import INFRASTRUCTURE, KAFKA, services
+from stackctl.layout import Layout
+from stackctl.nginx import PUBLIC_PORT
+from stackctl.provision import ProvisionError
+
+
+def _topics() -> None:
+    from callplane_shared.topics import ALL_TOPICS, ensure_topics
+
+    created = asyncio.run(ensure_topics(KAFKA))
+    print(f"  topics            {len(ALL_TOPICS)} declared, {len(created)} created", flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "command",
+        choices=[
+            "up",
+            "down",
+            "status",
+            "services-up",
+            "services-down",
+            "all-up",
+            "all-down",
+            "restart",
+        ],
+    )
+    parser.add_argument("names", nargs="*", help="services to restart (restart only)")
+    args = parser.parse_args()
+    layout = Layout.from_env()
+    began = time.monotonic()
+    try:
+        if args.command in {"up", "all-up"}:
+            control.start_all(layout, INFRASTRUCTURE)
+            _topics()
+        if args.command in {"services-up", "all-up"}:
+            control.start_all(layout, services(layout))
+            print(f"callplane is up: http://127.0.0.1:{PUBLIC_PORT}", flush=True)
+        if args.command in {"services-down", "all-down"}:
+            control.stop_all(layout, services(layout))
+        if args.command in {"down", "all-down"}:
+            control.stop_all(layout, INFRASTRUCTURE)
+        if args.command == "restart":
+            chosen = [c for c in services(layout) if c.name in args.names or not args.names]
+            control.stop_all(layout, chosen)
+            control.start_all(layout, chosen)
+        if args.command == "status":
+            infra_ok = control.status(layout, INFRASTRUCTURE)
+            services_ok = control.status(layout, services(layout))
+            return 0 if infra_ok and services_ok else 1
+    except (control.StackError, ProvisionError) as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        return 1
+    print(f"  ({args.command} took {time.monotonic() - began:.1f}s)", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

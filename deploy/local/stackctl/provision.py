@@ -1,0 +1,79 @@
+"""Fetches and builds what the stack runs, once per version, into the tools folder.
+
+Maven resolves the Kafka broker's jars from Maven Central (deploy/local/kafka/pom.xml); Go builds
+FerretDB and Jaeger from the module proxy, each as the tool of its own small module
+(deploy/local/tools/<tool>/go.mod) so their dependency versions never meet.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from stackctl.layout import Layout
+
+
+class ProvisionError(RuntimeError):
+    pass
+
+
+def _run(argv: list[str], cwd: Path, what: str) -> None:
+    if shutil.which(argv[0]) is None:
+        raise ProvisionError(f"{what} needs `{argv[0]}` on PATH (see README: what a machine needs)")
+    result = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        output = (result.stdout + result.stderr).strip().splitlines()[-30:]
+        raise ProvisionError(f"{what} failed:\n" + "\n".join(output))
+
+
+def _pom_property(pom: Path, name: str) -> str:
+    match = re.search(rf"<{name}>([^<]+)</{name}>", pom.read_text())
+    if match is None:
+        raise ProvisionError(f"{pom} has no <{name}>")
+    return match.group(1)
+
+
+def kafka_libs(layout: Layout) -> Path:
+    pom = layout.repo / "deploy/local/kafka/pom.xml"
+    target = layout.tools / f"kafka-{_pom_property(pom, 'kafka.version')}" / "libs"
+    if target.is_dir() and any(target.glob("kafka_2.13-*.jar")):
+        return target
+    staging = target.with_name("libs.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    _run(
+        [
+            "mvn",
+            "-q",
+            "-B",
+            "-f",
+            str(pom),
+            "dependency:copy-dependencies",
+            "-DincludeScope=runtime",
+            f"-DoutputDirectory={staging}",
+        ],
+        layout.repo,
+        "resolving Kafka with Maven",
+    )
+    staging.rename(target)
+    return target
+
+
+def go_tool(layout: Layout, tool: str, package: str) -> Path:
+    """Build `package` (declared as a tool in deploy/local/tools/<tool>/go.mod) once per version."""
+    module_dir = layout.repo / "deploy/local/tools" / tool
+    module_path = package.split("/cmd/", maxsplit=1)[0]
+    match = re.search(
+        rf"^\s*{re.escape(module_path)} (v\S+)", (module_dir / "go.mod").read_text(), re.MULTILINE
+    )
+    if match is None:
+        raise ProvisionError(f"{module_dir}/go.mod does not require {module_path}")
+    binary = layout.tools / f"{tool}-{match.group(1)}"
+    if binary.is_file():
+        return binary
+    binary.parent.mkdir(parents=True, exist_ok=True)
+    partial = binary.with_name(binary.name + ".partial")
+    _run(["go", "build", "-o", str(partial), package], module_dir, f"building {tool} with Go")
+    partial.rename(binary)
+    return binary

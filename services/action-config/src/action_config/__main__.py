@@ -1,0 +1,3 @@
+from action_config.main import run
+
+run()

@@ -1,0 +1,3 @@
+from call_dispatch.main import run
+
+run()

@@ -1,0 +1,3 @@
+from number_inventory.main import run
+
+run()

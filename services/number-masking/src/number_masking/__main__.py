@@ -1,0 +1,3 @@
+from number_masking.main import run
+
+run()

@@ -1,0 +1,1 @@
+"""What the callplane services share; services import this package, never each other."""

@@ -1,0 +1,297 @@
+"""The event contract: every Kafka event of callplane is a model in this module.
+
+Services import these models, never each other. On the wire fields are camelCase (as in
+Infobip's APIs); in Python they are snake_case. Every event carries `eventId`, `occurredAt` and
+`schemaVersion`. AsyncAPI is generated from these models, so descriptions here are the docs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from callplane_shared.voice import ActionType, Fallback, RejectReason, VoiceAction
+from callplane_shared.wire import WireModel
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _new_event_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Event(WireModel):
+    """Fields every event carries, whatever its topic."""
+
+    event_id: str = Field(
+        default_factory=_new_event_id,
+        description="Unique id of this event; consumers use it to drop duplicates.",
+        examples=["5f0c6a8e2b6f4c4fb1d0d7e1a0c3b2f4"],
+    )
+    occurred_at: datetime = Field(
+        default_factory=utc_now, description="When the fact happened (UTC, ISO 8601)."
+    )
+    schema_version: int = Field(default=1, ge=1, description="Version of this event's schema.")
+
+
+# --- accounts (key: accountId, compacted) -------------------------------------------------------
+
+
+class AccountStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    SUSPENDED = "SUSPENDED"
+
+
+class AccountUpserted(Event):
+    """The current state of an account, so other services authenticate without asking."""
+
+    account_id: str
+    name: str
+    status: AccountStatus = AccountStatus.ACTIVE
+    currency: str = Field(min_length=3, max_length=3, examples=["EUR"])
+    api_key_hashes: list[str] = Field(
+        default_factory=list,
+        description="SHA-256 hex digests of the account's active API keys; never the keys.",
+    )
+
+
+# --- numbers.lifecycle (key: numberKey) -----------------------------------------------------------
+
+
+class NumberLifecycle(Event):
+    number_key: str = Field(pattern=r"^[0-9A-F]{32}$", description="Opaque 32-hex number id.")
+    number: str = Field(description="E.164 with '+'.", examples=["+41793026731"])
+    account_id: str
+    capabilities: list[str] = Field(examples=[["SMS", "VOICE"]])
+    type: str = Field(examples=["VIRTUAL_LONG_NUMBER"])
+    country: str = Field(min_length=2, max_length=2, examples=["CH"])
+
+
+class NumberLeased(NumberLifecycle):
+    event_type: Literal["NumberLeased"] = "NumberLeased"
+
+
+class NumberReleased(NumberLifecycle):
+    event_type: Literal["NumberReleased"] = "NumberReleased"
+
+
+NumberLifecycleEvent = Annotated[NumberLeased | NumberReleased, Field(discriminator="event_type")]
+
+
+# --- voice.actions (key: E.164 number, compacted; tombstone on release) ---------------------------
+
+
+class VoiceActionSet(Event):
+    """The full current voice setup of a leased number. `action` null means No Action."""
+
+    number: str = Field(description="E.164 with '+'.", examples=["+41793026731"])
+    number_key: str
+    account_id: str
+    voice_capable: bool = Field(description="Whether the number has the VOICE capability.")
+    version: int = Field(ge=0, description="Monotonic per number; consumers keep the highest.")
+    action: VoiceAction | None = None
+    fallback: Fallback | None = None
+    application_id: str | None = None
+    entity_id: str | None = None
+
+
+# --- masking.configs (key: config key, compacted) -------------------------------------------------
+
+
+class MaskingConfigUpserted(Event):
+    """A masking configuration exists for an account. Carries no secret and no URL."""
+
+    key: str
+    account_id: str
+    name: str
+
+
+# --- calls.inbound (key: callId) ------------------------------------------------------------------
+
+
+class EndpointType(StrEnum):
+    PHONE = "PHONE"
+    SIP = "SIP"
+    WEBRTC = "WEBRTC"
+    VIBER = "VIBER"
+    WHATSAPP = "WHATSAPP"
+
+
+class CallEndpoint(WireModel):
+    type: EndpointType = EndpointType.PHONE
+    phone_number: str | None = None
+    username: str | None = Field(default=None, description="SIP user or WebRTC identity.")
+    host: str | None = Field(default=None, description="SIP host or trunk.")
+    identity: str | None = None
+
+
+class InboundCall(Event):
+    """A call reached one of our numbers; published by the media edge."""
+
+    call_id: str = Field(min_length=1, max_length=128)
+    from_: str = Field(alias="from", description="Caller (E.164 for PHONE).")
+    to: str = Field(description="The called number, E.164.")
+    received_at: datetime = Field(description="When the edge received the call.")
+    endpoint: CallEndpoint = Field(default_factory=CallEndpoint)
+    sip_headers: dict[str, str] | None = None
+
+
+# --- masking.requests (key: callId) ---------------------------------------------------------------
+
+
+class MaskingRequest(Event):
+    """call-dispatch hands a masked call to number-masking, which asks the customer's platform."""
+
+    call_id: str
+    number: str
+    account_id: str
+    config_key: str
+    from_: str = Field(alias="from")
+    to: str
+    received_at: datetime
+    action_version: int
+    fallback: Fallback | None = None
+    dtmf_captured: bool | None = Field(
+        default=None, description="Second request after captureDtmf: `from` holds the digits."
+    )
+
+
+# --- calls.decisions (key: callId) ----------------------------------------------------------------
+
+
+class ForwardInstruction(WireModel):
+    kind: Literal["forward"] = "forward"
+    destination: str
+    caller_id: str
+    caller_id_replaced: bool = Field(
+        default=False, description="The requested caller ID was not allowed and was replaced."
+    )
+    options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Passed through from the customer (announcements, recording, ...).",
+    )
+
+
+class MaskedInstruction(WireModel):
+    kind: Literal["masked"] = "masked"
+    config_key: str
+
+
+class ConversationsInstruction(WireModel):
+    kind: Literal["conversations"] = "conversations"
+
+
+class SubscriptionInstruction(WireModel):
+    kind: Literal["subscription"] = "subscription"
+    calls_configuration_id: str
+
+
+class RoutedDestination(WireModel):
+    type: str = Field(examples=["ENDPOINT", "URL", "APPLICATION"])
+    value: dict[str, Any]
+    priority: int | None = None
+    weight: int | None = None
+
+
+class CallRoutingInstruction(WireModel):
+    kind: Literal["call_routing"] = "call_routing"
+    route_id: str
+    destinations: list[RoutedDestination] = Field(description="In failover order.")
+
+
+class IvrInstruction(WireModel):
+    kind: Literal["ivr"] = "ivr"
+    scenario_key: str
+
+
+class PlayAudioInstruction(WireModel):
+    kind: Literal["play_audio"] = "play_audio"
+    file_url: str | None = None
+    file_id: str | None = None
+
+
+class CaptureDtmfInstruction(WireModel):
+    kind: Literal["capture_dtmf"] = "capture_dtmf"
+    max_length: int | None = None
+    timeout: int | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class RejectInstruction(WireModel):
+    kind: Literal["reject"] = "reject"
+    reason: RejectReason
+    detail: str | None = None
+
+
+Instruction = Annotated[
+    ForwardInstruction
+    | MaskedInstruction
+    | ConversationsInstruction
+    | SubscriptionInstruction
+    | CallRoutingInstruction
+    | IvrInstruction
+    | PlayAudioInstruction
+    | CaptureDtmfInstruction
+    | RejectInstruction,
+    Field(discriminator="kind"),
+]
+
+
+class DecisionPath(StrEnum):
+    DIRECT = "direct"
+    PRIMARY = "primary"
+    BACKUP = "backup"
+    FALLBACK = "fallback"
+    REJECTED = "rejected"
+
+
+class CallDecision(Event):
+    """What the edge does with a call; exactly one per callId (duplicates identical)."""
+
+    call_id: str
+    number: str
+    account_id: str | None = None
+    action_type: ActionType | None = None
+    action_version: int | None = None
+    instruction: Instruction
+    received_at: datetime
+    decided_at: datetime
+    decided_by: str = Field(examples=["call-dispatch", "number-masking"])
+    path: DecisionPath = DecisionPath.DIRECT
+    path_reason: str | None = Field(default=None, description="Why this path decided.")
+
+
+# --- calls.status (key: callId) -------------------------------------------------------------------
+
+
+class CallState(StrEnum):
+    CALLING = "CALLING"
+    RINGING = "RINGING"
+    PRE_ESTABLISHED = "PRE_ESTABLISHED"
+    ESTABLISHED = "ESTABLISHED"
+    FINISHED = "FINISHED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+    NO_ANSWER = "NO_ANSWER"
+    BUSY = "BUSY"
+
+
+class CallStatus(Event):
+    """Progress of a call on the edge (ringing, answered, finished, ...)."""
+
+    call_id: str
+    state: CallState
+    from_: str = Field(alias="from")
+    to: str
+    transfer_to: str | None = None
+    ringing_at: datetime | None = None
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    duration_seconds: int | None = Field(default=None, ge=0)
+    hangup_cause: str | None = None

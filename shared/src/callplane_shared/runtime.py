@@ -1,0 +1,79 @@
+"""The lifecycle every service shares: start the broker and database with the HTTP app, drain
+them on shutdown.
+
+Each service's composition root builds its own pieces and hands them to `service_app`; nothing
+here connects at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from faststream.kafka import KafkaBroker
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.sdk.trace import TracerProvider
+from pymongo import AsyncMongoClient
+
+from callplane_shared.health import ReadinessCheck, health_router
+from callplane_shared.http_errors import install_error_handlers
+from callplane_shared.settings import ServiceSettings
+
+Hook = Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ServiceParts:
+    """What a composition root hands over to be run."""
+
+    name: str
+    version: str
+    settings: ServiceSettings
+    broker: KafkaBroker
+    mongo: AsyncMongoClient[dict[str, Any]]
+    tracer_provider: TracerProvider
+    routers: Sequence[APIRouter] = ()
+    readiness: Mapping[str, ReadinessCheck] = field(default_factory=dict)
+    on_startup: Sequence[Hook] = ()
+    on_shutdown: Sequence[Hook] = ()
+
+
+def service_app(parts: ServiceParts) -> FastAPI:
+    async def kafka_ready() -> bool:
+        return await parts.broker.ping(timeout=parts.settings.readiness_timeout_seconds)
+
+    async def mongo_ready() -> bool:
+        reply = await parts.mongo.admin.command("ping")
+        return bool(reply.get("ok"))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await parts.broker.start()
+        for hook in parts.on_startup:
+            await hook()
+        try:
+            yield
+        finally:
+            # Order matters for draining: stop consuming and finish in-flight handlers (the
+            # broker waits up to its graceful timeout), run the service's own flushes, then
+            # close the database and export the last spans.
+            await parts.broker.stop()
+            for hook in parts.on_shutdown:
+                await hook()
+            await parts.mongo.close()
+            parts.tracer_provider.force_flush()
+
+    app = FastAPI(title=parts.name, version=parts.version, lifespan=lifespan)
+    install_error_handlers(app)
+    checks: dict[str, ReadinessCheck] = {"kafka": kafka_ready, "mongodb": mongo_ready}
+    checks.update(parts.readiness)
+    app.include_router(health_router(checks, parts.settings.readiness_timeout_seconds))
+    for router in parts.routers:
+        app.include_router(router)
+    FastAPIInstrumentor.instrument_app(
+        app, tracer_provider=parts.tracer_provider, excluded_urls="livez,readyz,metrics"
+    )
+    return app

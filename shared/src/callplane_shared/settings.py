@@ -1,0 +1,42 @@
+"""The typed settings every service extends.
+
+Values come from the environment (or a `.env` file); anything required and missing stops the
+service at start-up with pydantic's message naming the variable. Telemetry is configured by the
+standard `OTEL_*` variables, read by the OpenTelemetry SDK itself (see `telemetry`).
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Infrastructure endpoints and the HTTP listener shared by all services."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        description="Comma-separated Kafka bootstrap servers.",
+    )
+    mongodb_uri: str = Field(
+        default="mongodb://127.0.0.1:27017/",
+        description="MongoDB connection string (FerretDB locally, MongoDB in production).",
+    )
+    mongodb_database: str = Field(
+        default="callplane",
+        description="Database holding this service's collections.",
+    )
+    http_host: str = Field(default="127.0.0.1", description="Interface the HTTP API binds to.")
+    http_port: int = Field(default=8000, ge=1, le=65535, description="Port of the HTTP API.")
+    shutdown_grace_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="How long SIGTERM waits for in-flight messages before the process exits.",
+    )
+    readiness_timeout_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="Per-dependency deadline of a /readyz check.",
+    )

@@ -1,0 +1,117 @@
+"""Topic names and layout, and the one idempotent place that creates them.
+
+Every service, the local stack and the Helm hook job create topics through `ensure_topics`, so
+partitions and cleanup policies are written down once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from dataclasses import dataclass
+from typing import Literal
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+CleanupPolicy = Literal["delete", "compact"]
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    cleanup_policy: CleanupPolicy
+    key: str
+    summary: str
+
+    @property
+    def dlq(self) -> TopicSpec:
+        """Where records of this topic go when they cannot be decoded or handled."""
+        return TopicSpec(
+            name=f"{self.name}.dlq",
+            partitions=1,
+            cleanup_policy="delete",
+            key=self.key,
+            summary=f"Records of {self.name} that could not be handled; reason in headers.",
+        )
+
+
+NUMBERS_LIFECYCLE = TopicSpec(
+    "numbers.lifecycle", 3, "delete", "numberKey", "NumberLeased, NumberReleased"
+)
+ACCOUNTS = TopicSpec("accounts", 3, "compact", "accountId", "AccountUpserted")
+VOICE_ACTIONS = TopicSpec(
+    "voice.actions", 6, "compact", "number (E.164)", "VoiceActionSet, tombstone on release"
+)
+VOICE_ROUTES = TopicSpec("voice.routes", 3, "compact", "routeId", "RouteUpserted, tombstone")
+MASKING_CONFIGS = TopicSpec(
+    "masking.configs", 3, "compact", "config key", "MaskingConfigUpserted (no secrets), tombstone"
+)
+CALLS_INBOUND = TopicSpec("calls.inbound", 6, "delete", "callId", "InboundCall from the edge")
+MASKING_REQUESTS = TopicSpec(
+    "masking.requests", 6, "delete", "callId", "Masked calls handed to number-masking"
+)
+CALLS_DECISIONS = TopicSpec(
+    "calls.decisions", 6, "delete", "callId", "CallDecision, exactly one per callId"
+)
+CALLS_STATUS = TopicSpec("calls.status", 6, "delete", "callId", "CallStatus from the edge")
+
+PRIMARY_TOPICS: tuple[TopicSpec, ...] = (
+    NUMBERS_LIFECYCLE,
+    ACCOUNTS,
+    VOICE_ACTIONS,
+    VOICE_ROUTES,
+    MASKING_CONFIGS,
+    CALLS_INBOUND,
+    MASKING_REQUESTS,
+    CALLS_DECISIONS,
+    CALLS_STATUS,
+)
+ALL_TOPICS: tuple[TopicSpec, ...] = PRIMARY_TOPICS + tuple(t.dlq for t in PRIMARY_TOPICS)
+
+
+async def ensure_topics(
+    bootstrap_servers: str,
+    topics: tuple[TopicSpec, ...] = ALL_TOPICS,
+    replication_factor: int = 1,
+) -> list[str]:
+    """Create the topics that do not exist yet; return the names created.
+
+    Existing topics are left alone: changing partitions or policies of a live topic is an
+    operator's decision, not something a start-up should do silently.
+    """
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [t for t in topics if t.name not in existing]
+        if missing:
+            await admin.create_topics(
+                [
+                    NewTopic(
+                        name=t.name,
+                        num_partitions=t.partitions,
+                        replication_factor=replication_factor,
+                        topic_configs={"cleanup.policy": t.cleanup_policy},
+                    )
+                    for t in missing
+                ]
+            )
+        return [t.name for t in missing]
+    finally:
+        await admin.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Create callplane's Kafka topics idempotently.")
+    parser.add_argument("--bootstrap-servers", default="127.0.0.1:9092")
+    parser.add_argument("--replication-factor", type=int, default=1)
+    args = parser.parse_args()
+    created = asyncio.run(
+        ensure_topics(args.bootstrap_servers, replication_factor=args.replication_factor)
+    )
+    print(f"topics: {len(ALL_TOPICS)} declared, {len(created)} created", flush=True)  # noqa: T201
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""Helpers every test layer uses: unique ids and bounded polling (never bare sleeps)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def unique(prefix: str = "t") -> str:
+    """An id no other test (or earlier run against the same stack) uses."""
+    return f"{prefix}-{uuid.uuid4().hex[:16]}"
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T | None]],
+    *,
+    timeout: float = 15.0,
+    interval: float = 0.1,
+    what: str = "condition",
+) -> T:
+    """Poll `probe` until it returns something other than None/False, or fail after `timeout`."""
+    deadline = time.monotonic() + timeout
+    last: T | None = None
+    while time.monotonic() < deadline:
+        last = await probe()
+        if last is not None and last is not False:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"{what} not met within {timeout:.1f}s (last value: {last!r})")
