@@ -144,14 +144,25 @@ INFRASTRUCTURE: tuple[Component, ...] = (
 )
 
 
+def _dev_settings(layout: Layout) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for raw in (layout.repo / "deploy/local/services.env").read_text().splitlines():
+        line = raw.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, _, value = line.partition("=")
+            values[key.strip()] = os.environ.get(key.strip(), value.strip())
+    return values
+
+
 def _service(name: str, port: int) -> Component:
     module = name.replace("-", "_")
 
     def prepare(_: Layout) -> Argv:
         return [sys.executable, "-m", module]
 
-    def env(_: Layout) -> Mapping[str, str]:
+    def env(layout: Layout) -> Mapping[str, str]:
         return {
+            **_dev_settings(layout),
             "HTTP_PORT": str(port),
             "KAFKA_BOOTSTRAP_SERVERS": os.environ.get("KAFKA_BOOTSTRAP_SERVERS", KAFKA),
             "MONGODB_URI": os.environ.get("MONGODB_URI", MONGODB),
