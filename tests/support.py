@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from pathlib import Path
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 T = TypeVar("T")
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def unique(prefix: str = "t") -> str:

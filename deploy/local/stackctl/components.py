@@ -89,21 +89,23 @@ def _kafka(layout: Layout) -> Argv:
 
 
 def _ferretdb(layout: Layout) -> Argv:
-    binary = go_tool(layout, "ferretdb", "github.com/FerretDB/FerretDB/cmd/ferretdb")
+    binary = go_tool(layout, "ferretdb", "github.com/FerretDB/FerretDB", ".")
     data = layout.data_dir("ferretdb")
     return [
         str(binary),
-        "--handler=sqlite",
         f"--sqlite-url=file:{data}/",
         "--listen-addr=127.0.0.1:27017",
-        "--debug-addr=127.0.0.1:8088",
-        "--telemetry=disable",
         "--log-level=warn",
     ]
 
 
 def _jaeger(layout: Layout) -> Argv:
-    binary = go_tool(layout, "jaeger", "github.com/jaegertracing/jaeger/cmd/jaeger")
+    binary = go_tool(
+        layout,
+        "jaeger",
+        "github.com/jaegertracing/jaeger",
+        "github.com/jaegertracing/jaeger/cmd/jaeger",
+    )
     return [str(binary), "--config", str(layout.repo / "deploy/local/jaeger/config.yaml")]
 
 
@@ -125,7 +127,7 @@ INFRASTRUCTURE: tuple[Component, ...] = (
     ),
     Component(
         "ferretdb",
-        {27017: "MongoDB wire (FerretDB)", 8088: "FerretDB debug"},
+        {27017: "MongoDB wire (FerretDB)"},
         _ferretdb,
         lambda: probes.mongo_ping(MONGODB),
     ),

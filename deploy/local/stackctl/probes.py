@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import urllib.error
 import urllib.request
 
 from aiokafka import AIOKafkaClient
 from pymongo import MongoClient
+
+
+# aiokafka logs every refused connection while the broker starts; the probe's answer is enough.
+logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
 
 
 def kafka_metadata(bootstrap: str) -> bool:

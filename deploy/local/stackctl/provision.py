@@ -60,13 +60,12 @@ def kafka_libs(layout: Layout) -> Path:
     return target
 
 
-def go_tool(layout: Layout, tool: str, package: str) -> Path:
-    """Build `package` (declared as a tool in deploy/local/tools/<tool>/go.mod) once per version."""
+def go_tool(layout: Layout, tool: str, module_path: str, package: str) -> Path:
+    """Build `package` of the Go module deploy/local/tools/<tool> once per version of the
+    upstream module it builds (`module_path`, as required in that go.mod)."""
     module_dir = layout.repo / "deploy/local/tools" / tool
-    module_path = package.split("/cmd/", maxsplit=1)[0]
-    match = re.search(
-        rf"^\s*{re.escape(module_path)} (v\S+)", (module_dir / "go.mod").read_text(), re.MULTILINE
-    )
+    go_mod = (module_dir / "go.mod").read_text()
+    match = re.search(rf"^\s*(?:require\s+)?{re.escape(module_path)} (v\S+)", go_mod, re.MULTILINE)
     if match is None:
         raise ProvisionError(f"{module_dir}/go.mod does not require {module_path}")
     binary = layout.tools / f"{tool}-{match.group(1)}"

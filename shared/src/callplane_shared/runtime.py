@@ -7,11 +7,14 @@ here connects at import time.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+import contextlib
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import uvicorn
 from fastapi import APIRouter, FastAPI
 from faststream.kafka import KafkaBroker
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
@@ -77,3 +80,31 @@ def service_app(parts: ServiceParts) -> FastAPI:
         app, tracer_provider=parts.tracer_provider, excluded_urls="livez,readyz,metrics"
     )
     return app
+
+
+class _Server(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # uvicorn re-raises SIGTERM after a graceful shutdown, so the process ends "killed by
+        # signal". We drained on purpose: exit 0, and Kubernetes and make read it as a clean stop.
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in _STOP_SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    """Run the HTTP server until SIGTERM/SIGINT, then drain (lifespan shutdown) and exit 0."""
+    config = uvicorn.Config(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
+        log_level="info",
+    )
+    _Server(config).run()

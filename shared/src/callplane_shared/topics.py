@@ -40,6 +40,9 @@ NUMBERS_LIFECYCLE = TopicSpec(
     "numbers.lifecycle", 3, "delete", "numberKey", "NumberLeased, NumberReleased"
 )
 ACCOUNTS = TopicSpec("accounts", 3, "compact", "accountId", "AccountUpserted")
+ACCOUNTS_BALANCE = TopicSpec(
+    "accounts.balance", 3, "delete", "accountId", "BalanceLow, once per threshold crossing"
+)
 VOICE_ACTIONS = TopicSpec(
     "voice.actions", 6, "compact", "number (E.164)", "VoiceActionSet, tombstone on release"
 )
@@ -59,6 +62,7 @@ CALLS_STATUS = TopicSpec("calls.status", 6, "delete", "callId", "CallStatus from
 PRIMARY_TOPICS: tuple[TopicSpec, ...] = (
     NUMBERS_LIFECYCLE,
     ACCOUNTS,
+    ACCOUNTS_BALANCE,
     VOICE_ACTIONS,
     VOICE_ROUTES,
     MASKING_CONFIGS,

@@ -62,6 +62,11 @@ class CompactedTopicView:
         await consumer.start()
         partitions = consumer.partitions_for_topic(self._topic)
         if not partitions:
+            # Without a subscription the client has not fetched this topic's metadata yet, so
+            # ask the cluster (aiokafka offers no public call that refreshes it).
+            cluster = await consumer._client.fetch_all_metadata()  # noqa: SLF001
+            partitions = cluster.partitions_for_topic(self._topic)
+        if not partitions:
             await consumer.stop()
             raise RuntimeError(f"topic {self._topic} does not exist; run the topic set-up first")
         assigned = [TopicPartition(self._topic, p) for p in sorted(partitions)]
