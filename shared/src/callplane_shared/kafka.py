@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from opentelemetry.sdk.trace import TracerProvider
+from prometheus_client import REGISTRY
 
 from callplane_shared.settings import ServiceSettings
 
@@ -17,7 +19,8 @@ def build_broker(
     Decisions and configuration events must not be lost or duplicated by the producer itself;
     consumers commit only after handling, so delivery is at-least-once end to end. Tracing goes
     through FastStream's middleware only (not also aiokafka's instrumentation, which would
-    duplicate every span).
+    duplicate every span). Message rates and handling durations per topic come from FastStream's
+    Prometheus middleware and appear at `/metrics`.
     """
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
@@ -25,5 +28,8 @@ def build_broker(
         acks="all",
         enable_idempotence=True,
         graceful_timeout=settings.shutdown_grace_seconds,
-        middlewares=[KafkaTelemetryMiddleware(tracer_provider=tracer_provider)],
+        middlewares=[
+            KafkaTelemetryMiddleware(tracer_provider=tracer_provider),
+            KafkaPrometheusMiddleware(registry=REGISTRY, app_name=service_name),
+        ],
     )

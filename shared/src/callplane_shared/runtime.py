@@ -23,6 +23,8 @@ from pymongo import AsyncMongoClient
 
 from callplane_shared.health import ReadinessCheck, health_router
 from callplane_shared.http_errors import install_error_handlers
+from callplane_shared.logs import logging_config
+from callplane_shared.metrics import install_metrics
 from callplane_shared.settings import ServiceSettings
 
 Hook = Callable[[], Awaitable[None]]
@@ -71,6 +73,7 @@ def service_app(parts: ServiceParts) -> FastAPI:
 
     app = FastAPI(title=parts.name, version=parts.version, lifespan=lifespan)
     install_error_handlers(app)
+    install_metrics(app, parts.name)
     checks: dict[str, ReadinessCheck] = {"kafka": kafka_ready, "mongodb": mongo_ready}
     checks.update(parts.readiness)
     app.include_router(health_router(checks, parts.settings.readiness_timeout_seconds))
@@ -105,6 +108,6 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
         host=settings.http_host,
         port=settings.http_port,
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
-        log_level="info",
+        log_config=logging_config(app.title, settings.log_level),
     )
     _Server(config).run()

@@ -35,6 +35,11 @@ class ServiceSettings(BaseSettings):
         gt=0,
         description="How long SIGTERM waits for in-flight messages before the process exits.",
     )
+    log_level: str = Field(
+        default="INFO",
+        pattern="^(DEBUG|INFO|WARNING|ERROR)$",
+        description="Level of the JSON log lines written to stdout.",
+    )
     readiness_timeout_seconds: float = Field(
         default=2.0,
         gt=0,

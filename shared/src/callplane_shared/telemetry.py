@@ -73,3 +73,21 @@ def configure_telemetry(service_name: str, distribution: str | None = None) -> T
         provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
     return provider
+
+
+class Attr:
+    """Our span attributes, all in the `callplane.` namespace and defined only here.
+
+    Never put a secret or a full API key into an attribute: spans leave the process.
+    """
+
+    CALL_ID = "callplane.call.id"
+    NUMBER = "callplane.number"
+    ACCOUNT_ID = "callplane.account.id"
+    ACTION_TYPE = "callplane.action.type"
+    ACTION_VERSION = "callplane.action.version"
+    DECISION_KIND = "callplane.decision.kind"
+    DECISION_PATH = "callplane.decision.path"
+    DECISION_REASON = "callplane.decision.reason"
+    MASKING_CONFIG_KEY = "callplane.masking.config_key"
+    ROUTE_ID = "callplane.route.id"
