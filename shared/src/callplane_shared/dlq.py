@@ -7,6 +7,8 @@ import logging
 
 from faststream.kafka import KafkaBroker
 
+from callplane_shared.metrics import DLQ_RECORDS
+
 logger = logging.getLogger(__name__)
 
 REASON = "x-dlq-reason"
@@ -38,5 +40,6 @@ async def dead_letter(
         ORIGINAL_PARTITION: "" if partition is None else str(partition),
         ORIGINAL_OFFSET: "" if offset is None else str(offset),
     }
+    DLQ_RECORDS.labels(service, topic).inc()
     logger.warning("dead-lettering %s@%s/%s: %s", topic, partition, offset, reason)
     await broker.publish(value or b"", topic=dlq_topic(topic), key=key, headers=headers)

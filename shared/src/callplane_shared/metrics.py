@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeAlias
 
 from fastapi import FastAPI, Request, Response
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, make_asgi_app
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, make_asgi_app
 
 HTTP_REQUESTS = Counter(
     "callplane_http_requests_total",
@@ -46,3 +46,60 @@ def install_metrics(app: FastAPI, service: str, registry: CollectorRegistry = RE
                 HTTP_DURATION.labels(service, request.method, template).observe(
                     time.perf_counter() - began
                 )
+
+
+# --- domain metrics: defined here so dashboards and alerts have one list to follow -------------
+
+LATENCY_BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+DECISIONS = Counter(
+    "callplane_decisions_total",
+    "Call decisions published, by action type, instruction kind, path and reject reason.",
+    ["service", "action_type", "kind", "path", "reason"],
+)
+DECISION_LATENCY = Histogram(
+    "callplane_decision_latency_seconds",
+    "From the edge's receivedAt to the decision being published.",
+    ["service", "kind"],
+    buckets=LATENCY_BUCKETS,
+)
+MASKING_CALLBACKS = Counter(
+    "callplane_masking_callbacks_total",
+    "Customer masking callbacks by path (primary, backup) and outcome (ok, timeout, error, ...).",
+    ["path", "outcome"],
+)
+MASKING_CALLBACK_LATENCY = Histogram(
+    "callplane_masking_callback_duration_seconds",
+    "Duration of customer masking callbacks by path.",
+    ["path"],
+    buckets=LATENCY_BUCKETS,
+)
+STATUS_REPORTS = Counter(
+    "callplane_status_reports_total",
+    "Masked-call status report deliveries by outcome (delivered, retried, gave_up).",
+    ["outcome"],
+)
+STATUS_REPORT_BACKLOG = Gauge(
+    "callplane_status_report_backlog",
+    "Status reports waiting for delivery.",
+)
+VIEW_ENTRIES = Gauge(
+    "callplane_view_entries",
+    "Entries held in a service's in-memory view of a compacted topic.",
+    ["service", "view"],
+)
+VIEW_LAST_APPLIED = Gauge(
+    "callplane_view_last_applied_timestamp_seconds",
+    "Unix time of the last record applied to a view (age = time() - this).",
+    ["service", "view"],
+)
+DLQ_RECORDS = Counter(
+    "callplane_dlq_records_total",
+    "Records sent to a dead-letter topic.",
+    ["service", "topic"],
+)
+CONSUMER_LAG = Gauge(
+    "callplane_consumer_lag_records",
+    "Records between a consumer group's position and the end of each partition.",
+    ["service", "group", "topic", "partition"],
+)
