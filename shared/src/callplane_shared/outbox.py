@@ -75,9 +75,10 @@ async def flush(
     if not entries:
         return 0
     await publish_entries(broker, entries)
-    await collection.update_one(
-        doc_filter, {"$pull": {OUTBOX_FIELD: {"id": {"$in": [e["id"] for e in entries]}}}}
-    )
+    # `$pullAll` with the exact entries read above, not `$pull` with a condition: FerretDB 1.24
+    # accepts a conditional `$pull` but removes nothing, so every relay pass re-published
+    # everything. Exact-match `$pullAll` behaves the same on MongoDB and FerretDB.
+    await collection.update_one(doc_filter, {"$pullAll": {OUTBOX_FIELD: entries}})
     return len(entries)
 
 

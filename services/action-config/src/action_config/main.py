@@ -1,19 +1,48 @@
 """Composition root of action-config.
 
-settings → telemetry → broker, database, HTTP app → handlers.
+settings → telemetry → broker, database, views → services → handlers/routers → app.
 """
 
 from __future__ import annotations
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from action_config import SERVICE_NAME
+from action_config.api_auth import caller_dependency
+from action_config.api_routes import routes_router
+from action_config.api_targets import targets_router
+from action_config.api_voice import voice_router
+from action_config.calls_configurations import CallsConfigurations
+from action_config.domain.refusals import Refusal
+from action_config.handlers import register_subscribers
+from action_config.ivr_scenarios import IvrScenarios
+from action_config.number_lifecycle import NumberLifecycle
+from action_config.routes import Routes
 from action_config.settings import Settings
+from action_config.store import Collections
+from action_config.target_lookup import Targets
+from action_config.views import MaskingConfigs
+from action_config.voice_setups import VoiceSetups
+from callplane_shared.auth import AccountDirectory
+from callplane_shared.http_errors import envelope
 from callplane_shared.kafka import build_broker
 from callplane_shared.mongo import build_mongo_client
+from callplane_shared.outbox import OutboxRelay
 from callplane_shared.runtime import ServiceParts, service_app
 from callplane_shared.telemetry import configure_telemetry, package_version
+from callplane_shared.topics import ACCOUNTS, MASKING_CONFIGS
+from callplane_shared.views import CompactedTopicView
+
+_MESSAGE_IDS = {400: "BAD_REQUEST", 404: "NOT_FOUND", 409: "CONFLICT", 412: "PRECONDITION_FAILED"}
+
+
+async def _on_refusal(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Refusal)  # noqa: S101 - registered for Refusal only
+    errors = {exc.field: [exc.text]} if exc.field else None
+    message_id = _MESSAGE_IDS.get(exc.status, "GENERAL_ERROR")
+    return JSONResponse(envelope(message_id, exc.text, errors), status_code=exc.status)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -21,7 +50,38 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     tracer_provider = configure_telemetry(SERVICE_NAME)
     broker = build_broker(SERVICE_NAME, settings, tracer_provider)
     mongo = build_mongo_client(settings, SERVICE_NAME)
-    return service_app(
+    collections = Collections.of(mongo, settings.mongodb_database)
+
+    directory = AccountDirectory()
+    masking = MaskingConfigs()
+    accounts_view = CompactedTopicView(
+        settings.kafka_bootstrap_servers, ACCOUNTS.name, directory.apply
+    )
+    masking_view = CompactedTopicView(
+        settings.kafka_bootstrap_servers, MASKING_CONFIGS.name, masking.apply
+    )
+    relay = OutboxRelay(broker, collections.with_outbox)
+
+    targets = Targets(collections, masking)
+    lifecycle = NumberLifecycle(collections, broker)
+    register_subscribers(broker, lifecycle)
+    caller = caller_dependency(directory)
+
+    async def start() -> None:
+        await collections.ensure_indexes()
+        await accounts_view.start()
+        await masking_view.start()
+        await relay.start()
+
+    async def stop() -> None:
+        await relay.stop()
+        await masking_view.stop()
+        await accounts_view.stop()
+
+    async def views_caught_up() -> bool:
+        return accounts_view.caught_up and masking_view.caught_up
+
+    app = service_app(
         ServiceParts(
             name=SERVICE_NAME,
             version=package_version(SERVICE_NAME),
@@ -29,8 +89,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             broker=broker,
             mongo=mongo,
             tracer_provider=tracer_provider,
+            routers=(
+                voice_router(VoiceSetups(collections, targets, broker), caller),
+                routes_router(Routes(collections, targets, broker), caller),
+                targets_router(
+                    CallsConfigurations(collections, targets),
+                    IvrScenarios(collections, targets),
+                    caller,
+                ),
+            ),
+            readiness={"views": views_caught_up},
+            on_startup=(start,),
+            on_shutdown=(stop,),
         )
     )
+    app.add_exception_handler(Refusal, _on_refusal)
+    return app
 
 
 def run() -> None:

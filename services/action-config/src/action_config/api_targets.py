@@ -1,0 +1,95 @@
+"""`/calls/1/configurations…` and `/voice/ivr/1/scenarios…`, account-scoped."""
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from action_config.api_auth import Caller
+from action_config.calls_configurations import CallsConfigurations
+from action_config.domain.targets import (
+    CallsConfiguration,
+    CallsConfigurationCreate,
+    CallsConfigurationPage,
+    CallsConfigurationUpdate,
+    Scenario,
+    ScenarioRequest,
+)
+from action_config.ivr_scenarios import IvrScenarios
+
+CONFIGS = "/calls/1/configurations"
+SCENARIOS = "/voice/ivr/1/scenarios"
+
+
+def targets_router(  # noqa: C901 - one nested function per endpoint
+    configs: CallsConfigurations,
+    scenarios: IvrScenarios,
+    caller: Callable[[Request], Awaitable[Caller]],
+) -> APIRouter:
+    router = APIRouter()
+    CallerDep = Annotated[Caller, Depends(caller)]  # noqa: N806
+    config_id = f"{CONFIGS}/{{callsConfigurationId}}"
+
+    @router.post(CONFIGS, status_code=201, tags=["calls configurations"])
+    async def create_calls_configuration(
+        body: CallsConfigurationCreate, who: CallerDep
+    ) -> CallsConfiguration:
+        return await configs.create(who.account_id, body)
+
+    @router.get(CONFIGS, tags=["calls configurations"])
+    async def list_calls_configurations(
+        who: CallerDep,
+        page: Annotated[int, Query(ge=0)] = 0,
+        size: Annotated[int, Query(ge=1, le=100)] = 20,
+    ) -> CallsConfigurationPage:
+        return await configs.page(who.account_id, page, size)
+
+    @router.get(config_id, tags=["calls configurations"])
+    async def get_calls_configuration(
+        callsConfigurationId: str,  # noqa: N803 - Infobip's path parameter name
+        who: CallerDep,
+    ) -> CallsConfiguration:
+        return await configs.get(who.account_id, callsConfigurationId)
+
+    @router.put(config_id, tags=["calls configurations"])
+    async def update_calls_configuration(
+        callsConfigurationId: str,  # noqa: N803
+        body: CallsConfigurationUpdate,
+        who: CallerDep,
+    ) -> CallsConfiguration:
+        return await configs.rename(who.account_id, callsConfigurationId, body.name)
+
+    @router.delete(config_id, tags=["calls configurations"])
+    async def delete_calls_configuration(
+        callsConfigurationId: str,  # noqa: N803
+        who: CallerDep,
+    ) -> CallsConfiguration:
+        return await configs.delete(who.account_id, callsConfigurationId)
+
+    @router.get(SCENARIOS, tags=["IVR scenarios"])
+    async def search_scenarios(
+        who: CallerDep,
+        page: Annotated[int, Query(ge=1)] = 1,
+        pageSize: Annotated[int, Query(ge=1, le=50)] = 20,  # noqa: N803
+        name: str | None = None,
+    ) -> list[Scenario]:
+        return await scenarios.search(who.account_id, page, pageSize, name)
+
+    @router.post(SCENARIOS, tags=["IVR scenarios"])
+    async def create_scenario(body: ScenarioRequest, who: CallerDep) -> Scenario:
+        return await scenarios.create(who.account_id, body)
+
+    @router.get(f"{SCENARIOS}/{{id}}", tags=["IVR scenarios"])
+    async def get_scenario(id: str, who: CallerDep) -> Scenario:  # noqa: A002
+        return await scenarios.get(who.account_id, id)
+
+    @router.put(f"{SCENARIOS}/{{id}}", tags=["IVR scenarios"])
+    async def replace_scenario(id: str, body: ScenarioRequest, who: CallerDep) -> Scenario:  # noqa: A002
+        return await scenarios.replace(who.account_id, id, body)
+
+    @router.delete(f"{SCENARIOS}/{{id}}", status_code=204, tags=["IVR scenarios"])
+    async def delete_scenario(id: str, who: CallerDep) -> Response:  # noqa: A002
+        await scenarios.delete(who.account_id, id)
+        return Response(status_code=204)
+
+    return router

@@ -1,0 +1,1 @@
+"""Pure rules of action-config: no Kafka, MongoDB or HTTP in here."""
