@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from callplane_shared.routing.models import Route
 from callplane_shared.voice import ActionType, Fallback, RejectReason, VoiceAction
 from callplane_shared.wire import WireModel
 
@@ -59,6 +60,15 @@ class AccountUpserted(Event):
         default_factory=list,
         description="SHA-256 hex digests of the account's active API keys; never the keys.",
     )
+
+
+class BalanceLow(Event):
+    """An account's balance fell below the low-balance threshold; published once per crossing."""
+
+    account_id: str
+    balance: float = Field(description="Balance after the movement, in currency units.")
+    threshold: float = Field(description="The threshold that was crossed, in currency units.")
+    currency: str = Field(min_length=3, max_length=3, examples=["EUR"])
 
 
 # --- numbers.lifecycle (key: numberKey) -----------------------------------------------------------
@@ -110,6 +120,18 @@ class MaskingConfigUpserted(Event):
     key: str
     account_id: str
     name: str
+
+
+# --- voice.routes (key: routeId, compacted; tombstone on delete) ----------------------------------
+
+
+class RouteUpserted(Event):
+    """The full current state of a call-routing route (any status), with its version."""
+
+    route_id: str
+    account_id: str
+    version: int = Field(ge=1, description="Monotonic per route; consumers keep the highest.")
+    route: Route
 
 
 # --- calls.inbound (key: callId) ------------------------------------------------------------------
