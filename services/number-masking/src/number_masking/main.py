@@ -1,19 +1,38 @@
 """Composition root of number-masking.
 
-settings → telemetry → broker, database, HTTP app → handlers.
+settings → telemetry → broker, database, views → store, webhook client, resolver → handlers,
+routers → `service_app`. Nothing connects until the app's lifespan starts.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
 import uvicorn
 from fastapi import FastAPI
 
+from callplane_shared.auth import AccountDirectory
 from callplane_shared.kafka import build_broker
 from callplane_shared.mongo import build_mongo_client
+from callplane_shared.outbox import OutboxRelay
 from callplane_shared.runtime import ServiceParts, service_app
 from callplane_shared.telemetry import configure_telemetry, package_version
+from callplane_shared.topics import ACCOUNTS, MASKING_REQUESTS
+from callplane_shared.views import CompactedTopicView
 from number_masking import SERVICE_NAME
+from number_masking.api import build_router
+from number_masking.consumer import ConcurrentConsumer
+from number_masking.crypto import CredentialCipher
+from number_masking.domain.addresses import AddressPolicy
+from number_masking.domain.decisions import Timeouts
+from number_masking.handlers import masking_request_handler, register_subscribers
+from number_masking.reports import StatusDelivery
+from number_masking.resolver import Resolver
 from number_masking.settings import Settings
+from number_masking.store import Store
+from number_masking.webhooks import WebhookClient
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -21,7 +40,48 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     tracer_provider = configure_telemetry(SERVICE_NAME)
     broker = build_broker(SERVICE_NAME, settings, tracer_provider)
     mongo = build_mongo_client(settings, SERVICE_NAME)
-    return service_app(
+    directory = AccountDirectory()
+    accounts = CompactedTopicView(settings.kafka_bootstrap_servers, ACCOUNTS.name, directory.apply)
+
+    store = Store(
+        mongo[settings.mongodb_database], broker, CredentialCipher(settings.credentials_key_bytes)
+    )
+    webhooks = WebhookClient(
+        AddressPolicy.parse(settings.masking_allowed_hosts),
+        max_response_bytes=settings.masking_max_response_bytes,
+        per_host_concurrency=settings.masking_per_host_concurrency,
+    )
+    defaults = Timeouts(settings.masking_connect_timeout_ms, settings.masking_total_timeout_ms)
+    resolver = Resolver(
+        store,
+        webhooks,
+        defaults,
+        stale_after=timedelta(seconds=settings.masking_stale_after_seconds),
+    )
+    requests = ConcurrentConsumer(
+        settings.kafka_bootstrap_servers,
+        MASKING_REQUESTS.name,
+        SERVICE_NAME,
+        masking_request_handler(broker, resolver),
+        max_in_flight=settings.masking_max_in_flight,
+        drain_timeout=settings.shutdown_grace_seconds,
+    )
+    register_subscribers(broker, store)
+    delivery = StatusDelivery(
+        store,
+        webhooks,
+        connect_timeout=defaults.connect_ms / 1000,
+        budget=defaults.total_ms / 1000,
+        max_attempts=settings.masking_status_max_attempts,
+        backoff_seconds=settings.masking_status_backoff_seconds,
+        poll_seconds=settings.masking_status_poll_seconds,
+    )
+    relay = OutboxRelay(broker, [store.configs, store.decisions])
+
+    async def accounts_ready() -> bool:
+        return accounts.caught_up
+
+    app = service_app(
         ServiceParts(
             name=SERVICE_NAME,
             version=package_version(SERVICE_NAME),
@@ -29,8 +89,36 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             broker=broker,
             mongo=mongo,
             tracer_provider=tracer_provider,
+            routers=[build_router(store, directory)],
+            readiness={"accounts": accounts_ready},
+            on_startup=[
+                store.create_indexes,
+                accounts.start,
+                relay.start,
+                requests.start,
+                delivery.start,
+            ],
+            on_shutdown=[delivery.stop, relay.stop, accounts.stop, webhooks.aclose],
         )
     )
+    _stop_before_broker(app, requests.stop)
+    return app
+
+
+def _stop_before_broker(app: FastAPI, stop: Callable[[], Awaitable[None]]) -> None:
+    """Run `stop` before the shared lifespan stops the broker: in-flight decisions finish and are
+    published (the shared runtime runs `on_shutdown` hooks only after the broker is gone)."""
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(target: FastAPI) -> AsyncIterator[None]:
+        async with inner(target):
+            try:
+                yield
+            finally:
+                await stop()
+
+    app.router.lifespan_context = lifespan
 
 
 def run() -> None:

@@ -1,9 +1,75 @@
 """Settings of number-masking; every field can be set by the environment variable of its name."""
 
-from pydantic import Field
+from __future__ import annotations
+
+import base64
+import binascii
+
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from callplane_shared.settings import ServiceSettings
+
+# Bounds a configuration may choose within; the defaults below are what a config gets otherwise.
+MIN_TIMEOUT_MS = 200
+MAX_TIMEOUT_MS = 10_000
 
 
 class Settings(ServiceSettings):
     http_port: int = Field(default=8104, ge=1, le=65535, description="Port of the HTTP API.")
+    masking_credentials_key: SecretStr = Field(
+        description="Base64 of 32 random bytes: the AES-256-GCM key masking credentials are "
+        "stored under. Required; rotate by re-entering credentials.",
+    )
+    masking_allowed_hosts: str = Field(
+        default="",
+        description="Comma-separated hostnames, IPs or CIDRs that callbacks may reach even though "
+        "they are loopback/private/link-local (e.g. `127.0.0.1` in development).",
+    )
+    masking_connect_timeout_ms: int = Field(
+        default=1000, ge=MIN_TIMEOUT_MS, le=MAX_TIMEOUT_MS, description="Default connect timeout."
+    )
+    masking_total_timeout_ms: int = Field(
+        default=3000,
+        ge=MIN_TIMEOUT_MS,
+        le=MAX_TIMEOUT_MS,
+        description="Default budget for a whole decision: primary plus backup callback.",
+    )
+    masking_max_response_bytes: int = Field(default=64 * 1024, ge=1024)
+    masking_per_host_concurrency: int = Field(
+        default=32, ge=1, description="In-flight callbacks per customer host:port."
+    )
+    masking_max_in_flight: int = Field(
+        default=256, ge=1, description="Masking requests decided concurrently by one instance."
+    )
+    masking_stale_after_seconds: float = Field(
+        default=120,
+        gt=0,
+        description="A masking request older than this (after an outage) is decided without "
+        "asking the customer: the caller is gone.",
+    )
+    masking_status_max_attempts: int = Field(default=8, ge=1)
+    masking_status_backoff_seconds: float = Field(
+        default=1.0, gt=0, description="First retry delay of a status report; doubles, max 60 s."
+    )
+    masking_status_poll_seconds: float = Field(default=0.5, gt=0)
+
+    @field_validator("masking_credentials_key")
+    @classmethod
+    def _thirty_two_bytes(cls, value: SecretStr) -> SecretStr:
+        try:
+            raw = base64.b64decode(value.get_secret_value(), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("must be base64") from None
+        if len(raw) != 32:  # noqa: PLR2004 - AES-256
+            raise ValueError("must decode to exactly 32 bytes")
+        return value
+
+    @model_validator(mode="after")
+    def _connect_within_total(self) -> Settings:
+        if self.masking_connect_timeout_ms > self.masking_total_timeout_ms:
+            raise ValueError("masking_connect_timeout_ms must not exceed masking_total_timeout_ms")
+        return self
+
+    @property
+    def credentials_key_bytes(self) -> bytes:
+        return base64.b64decode(self.masking_credentials_key.get_secret_value())

@@ -1,0 +1,142 @@
+"""A Kafka consumer that handles records concurrently and still commits at-least-once.
+
+FastStream's concurrent subscribers either commit before handling (at-most-once) or run one
+record per partition at a time (a slow customer's call would hold up every call behind it on the
+partition). Here each record gets its own task, bounded by `max_in_flight`; the committed offset
+of a partition is its lowest record still in flight, so a crash re-delivers only unfinished
+records (which the handler's idempotency absorbs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from typing import TypeAlias
+
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+
+logger = logging.getLogger(__name__)
+
+Record: TypeAlias = ConsumerRecord[bytes, bytes]
+Handler = Callable[[Record], Awaitable[None]]
+
+
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, owner: ConcurrentConsumer) -> None:
+        self._owner = owner
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        await self._owner.drain(set(revoked))
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        logger.info("assigned %d partition(s)", len(assigned))
+
+
+class ConcurrentConsumer:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        topic: str,
+        group_id: str,
+        handler: Handler,
+        *,
+        max_in_flight: int,
+        drain_timeout: float,
+    ) -> None:
+        self._bootstrap = bootstrap_servers
+        self._topic = topic
+        self._group = group_id
+        self._handler = handler
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._drain_timeout = drain_timeout
+        self._in_flight: defaultdict[TopicPartition, dict[int, asyncio.Task[None]]] = defaultdict(
+            dict
+        )
+        self._next: dict[TopicPartition, int] = {}
+        self._committed: dict[TopicPartition, int] = {}
+        self._consumer: AIOKafkaConsumer | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap,
+            group_id=self._group,
+            client_id=self._group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+        )
+        self._consumer.subscribe([self._topic], listener=_Rebalance(self))
+        await self._consumer.start()
+        self._task = asyncio.create_task(self._run(), name=f"consume:{self._topic}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._consumer is not None:
+            with contextlib.suppress(Exception):
+                await self.drain(set(self._next))
+            await self._consumer.stop()
+
+    async def _run(self) -> None:
+        assert self._consumer is not None  # noqa: S101 - set by start()
+        while True:
+            try:
+                batches = await self._consumer.getmany(timeout_ms=200, max_records=200)
+                for tp, records in batches.items():
+                    for record in records:
+                        await self._slots.acquire()
+                        self._next[tp] = record.offset + 1
+                        task = asyncio.create_task(self._one(tp, record))
+                        self._in_flight[tp][record.offset] = task
+                await self._commit()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("consumer loop of %s failed; continuing", self._topic)
+                await asyncio.sleep(1)
+
+    async def _one(self, tp: TopicPartition, record: Record) -> None:
+        try:
+            await self._handler(record)
+        except Exception:
+            # The handler dead-letters what it cannot handle; reaching here is a bug, and the
+            # record is committed past rather than blocking its partition forever.
+            logger.exception("unhandled error for %s@%s", tp, record.offset)
+        finally:
+            self._in_flight[tp].pop(record.offset, None)
+            self._slots.release()
+
+    def _safe_offsets(self, partitions: set[TopicPartition]) -> dict[TopicPartition, int]:
+        offsets = {}
+        for tp in partitions:
+            if tp not in self._next:
+                continue
+            pending = self._in_flight.get(tp)
+            offsets[tp] = min(pending) if pending else self._next[tp]
+        return offsets
+
+    async def _commit(self, partitions: set[TopicPartition] | None = None) -> None:
+        assert self._consumer is not None  # noqa: S101
+        wanted = self._safe_offsets(partitions if partitions is not None else set(self._next))
+        changed = {tp: o for tp, o in wanted.items() if self._committed.get(tp) != o}
+        if changed:
+            await self._consumer.commit(changed)
+            self._committed.update(changed)
+
+    async def drain(self, partitions: set[TopicPartition]) -> None:
+        """Let in-flight records of these partitions finish (bounded), commit, forget them."""
+        tasks = [t for tp in partitions for t in self._in_flight.get(tp, {}).values()]
+        if tasks:
+            await asyncio.wait(tasks, timeout=self._drain_timeout)
+        try:
+            await self._commit(partitions)
+        except Exception:
+            logger.exception("commit on revoke failed; those records will be re-delivered")
+        for tp in partitions:
+            self._next.pop(tp, None)
+            self._committed.pop(tp, None)

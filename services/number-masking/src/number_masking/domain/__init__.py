@@ -1,0 +1,1 @@
+"""Pure rules of number masking: no Kafka, MongoDB or HTTP imports here."""

@@ -1,0 +1,199 @@
+"""Deciding one masked call: ask the customer (primary, then backup) inside the deadline, else the
+number's fallback, else reject. Idempotent per callback round."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from callplane_shared.events import (
+    CallDecision,
+    CaptureDtmfInstruction,
+    DecisionPath,
+    ForwardInstruction,
+    Instruction,
+    MaskingRequest,
+    PlayAudioInstruction,
+)
+from number_masking.domain.answers import (
+    DialAnswer,
+    InvalidAnswerError,
+    choose_caller_id,
+    to_e164,
+)
+from number_masking.domain.answers import parse_answer as parse
+from number_masking.domain.configs import MaskingConfig
+from number_masking.domain.decisions import Timeouts, decision, round_id, unavailable
+from number_masking.store import Credentials, Document
+from number_masking.webhooks import WebhookError
+
+logger = logging.getLogger(__name__)
+
+
+class DecisionStore(Protocol):
+    async def find_decision(self, round_id: str) -> Document | None: ...
+    async def save_decision(
+        self, round_id: str, decision: CallDecision, meta: Document
+    ) -> Document: ...
+    async def republish(self, doc: Document) -> None: ...
+    async def config_for_call(self, key: str) -> tuple[str, MaskingConfig] | None: ...
+    async def credentials_for(self, account_id: str) -> Credentials | None: ...
+    async def leased_by(self, number: str, account_id: str) -> bool: ...
+
+
+class Poster(Protocol):
+    async def post(
+        self,
+        url: str,
+        payload: dict[str, Any],
+        *,
+        credentials: Credentials | None,
+        connect_timeout: float,
+        budget: float,
+        expect_json: bool = True,
+    ) -> Any: ...
+
+
+def action_of(instruction: Instruction) -> tuple[str, dict[str, Any]]:
+    """Infobip's `action` name for the status report, and fields the report repeats."""
+    if isinstance(instruction, ForwardInstruction):
+        extra = {"clientReferenceId": instruction.options.get("clientReferenceId")}
+        return "dial", {k: v for k, v in extra.items() if v is not None}
+    if isinstance(instruction, PlayAudioInstruction):
+        extra = {"fileUrl": instruction.file_url, "fileID": instruction.file_id}
+        return "audio", {k: v for k, v in extra.items() if v is not None}
+    if isinstance(instruction, CaptureDtmfInstruction):
+        return "captureDtmf", {}
+    return "reject", {}
+
+
+class Resolver:
+    def __init__(
+        self,
+        store: DecisionStore,
+        poster: Poster,
+        defaults: Timeouts,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        stale_after: timedelta = timedelta(seconds=120),
+    ) -> None:
+        self._stale_after = stale_after
+        self._store = store
+        self._poster = poster
+        self._defaults = defaults
+        self._clock = clock
+
+    async def handle(self, request: MaskingRequest) -> CallDecision:
+        rid = round_id(request)
+        existing = await self._store.find_decision(rid)
+        if existing is not None:
+            # A re-delivery: the same decision again, and no second callback to the customer.
+            await self._store.republish(existing)
+            return CallDecision.model_validate_json(existing["decision"])
+        instruction, path, reason, meta = await self._decide(request)
+        result = decision(request, instruction, path, reason, self._clock())
+        action, extra = action_of(instruction)
+        meta.update({"action": action, "extra": extra, "round": rid})
+        doc = await self._store.save_decision(rid, result, meta)
+        return CallDecision.model_validate_json(doc["decision"])
+
+    async def _original_caller(self, request: MaskingRequest) -> str:
+        if not request.dtmf_captured:
+            return request.from_
+        first = await self._store.find_decision(f"{request.call_id}:initial")
+        return str(first["caller"]) if first else request.number
+
+    async def _decide(
+        self, request: MaskingRequest
+    ) -> tuple[Instruction, DecisionPath, str | None, Document]:
+        caller = await self._original_caller(request)
+        meta: Document = {
+            "accountId": request.account_id,
+            "configKey": request.config_key,
+            "caller": caller,
+            "called": request.to,
+        }
+        found = await self._store.config_for_call(request.config_key)
+        if found is None or found[0] != request.account_id:
+            why = f"masking config {request.config_key} not found for the account"
+            return (*unavailable(request, why), meta)
+        config = found[1]
+        age = self._clock() - request.received_at
+        if age > self._stale_after:
+            # Re-delivered long after an outage: the caller has hung up, and asking the customer
+            # now would only flood it. The call still gets its one decision.
+            why = f"request is {int(age.total_seconds())} s old; customer not asked"
+            return (*unavailable(request, why), meta)
+        credentials = await self._store.credentials_for(request.account_id)
+        timeouts = Timeouts(
+            connect_ms=config.connect_timeout_ms or self._defaults.connect_ms,
+            total_ms=config.total_timeout_ms or self._defaults.total_ms,
+        )
+        payload: dict[str, Any] = {
+            "from": request.from_,
+            "to": request.to,
+            "correlationId": request.call_id,
+            "nmCorrelationId": request.call_id,
+        }
+        if request.dtmf_captured:
+            payload["dtmfCaptured"] = True
+        deadline = time.monotonic() + timeouts.total_ms / 1000
+        attempts = [
+            ("primary", config.callback_url, DecisionPath.PRIMARY),
+            ("backup", config.backup_callback_url, DecisionPath.BACKUP),
+        ]
+        failures: list[str] = []
+        for label, url, path in attempts:
+            if url is None:
+                continue
+            remaining = deadline - time.monotonic()
+            budget = remaining
+            if path is DecisionPath.PRIMARY:
+                has_backup = config.backup_callback_url is not None
+                budget = min(remaining, timeouts.primary_budget_ms(has_backup) / 1000)
+            if budget <= 0:
+                failures.append(f"{label}: no time left")
+                continue
+            try:
+                answer = await self._poster.post(
+                    url,
+                    payload,
+                    credentials=credentials,
+                    connect_timeout=min(timeouts.connect_ms / 1000, budget),
+                    budget=budget,
+                )
+                instruction, note = await self._instruction(answer, request, caller)
+            except (WebhookError, InvalidAnswerError) as exc:
+                reason = exc.reason if isinstance(exc, WebhookError) else f"invalid answer: {exc}"
+                logger.info("masking %s %s failed: %s", request.call_id, label, reason)
+                failures.append(f"{label}: {reason}")
+                continue
+            return (
+                instruction,
+                path,
+                "; ".join([*failures, note] if note else failures) or None,
+                meta,
+            )
+        return (*unavailable(request, "; ".join(failures)), meta)
+
+    async def _instruction(
+        self, payload: Any, request: MaskingRequest, caller: str
+    ) -> tuple[Instruction, str | None]:
+        answer = parse(payload)
+        if not isinstance(answer, DialAnswer):
+            return answer, None
+        requested = answer.requested_caller_id
+        leased = False
+        if isinstance(requested, str) and requested:
+            normalised = to_e164(requested)
+            if normalised is not None:
+                leased = await self._store.leased_by(normalised, request.account_id)
+        choice = choose_caller_id(
+            requested,
+            original_caller=caller,
+            masked_number=request.number,
+            leased_by_account=leased,
+        )
+        return answer.instruction(choice), choice.reason

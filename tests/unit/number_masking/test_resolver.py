@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from callplane_shared.events import (
+    CallDecision,
+    DecisionPath,
+    ForwardInstruction,
+    MaskingRequest,
+    RejectInstruction,
+)
+from callplane_shared.voice import FallbackForward
+from number_masking.domain.configs import MaskingConfig
+from number_masking.domain.decisions import Timeouts
+from number_masking.resolver import Resolver
+from number_masking.store import Credentials, Document
+from number_masking.webhooks import WebhookError
+
+pytestmark = pytest.mark.unit
+
+MASKED = "+41793026000"
+CALLER = "+41793026731"
+TARGET = "+41793026999"
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+class FakeStore:
+    def __init__(self, config: MaskingConfig | None, account_id: str = "acct-1") -> None:
+        self.config = config
+        self.account_id = account_id
+        self.decisions: dict[str, Document] = {}
+        self.republished: list[str] = []
+        self.leased: set[str] = set()
+
+    async def find_decision(self, round_id: str) -> Document | None:
+        return self.decisions.get(round_id)
+
+    async def save_decision(
+        self, round_id: str, decision: CallDecision, meta: Document
+    ) -> Document:
+        doc = {"_id": round_id, "decision": decision.model_dump_json(by_alias=True), **meta}
+        self.decisions[round_id] = doc
+        return doc
+
+    async def republish(self, doc: Document) -> None:
+        self.republished.append(doc["_id"])
+
+    async def config_for_call(self, key: str) -> tuple[str, MaskingConfig] | None:
+        if self.config is None or key != self.config.key:
+            return None
+        return self.account_id, self.config
+
+    async def credentials_for(self, account_id: str) -> Credentials | None:
+        return Credentials("app", "secret-key") if account_id == self.account_id else None
+
+    async def leased_by(self, number: str, account_id: str) -> bool:
+        return number in self.leased and account_id == self.account_id
+
+
+class FakePoster:
+    def __init__(self, answers: dict[str, Any]) -> None:
+        self.answers = answers
+        self.calls: list[tuple[str, dict[str, Any], float]] = []
+
+    async def post(
+        self,
+        url: str,
+        payload: dict[str, Any],
+        *,
+        credentials: Credentials | None,
+        connect_timeout: float,
+        budget: float,
+        expect_json: bool = True,
+    ) -> Any:
+        assert credentials is not None
+        assert expect_json
+        assert connect_timeout <= budget
+        self.calls.append((url, payload, budget))
+        answer = self.answers[url]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def config(**overrides: Any) -> MaskingConfig:
+    return MaskingConfig.model_validate(
+        {
+            "key": "K",
+            "name": "n",
+            "callbackUrl": "https://primary.example/cb",
+            "insertDateTime": NOW,
+            "updateDateTime": NOW,
+            **overrides,
+        }
+    )
+
+
+def request(**overrides: Any) -> MaskingRequest:
+    return MaskingRequest.model_validate(
+        {
+            "call_id": "call-1",
+            "number": MASKED,
+            "account_id": "acct-1",
+            "config_key": "K",
+            "from_": CALLER,
+            "to": MASKED,
+            "received_at": NOW,
+            "action_version": 3,
+            **overrides,
+        }
+    )
+
+
+DIAL = {"command": "dial", "phoneNumber": TARGET, "callerId": CALLER}
+DEFAULTS = Timeouts(connect_ms=1000, total_ms=3000)
+
+
+async def test_primary_answer_decides_and_is_not_asked_twice() -> None:
+    store = FakeStore(config())
+    poster = FakePoster({"https://primary.example/cb": DIAL})
+    resolver = Resolver(store, poster, DEFAULTS, clock=lambda: NOW)
+
+    first = await resolver.handle(request())
+    again = await resolver.handle(request())
+
+    assert first.path is DecisionPath.PRIMARY
+    assert first.instruction == ForwardInstruction(destination=TARGET, caller_id=CALLER)
+    assert again == first
+    assert len(poster.calls) == 1
+    assert store.republished == ["call-1:initial"]
+    assert poster.calls[0][1] == {
+        "from": CALLER,
+        "to": MASKED,
+        "correlationId": "call-1",
+        "nmCorrelationId": "call-1",
+    }
+
+
+async def test_backup_gets_what_the_primary_left() -> None:
+    store = FakeStore(config(backupCallbackUrl="https://backup.example/cb", totalTimeoutMs=2000))
+    poster = FakePoster(
+        {
+            "https://primary.example/cb": WebhookError("HTTP 502"),
+            "https://backup.example/cb": DIAL,
+        }
+    )
+    decided = await Resolver(store, poster, DEFAULTS, clock=lambda: NOW).handle(request())
+
+    assert decided.path is DecisionPath.BACKUP
+    assert decided.path_reason == "primary: HTTP 502"
+    primary_budget, backup_budget = poster.calls[0][2], poster.calls[1][2]
+    assert primary_budget == pytest.approx(1.2, abs=0.01)
+    assert backup_budget <= 2.0
+    assert backup_budget > 1.9  # the primary failed at once, so nearly all is left
+
+
+async def test_both_failing_fall_back_then_reject() -> None:
+    store = FakeStore(config(backupCallbackUrl="https://backup.example/cb"))
+    poster = FakePoster(
+        {
+            "https://primary.example/cb": {"command": "dial", "phoneNumber": "1"},
+            "https://backup.example/cb": WebhookError("timeout after 1200 ms"),
+        }
+    )
+    resolver = Resolver(store, poster, DEFAULTS, clock=lambda: NOW)
+    fallback = await resolver.handle(request(fallback=FallbackForward(pstn_number=TARGET)))
+    rejected = await resolver.handle(request(call_id="call-2"))
+
+    assert fallback.path is DecisionPath.FALLBACK
+    assert "primary: invalid answer" in (fallback.path_reason or "")
+    assert "backup: timeout after 1200 ms" in (fallback.path_reason or "")
+    assert rejected.path is DecisionPath.REJECTED
+    assert isinstance(rejected.instruction, RejectInstruction)
+
+
+async def test_config_of_another_account_is_not_used() -> None:
+    store = FakeStore(config(), account_id="someone-else")
+    poster = FakePoster({})
+    decided = await Resolver(store, poster, DEFAULTS, clock=lambda: NOW).handle(request())
+    assert decided.path is DecisionPath.REJECTED
+    assert "not found" in (decided.path_reason or "")
+    assert poster.calls == []
+
+
+async def test_dtmf_round_keeps_the_original_caller_as_allowed_caller_id() -> None:
+    store = FakeStore(config())
+    poster = FakePoster({"https://primary.example/cb": {"command": "captureDtmf"}})
+    resolver = Resolver(store, poster, DEFAULTS, clock=lambda: NOW)
+    await resolver.handle(request())
+    poster.answers["https://primary.example/cb"] = DIAL
+    second = await resolver.handle(request(from_="42", dtmf_captured=True))
+
+    assert isinstance(second.instruction, ForwardInstruction)
+    assert second.instruction.caller_id == CALLER
+    assert not second.instruction.caller_id_replaced
+    assert poster.calls[1][1]["dtmfCaptured"] is True
+    assert set(store.decisions) == {"call-1:initial", "call-1:dtmf:42"}
+
+
+async def test_stale_request_is_decided_without_asking_the_customer() -> None:
+    store = FakeStore(config())
+    poster = FakePoster({"https://primary.example/cb": DIAL})
+    late = NOW + timedelta(minutes=10)
+    decided = await Resolver(store, poster, DEFAULTS, clock=lambda: late).handle(request())
+    assert decided.path is DecisionPath.REJECTED
+    assert "600 s old" in (decided.path_reason or "")
+    assert poster.calls == []
