@@ -1,19 +1,36 @@
 """Composition root of number-inventory.
 
-settings → telemetry → broker, database, HTTP app → handlers.
+settings → telemetry → broker, database, views → services → HTTP routers.
+Consumes: `accounts` (its own, to authenticate like every other service) and `voice.actions`
+(for `voiceSetup`), both as compacted-topic views. Produces: `accounts`, `accounts.balance` and
+`numbers.lifecycle`, all through the outbox.
 """
 
 from __future__ import annotations
 
-import uvicorn
 from fastapi import FastAPI
 
+from callplane_shared.auth import AccountDirectory, require_account
 from callplane_shared.kafka import build_broker
 from callplane_shared.mongo import build_mongo_client
-from callplane_shared.runtime import ServiceParts, service_app
+from callplane_shared.outbox import OutboxRelay
+from callplane_shared.runtime import ServiceParts, serve, service_app
 from callplane_shared.telemetry import configure_telemetry, package_version
+from callplane_shared.topics import ACCOUNTS, VOICE_ACTIONS
+from callplane_shared.views import CompactedTopicView
 from number_inventory import SERVICE_NAME
+from number_inventory.accounts import Accounts
+from number_inventory.api_account import account_router
+from number_inventory.api_admin import admin_router
+from number_inventory.api_numbers import numbers_router
+from number_inventory.domain.money import to_minor
+from number_inventory.leasing import Leasing
+from number_inventory.ledger import Ledger
+from number_inventory.payments import Payments
+from number_inventory.recovery import StaleClaimSweeper
 from number_inventory.settings import Settings
+from number_inventory.store import Collections
+from number_inventory.voice_setups import VoiceSetups
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -21,6 +38,46 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     tracer_provider = configure_telemetry(SERVICE_NAME)
     broker = build_broker(SERVICE_NAME, settings, tracer_provider)
     mongo = build_mongo_client(settings, SERVICE_NAME)
+    collections = Collections.of(mongo, settings.mongodb_database)
+
+    directory = AccountDirectory()
+    voice = VoiceSetups()
+    accounts_view = CompactedTopicView(
+        settings.kafka_bootstrap_servers, ACCOUNTS.name, directory.apply
+    )
+    voice_view = CompactedTopicView(
+        settings.kafka_bootstrap_servers, VOICE_ACTIONS.name, voice.apply
+    )
+
+    ledger = Ledger(collections.ledger, broker, to_minor(settings.low_balance_threshold))
+    accounts = Accounts(collections, broker, directory, ledger)
+    leasing = Leasing(collections, broker, accounts)
+    payments = Payments(collections, ledger)
+    relay = OutboxRelay(broker, [collections.accounts, collections.numbers, collections.ledger])
+    sweeper = StaleClaimSweeper(collections, broker)
+    current_account = require_account(directory)
+
+    async def start() -> None:
+        await collections.ensure_indexes()
+        await accounts_view.start()
+        await voice_view.start()
+        await accounts_view.wait_caught_up(settings.view_catch_up_seconds)
+        await voice_view.wait_caught_up(settings.view_catch_up_seconds)
+        await relay.start()
+        await sweeper.start()
+
+    async def stop() -> None:
+        await sweeper.stop()
+        await relay.stop()
+        await voice_view.stop()
+        await accounts_view.stop()
+
+    async def accounts_ready() -> bool:
+        return accounts_view.caught_up
+
+    async def voice_ready() -> bool:
+        return voice_view.caught_up
+
     return service_app(
         ServiceParts(
             name=SERVICE_NAME,
@@ -29,16 +86,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             broker=broker,
             mongo=mongo,
             tracer_provider=tracer_provider,
+            routers=[
+                numbers_router(leasing, voice, current_account),
+                account_router(accounts, payments, current_account),
+                admin_router(accounts, collections, settings.admin_token),
+            ],
+            readiness={"accounts-view": accounts_ready, "voice-actions-view": voice_ready},
+            on_startup=[start],
+            on_shutdown=[stop],
         )
     )
 
 
 def run() -> None:
     settings = Settings()
-    uvicorn.run(
-        create_app(settings),
-        host=settings.http_host,
-        port=settings.http_port,
-        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
-        log_level="info",
-    )
+    serve(create_app(settings), settings)

@@ -1,9 +1,32 @@
 """Settings of number-inventory; every field can be set by the environment variable of its name."""
 
-from pydantic import Field
+from decimal import Decimal
+
+from pydantic import Field, SecretStr
 
 from callplane_shared.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):
     http_port: int = Field(default=8101, ge=1, le=65535, description="Port of the HTTP API.")
+    admin_token: SecretStr = Field(
+        description=(
+            "Token operators send as `Authorization: Admin <token>` to the /admin/1/ endpoints. "
+            "Required: the service refuses to start without it."
+        ),
+        min_length=16,
+    )
+    low_balance_threshold: Decimal = Field(
+        default=Decimal(5),
+        ge=0,
+        decimal_places=2,
+        description=(
+            "A debit that takes a balance below this amount (currency units) publishes "
+            "BalanceLow on accounts.balance, once per crossing."
+        ),
+    )
+    view_catch_up_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="How long start-up waits for the accounts and voice.actions views.",
+    )

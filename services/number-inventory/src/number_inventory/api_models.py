@@ -1,0 +1,178 @@
+"""Request and response bodies of the public and admin HTTP APIs (Infobip's shapes)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pydantic import Field
+
+from callplane_shared.voice import VoiceAction
+from callplane_shared.wire import WireModel
+from number_inventory.domain.money import to_units
+from number_inventory.domain.pool import (
+    Capability,
+    NumberType,
+    country_name,
+    display_number,
+)
+from number_inventory.store import Document
+from number_inventory.voice_setups import VoiceSetups
+
+_AMOUNT = Field(gt=0, max_digits=12, decimal_places=2)
+
+
+class NumberPrice(WireModel):
+    price_per_month: float
+    setup_price: float
+    initial_month_price: float
+    currency: str
+
+
+class EditPermissions(WireModel):
+    can_edit_number: bool = True
+    can_edit_configuration: bool = True
+
+
+class VoiceSetup(WireModel):
+    application_id: str | None = None
+    entity_id: str | None = None
+    action: VoiceAction
+
+
+class NumberResponse(WireModel):
+    number_key: str
+    number: str = Field(
+        description="International digits without '+', as Infobip writes them.",
+        examples=["41793026731"],
+    )
+    country: str
+    country_name: str
+    type: NumberType
+    capabilities: list[Capability]
+    shared: bool = False
+    price: NumberPrice
+    network: str | None = None
+    keywords: list[str] = Field(default_factory=list)
+    voice_setup: VoiceSetup | None = Field(
+        default=None, description="The number's inbound voice action; null means No Action."
+    )
+    reservation_status: str | None = None
+    additional_setup_required: bool = False
+    edit_permissions: EditPermissions = Field(default_factory=EditPermissions)
+    note: str | None = None
+    application_id: str | None = None
+    entity_id: str | None = None
+
+
+class NumbersResponse(WireModel):
+    numbers: list[NumberResponse]
+    number_count: int
+
+
+class PurchaseNumberRequest(WireModel):
+    number_key: str | None = Field(default=None, max_length=64)
+    number: str | None = Field(
+        default=None, max_length=32, description="With or without '+'; E.164 digits."
+    )
+    application_id: str | None = Field(default=None, max_length=255)
+    entity_id: str | None = Field(default=None, max_length=255)
+
+
+class UpdateOwnedNumberRequest(WireModel):
+    application_id: str = Field(min_length=1, max_length=255)
+    entity_id: str | None = Field(default=None, max_length=255)
+
+
+class BalanceResponse(WireModel):
+    balance: float
+    currency: str
+
+
+class PaymentRequest(WireModel):
+    amount: Decimal = _AMOUNT
+
+
+class PaymentResponse(WireModel):
+    payment_id: str
+    amount: float
+    balance: float
+    currency: str
+
+
+class CreateAccountRequest(WireModel):
+    name: str = Field(min_length=1, max_length=200)
+    currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["EUR"])
+    balance: Decimal = Field(default=Decimal(0), ge=0, max_digits=12, decimal_places=2)
+
+
+class AccountResponse(WireModel):
+    account_id: str
+    name: str
+    currency: str
+    balance: float
+    status: str
+    api_key_ids: list[str]
+
+
+class ApiKeyResponse(WireModel):
+    account_id: str
+    key_id: str
+    api_key: str = Field(description="Shown once; only its SHA-256 is stored.")
+
+
+class ImportResponse(WireModel):
+    imported: list[dict[str, str]]
+    existing: list[str]
+    errors: list[str]
+
+
+def number_response(doc: Document, voice: VoiceSetups) -> NumberResponse:
+    setup = voice.for_number(doc["number"], doc["_id"], doc.get("accountId") or "")
+    return NumberResponse(
+        number_key=doc["_id"],
+        number=display_number(doc["number"]),
+        country=doc["country"],
+        country_name=country_name(doc["country"]),
+        type=NumberType(doc["type"]),
+        capabilities=[Capability(c) for c in doc["capabilities"]],
+        price=NumberPrice(
+            price_per_month=to_units(doc["pricePerMonth"]),
+            setup_price=to_units(doc["setupPrice"]),
+            initial_month_price=to_units(doc["initialMonthPrice"]),
+            currency=doc["currency"],
+        ),
+        network=doc.get("network"),
+        note=doc.get("note"),
+        application_id=doc.get("applicationId"),
+        entity_id=doc.get("entityId"),
+        voice_setup=(
+            VoiceSetup(
+                application_id=setup.application_id,
+                entity_id=setup.entity_id,
+                action=setup.action,
+            )
+            if setup is not None and setup.action is not None
+            else None
+        ),
+    )
+
+
+def account_response(doc: Document, balance: int) -> AccountResponse:
+    return AccountResponse(
+        account_id=doc["_id"],
+        name=doc["name"],
+        currency=doc["currency"],
+        balance=to_units(balance),
+        status=doc["status"],
+        api_key_ids=[k["keyId"] for k in doc.get("apiKeys", [])],
+    )
+
+
+def payment_response(raw: dict[str, Any]) -> PaymentResponse:
+    return PaymentResponse(
+        payment_id=raw["paymentId"],
+        amount=to_units(raw["amount"]),
+        balance=to_units(raw["balance"]),
+        currency=raw["currency"],
+    )

@@ -1,0 +1,118 @@
+"""Finishing purchases a crash interrupted.
+
+A purchase is claim → mirror the owner on the number → debit → mark LEASED (+ NumberLeased).
+A process that dies in between leaves a claim behind. After `stale_after` (far longer than any
+purchase takes) the sweeper decides from the ledger, which is the truth about money: a purchase
+debit for the number after the claim means the customer paid, so the lease is finished;
+otherwise the claim is removed and the number is free again. Money is never kept for a number
+the customer does not get, and no number is kept without payment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+
+from faststream.kafka import KafkaBroker
+
+from callplane_shared import outbox
+from callplane_shared.events import NumberLeased
+from callplane_shared.topics import NUMBERS_LIFECYCLE
+from number_inventory.ledger import Movement
+from number_inventory.store import Collections, Document, now
+
+logger = logging.getLogger(__name__)
+
+LEASED = "LEASED"
+
+
+class StaleClaimSweeper:
+    def __init__(
+        self,
+        collections: Collections,
+        broker: KafkaBroker,
+        *,
+        stale_after: timedelta = timedelta(minutes=2),
+        interval_seconds: float = 30.0,
+    ) -> None:
+        self._c = collections
+        self._broker = broker
+        self._stale_after = stale_after
+        self._interval = interval_seconds
+        self._task: asyncio.Task[None] | None = None
+
+    async def sweep_once(self) -> int:
+        fixed = 0
+        cutoff = now() - self._stale_after
+        async for claim in self._c.claims.find({"at": {"$lt": cutoff}}):
+            number = await self._c.numbers.find_one({"_id": claim["_id"]})
+            if number is None:
+                continue
+            if number.get("claimId") == claim["claimId"] and number.get("leaseState") == LEASED:
+                continue  # a healthy lease
+            fixed += 1
+            if number.get("claimId") == claim["claimId"] and await self._paid(claim):
+                await self._finish(number, claim)
+            else:
+                await self._free(number, claim)
+        if fixed:
+            logger.warning("recovered %d interrupted purchase(s) or release(s)", fixed)
+        return fixed
+
+    async def _paid(self, claim: Document) -> bool:
+        debit = await self._c.ledger.find_one(
+            {
+                "accountId": claim["accountId"],
+                "movement": Movement.NUMBER_PURCHASE.value,
+                "reference": claim["_id"],
+                "createdAt": {"$gte": claim["at"]},
+            }
+        )
+        return debit is not None
+
+    async def _finish(self, number: Document, claim: Document) -> None:
+        event = NumberLeased(
+            number_key=number["_id"],
+            number=number["number"],
+            account_id=claim["accountId"],
+            capabilities=list(number["capabilities"]),
+            type=number["type"],
+            country=number["country"],
+        )
+        await self._c.numbers.update_one(
+            {"_id": number["_id"], "claimId": claim["claimId"]},
+            {
+                "$set": {"accountId": claim["accountId"], "leaseState": LEASED, "leasedAt": now()},
+                "$push": outbox.push(
+                    outbox.outbox_entry(NUMBERS_LIFECYCLE.name, number["_id"], event)
+                ),
+            },
+        )
+        await outbox.flush(self._broker, self._c.numbers, {"_id": number["_id"]})
+
+    async def _free(self, number: Document, claim: Document) -> None:
+        if number.get("claimId") == claim["claimId"]:
+            await self._c.numbers.update_one(
+                {"_id": number["_id"], "claimId": claim["claimId"]},
+                {"$set": {"accountId": None, "leaseState": None}, "$unset": {"claimId": ""}},
+            )
+        await self._c.claims.delete_one({"_id": claim["_id"], "claimId": claim["claimId"]})
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.sweep_once()
+            except Exception:
+                logger.exception("stale-claim sweep failed; retrying")
+            await asyncio.sleep(self._interval)
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="stale-claim-sweeper")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task

@@ -1,0 +1,70 @@
+"""The collections number-inventory owns, and how a pool number is stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo import ASCENDING, AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
+
+from number_inventory.domain.pool import PoolNumber
+
+Document = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Collections:
+    accounts: AsyncCollection[Document]
+    numbers: AsyncCollection[Document]
+    ledger: AsyncCollection[Document]
+    payments: AsyncCollection[Document]
+    claims: AsyncCollection[Document]
+
+    @classmethod
+    def of(cls, client: AsyncMongoClient[Document], database: str) -> Collections:
+        db = client[database]
+        return cls(
+            accounts=db["inventory_accounts"],
+            numbers=db["inventory_numbers"],
+            ledger=db["inventory_ledger"],
+            payments=db["inventory_payments"],
+            claims=db["inventory_number_claims"],
+        )
+
+    async def ensure_indexes(self) -> None:
+        # The unique index is what makes imports idempotent by number, even when two run at once.
+        await self.numbers.create_index([("number", ASCENDING)], unique=True, name="number_unique")
+        await self.numbers.create_index(
+            [("accountId", ASCENDING), ("country", ASCENDING)], name="owner_country"
+        )
+        await self.ledger.create_index(
+            [("accountId", ASCENDING), ("seq", ASCENDING)], name="account_seq"
+        )
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def number_document(number_key: str, number: PoolNumber) -> Document:
+    return {
+        "_id": number_key,
+        "number": number.number,
+        "digits": number.number.removeprefix("+"),
+        "country": number.country,
+        "type": number.type.value,
+        "capabilities": [c.value for c in number.capabilities],
+        "setupPrice": number.price.setup,
+        "initialMonthPrice": number.price.initial_month,
+        "pricePerMonth": number.price.per_month,
+        "currency": number.price.currency,
+        "network": number.network,
+        "note": number.note,
+        "accountId": None,
+        "leaseState": None,
+        "applicationId": None,
+        "entityId": None,
+        "importedAt": now(),
+    }
