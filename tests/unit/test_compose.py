@@ -87,6 +87,17 @@ def test_environment_names_are_settings_fields(compose: dict[str, Any], service:
     assert env["OTEL_SERVICE_NAME"] == service
 
 
+@pytest.mark.parametrize("service", SERVICES)
+def test_required_settings_are_provided(compose: dict[str, Any], service: str) -> None:
+    # A required setting missing from compose means the container exits at start.
+    settings = settings_class(service)
+    required = {
+        name.upper() for name, field in settings.model_fields.items() if field.is_required()
+    }
+    missing = required - environment(compose[service]).keys()
+    assert not missing, f"{service}: compose does not set required {sorted(missing)}"
+
+
 @pytest.mark.parametrize(("name", "repository"), OFFICIAL_IMAGES.items())
 def test_infrastructure_uses_official_images(
     compose: dict[str, Any], name: str, repository: str
