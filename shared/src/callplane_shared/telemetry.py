@@ -12,6 +12,8 @@ import os
 from importlib.metadata import PackageNotFoundError, version
 
 from opentelemetry import trace
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
@@ -72,7 +74,17 @@ def configure_telemetry(service_name: str, distribution: str | None = None) -> T
     if exporter is not None:
         provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
+    _instrument_clients(provider)
     return provider
+
+
+def _instrument_clients(provider: TracerProvider) -> None:
+    """MongoDB commands and outbound HTTP (customer webhooks) become spans of the current trace;
+    httpx also sends `traceparent`, so a customer's own tracing joins ours. Kafka is traced by
+    FastStream's middleware only (see `kafka.build_broker`)."""
+    for instrumentor in (PymongoInstrumentor(), HTTPXClientInstrumentor()):
+        if not instrumentor.is_instrumented_by_opentelemetry:
+            instrumentor.instrument(tracer_provider=provider)
 
 
 class Attr:
