@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
+from callplane_shared.tracing import consumer_span, has_trace_context
+
 logger = logging.getLogger(__name__)
 
 Apply = Callable[[bytes, bytes | None], None]
@@ -106,7 +108,18 @@ class CompactedTopicView:
 
     def _apply_one(self, record: ConsumerRecord[bytes, bytes]) -> None:
         try:
-            self._apply(record.key or b"", record.value)
+            if self.caught_up and has_trace_context(record.headers):
+                # Live changes only: replaying a million records at start must stay span-free.
+                with consumer_span(
+                    self._topic,
+                    record.headers,
+                    partition=record.partition,
+                    offset=record.offset,
+                    key=record.key,
+                ):
+                    self._apply(record.key or b"", record.value)
+            else:
+                self._apply(record.key or b"", record.value)
             self.applied += 1
         except Exception as exc:
             # A bad record must not stop the view; the owner decides (e.g. DLQ it).

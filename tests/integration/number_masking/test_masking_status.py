@@ -114,8 +114,8 @@ async def test_backup_status_url_gets_the_report_when_status_url_fails(
 
 
 @pytest.mark.skipif(
-    os.environ.get("CALLPLANE_TEST_RESTARTS") != "1",
-    reason="restarts number-masking via `make restart`; set CALLPLANE_TEST_RESTARTS=1",
+    os.environ.get("CALLPLANE_TEST_RESTARTS", "1") != "1",
+    reason="restarts the local number-masking via `make restart`; off by CALLPLANE_TEST_RESTARTS=0",
 )
 async def test_pending_report_survives_a_restart(
     make_tenant: MakeTenant,
