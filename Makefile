@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 UV ?= uv
 STACK := $(UV) run --frozen python deploy/local/stack.py
-SOURCES := shared services tests deploy/local
+SOURCES := shared services tests deploy/local deploy/grafana
 
 .DEFAULT_GOAL := help
 .PHONY: restart help sync up down stack-up stack-down stack-status services-up services-down test test-unit test-integration lint fmt bench
@@ -51,3 +51,10 @@ fmt: sync ## Apply ruff's fixes and formatting
 
 restart: sync ## Restart services after a code change: make restart [SERVICES="call-dispatch ..."]
 	@$(STACK) restart $(SERVICES)
+
+.PHONY: helm-check
+helm-check: sync ## Lint, render and validate the Helm chart offline (helm, kubernetes-validate, checkov)
+	@$(UV) run --frozen python deploy/helm/check.py
+
+bench: sync ## Benchmarks that print figures (call-dispatch vs a relay baseline; ~2-3 min)
+	@$(UV) run --frozen python services/call-dispatch/bench/run.py

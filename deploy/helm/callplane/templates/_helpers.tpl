@@ -1,0 +1,79 @@
+{{/* Every object is named <release>-<service> unless the release already is "callplane". */}}
+{{- define "callplane.prefix" -}}
+{{- if eq .Release.Name .Chart.Name -}}{{ .Chart.Name }}{{- else -}}{{ printf "%s-%s" .Release.Name .Chart.Name | trunc 40 | trimSuffix "-" }}{{- end -}}
+{{- end -}}
+
+{{- define "callplane.fullname" -}}
+{{- printf "%s-%s" (include "callplane.prefix" .root) .service | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "callplane.instanceLabels" -}}
+app.kubernetes.io/part-of: callplane
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "callplane.labels" -}}
+{{ include "callplane.selectorLabels" . }}
+app.kubernetes.io/part-of: callplane
+app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
+{{- end -}}
+
+{{- define "callplane.selectorLabels" -}}
+app.kubernetes.io/name: {{ .service }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+{{- end -}}
+
+{{- define "callplane.image" -}}
+{{- $image := .Values.image -}}
+{{- if $image.digest -}}
+{{ $image.repository }}@{{ $image.digest }}
+{{- else -}}
+{{ $image.repository }}:{{ $image.tag | default .Chart.AppVersion }}
+{{- end -}}
+{{- end -}}
+
+{{/* Both the pod and the container side of the hardened security context. */}}
+{{- define "callplane.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 10001
+runAsGroup: 10001
+fsGroup: 10001
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{- define "callplane.containerSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 10001
+runAsGroup: 10001
+allowPrivilegeEscalation: false
+privileged: false
+readOnlyRootFilesystem: true
+capabilities:
+  drop: [ALL]
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{- define "callplane.secretKeyRef" -}}
+valueFrom:
+  secretKeyRef:
+    name: {{ required (printf "%s: a Secret name is required" .what) .ref.name }}
+    key: {{ required (printf "%s: a Secret key is required" .what) .ref.key }}
+{{- end -}}
+
+{{/* "true" when Kafka needs SASL credentials; "true" when a custom CA is to be mounted. */}}
+{{- define "callplane.kafkaSasl" -}}
+{{- if has .Values.kafka.securityProtocol (list "SASL_PLAINTEXT" "SASL_SSL") -}}true{{- end -}}
+{{- end -}}
+
+{{- define "callplane.kafkaTls" -}}
+{{- if and (has .Values.kafka.securityProtocol (list "SSL" "SASL_SSL")) .Values.kafka.tls.caSecret.name -}}true{{- end -}}
+{{- end -}}
+
+{{- define "callplane.terminationGracePeriodSeconds" -}}
+{{- $c := .Values.common -}}
+{{- add $c.preStopSleepSeconds (ceil $c.shutdownGraceSeconds) $c.terminationMarginSeconds -}}
+{{- end -}}
