@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import ssl
+from typing import Any
+
+from aiokafka.helpers import create_ssl_context
 from faststream.kafka import KafkaBroker
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import REGISTRY
 
@@ -28,8 +33,61 @@ def build_broker(
         acks="all",
         enable_idempotence=True,
         graceful_timeout=settings.shutdown_grace_seconds,
+        security=broker_security(settings),
         middlewares=[
             KafkaTelemetryMiddleware(tracer_provider=tracer_provider),
             KafkaPrometheusMiddleware(registry=REGISTRY, app_name=service_name),
         ],
     )
+
+
+def _ssl_context(settings: ServiceSettings) -> ssl.SSLContext | None:
+    if settings.kafka_security_protocol not in {"SSL", "SASL_SSL"}:
+        return None
+    context: ssl.SSLContext = create_ssl_context(cafile=settings.kafka_ssl_ca_file)
+    return context
+
+
+def _sasl_credentials(settings: ServiceSettings) -> tuple[str, str, str]:
+    if not (settings.kafka_sasl_mechanism and settings.kafka_sasl_username):
+        msg = "KAFKA_SASL_MECHANISM and KAFKA_SASL_USERNAME are required for SASL protocols"
+        raise ValueError(msg)
+    password = settings.kafka_sasl_password
+    return (
+        settings.kafka_sasl_mechanism,
+        settings.kafka_sasl_username,
+        password.get_secret_value() if password else "",
+    )
+
+
+def client_options(settings: ServiceSettings) -> dict[str, Any]:
+    """Keyword arguments for every raw aiokafka client of ours (views, own consumers, admin):
+    the bootstrap servers and the same security the broker uses."""
+    options: dict[str, Any] = {
+        "bootstrap_servers": settings.kafka_bootstrap_servers,
+        "security_protocol": settings.kafka_security_protocol,
+    }
+    context = _ssl_context(settings)
+    if context is not None:
+        options["ssl_context"] = context
+    if settings.kafka_security_protocol.startswith("SASL"):
+        mechanism, username, password = _sasl_credentials(settings)
+        options |= {
+            "sasl_mechanism": mechanism,
+            "sasl_plain_username": username,
+            "sasl_plain_password": password,
+        }
+    return options
+
+
+def broker_security(settings: ServiceSettings) -> BaseSecurity | None:
+    protocol = settings.kafka_security_protocol
+    if protocol == "PLAINTEXT":
+        return None
+    context = _ssl_context(settings)
+    use_ssl = protocol.endswith("SSL")
+    if protocol == "SSL":
+        return BaseSecurity(ssl_context=context, use_ssl=True)
+    mechanism, username, password = _sasl_credentials(settings)
+    sasl = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}
+    return sasl[mechanism](username, password, ssl_context=context, use_ssl=use_ssl)

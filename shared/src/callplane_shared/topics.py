@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
@@ -78,13 +78,14 @@ async def ensure_topics(
     bootstrap_servers: str,
     topics: tuple[TopicSpec, ...] = ALL_TOPICS,
     replication_factor: int = 1,
+    **security: Any,
 ) -> list[str]:
     """Create the topics that do not exist yet; return the names created.
 
     Existing topics are left alone: changing partitions or policies of a live topic is an
     operator's decision, not something a start-up should do silently.
     """
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **security)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -107,12 +108,22 @@ async def ensure_topics(
 
 
 def main() -> None:
+    """Create the topics; connection and security come from the same KAFKA_* variables as the
+    services (so the Helm hook job needs nothing else), `--bootstrap-servers` overrides."""
+    from callplane_shared.kafka import client_options
+    from callplane_shared.settings import ServiceSettings
+
     parser = argparse.ArgumentParser(description="Create callplane's Kafka topics idempotently.")
-    parser.add_argument("--bootstrap-servers", default="127.0.0.1:9092")
+    parser.add_argument("--bootstrap-servers", default=None)
     parser.add_argument("--replication-factor", type=int, default=1)
     args = parser.parse_args()
+    settings = ServiceSettings()
+    if args.bootstrap_servers:
+        settings = settings.model_copy(update={"kafka_bootstrap_servers": args.bootstrap_servers})
+    options = client_options(settings)
+    bootstrap = options.pop("bootstrap_servers")
     created = asyncio.run(
-        ensure_topics(args.bootstrap_servers, replication_factor=args.replication_factor)
+        ensure_topics(bootstrap, replication_factor=args.replication_factor, **options)
     )
     print(f"topics: {len(ALL_TOPICS)} declared, {len(created)} created", flush=True)  # noqa: T201
 
