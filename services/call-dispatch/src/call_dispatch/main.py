@@ -1,6 +1,9 @@
 """Composition root of call-dispatch.
 
-settings → telemetry → broker, database, HTTP app → handlers.
+settings → telemetry → broker, database, HTTP app → view, dispatcher, decision log.
+
+Wiring in one place: consumes `calls.inbound` (dispatcher), `voice.actions` and `voice.routes`
+(views); produces `calls.decisions`, `masking.requests` and `calls.inbound.dlq`.
 """
 
 from __future__ import annotations
@@ -9,11 +12,17 @@ import uvicorn
 from fastapi import FastAPI
 
 from call_dispatch import SERVICE_NAME
+from call_dispatch.decision_log import DecisionLog
+from call_dispatch.dispatcher import Dispatcher
+from call_dispatch.lifecycle import DispatchLifecycle
+from call_dispatch.operator_api import operator_router
 from call_dispatch.settings import Settings
+from call_dispatch.view import DispatchView
 from callplane_shared.kafka import build_broker
 from callplane_shared.mongo import build_mongo_client
 from callplane_shared.runtime import ServiceParts, service_app
 from callplane_shared.telemetry import configure_telemetry, package_version
+from callplane_shared.views import CompactedTopicView
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -21,6 +30,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     tracer_provider = configure_telemetry(SERVICE_NAME)
     broker = build_broker(SERVICE_NAME, settings, tracer_provider)
     mongo = build_mongo_client(settings, SERVICE_NAME)
+    view = DispatchView()
+    bootstrap = settings.kafka_bootstrap_servers
+    views = (
+        CompactedTopicView(bootstrap, settings.voice_actions_topic, view.apply_action),
+        CompactedTopicView(bootstrap, settings.voice_routes_topic, view.apply_route),
+    )
+    log = DecisionLog(
+        mongo[settings.mongodb_database][settings.decision_log_collection],
+        flush_seconds=settings.decision_log_flush_seconds,
+        batch=settings.decision_log_batch,
+        queue_max=settings.decision_log_queue_max,
+        enabled=settings.decision_log_enabled,
+    )
+    lifecycle = DispatchLifecycle(views, Dispatcher(settings, view, log), log)
     return service_app(
         ServiceParts(
             name=SERVICE_NAME,
@@ -29,6 +52,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             broker=broker,
             mongo=mongo,
             tracer_provider=tracer_provider,
+            routers=[operator_router(log, settings.dispatch_operator_token)],
+            readiness={"view": lifecycle.ready},
+            on_startup=[lifecycle.start],
+            on_shutdown=[lifecycle.stop],
         )
     )
 

@@ -1,0 +1,181 @@
+"""Invariant 3 across a crash: `kill -9` a call-dispatch mid-stream, start another, and every
+call still has exactly one distinct decision.
+
+Runs its own call-dispatch process on its own topics and consumer group (settings overrides), so
+the instance `make up` runs never shares these partitions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
+
+from callplane_shared.topics import TopicSpec, ensure_topics
+from callplane_shared.voice import ForwardToIvr, ForwardToPstn
+from tests.endpoints import Endpoints
+from tests.integration.call_dispatch.support import TopicWatcher, publish_action, publish_call
+from tests.support import eventually, unique
+from tests.unit.call_dispatch.builders import action_set, inbound, unique_number
+
+pytestmark = pytest.mark.integration
+CALLS = 2000
+VOLATILE = {"decidedAt", "occurredAt"}
+
+
+@dataclass(frozen=True)
+class OwnTopics:
+    inbound: str
+    decisions: str
+    masking: str
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+async def own_topics(endpoints: Endpoints) -> AsyncIterator[OwnTopics]:
+    run = unique("crash")
+    topics = OwnTopics(f"{run}.calls.inbound", f"{run}.calls.decisions", f"{run}.masking.requests")
+    specs = tuple(
+        TopicSpec(name, 6, "delete", "callId", "crash test")
+        for name in (topics.inbound, topics.decisions, topics.masking)
+    )
+    await ensure_topics(endpoints.kafka, (*specs, specs[0].dlq))
+    yield topics
+    admin = AIOKafkaAdminClient(bootstrap_servers=endpoints.kafka)
+    await admin.start()
+    try:
+        await admin.delete_topics([s.name for s in specs] + [specs[0].dlq.name])
+    finally:
+        await admin.close()
+
+
+class DispatchProcess:
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.port = int(env["HTTP_PORT"])
+        self._env = env
+        self._log = log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self._log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "call_dispatch"],
+                env=self._env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    async def ready(self) -> None:
+        async def probe() -> bool:
+            assert self.proc is not None
+            assert self.proc.poll() is None, self._log.read_text()[-2000:]
+            try:
+                async with httpx.AsyncClient() as client:
+                    reply = await client.get(f"http://127.0.0.1:{self.port}/readyz")
+            except httpx.HTTPError:
+                return False
+            return reply.status_code == 200
+
+        await eventually(probe, timeout=60, interval=0.2, what="own call-dispatch ready")
+
+    def kill9(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def terminate(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+@pytest.fixture
+def dispatch_process(
+    endpoints: Endpoints, own_topics: OwnTopics, tmp_path: Path
+) -> Iterator[DispatchProcess]:
+    env = {
+        **os.environ,
+        "HTTP_PORT": str(_free_port()),
+        "KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka,
+        "MONGODB_URI": endpoints.mongodb_uri,
+        "DISPATCH_OPERATOR_TOKEN": "crash-test",
+        "CONSUMER_GROUP": unique("call-dispatch-crash"),
+        "CALLS_INBOUND_TOPIC": own_topics.inbound,
+        "CALLS_DECISIONS_TOPIC": own_topics.decisions,
+        "MASKING_REQUESTS_TOPIC": own_topics.masking,
+        "BATCH_MAX_RECORDS": "100",
+        "OTEL_TRACES_EXPORTER": "none",
+    }
+    process = DispatchProcess(env, tmp_path / "call-dispatch.log")
+    yield process
+    process.terminate()
+
+
+async def test_kill_9_mid_stream_loses_and_changes_no_decision(
+    endpoints: Endpoints,
+    producer: AIOKafkaProducer,
+    own_topics: OwnTopics,
+    dispatch_process: DispatchProcess,
+) -> None:
+    forward, ivr = unique_number(), unique_number()
+    await publish_action(
+        producer, action_set(forward, 1, ForwardToPstn(pstn_number="+41445550501"))
+    )
+    await publish_action(producer, action_set(ivr, 1, ForwardToIvr(scenario_key="crash")))
+    targets = [forward, ivr, unique_number()]
+    calls = [inbound(targets[i % 3]) for i in range(CALLS)]
+
+    watcher = TopicWatcher(endpoints.kafka, [own_topics.decisions])
+    await watcher.start(producer)
+    decided = watcher.records[own_topics.decisions]
+    try:
+        dispatch_process.start()
+        await dispatch_process.ready()
+        first, second = calls[: CALLS // 2], calls[CALLS // 2 :]
+        await asyncio.gather(*(publish_call(producer, c, own_topics.inbound) for c in first))
+
+        async def some_decided() -> bool:
+            return len(decided) >= 100
+
+        await eventually(some_decided, timeout=30, interval=0.01, what="first decisions")
+        dispatch_process.kill9()
+        decided_before_kill = len(decided)
+        await asyncio.gather(*(publish_call(producer, c, own_topics.inbound) for c in second))
+        dispatch_process.start()
+
+        async def all_decided() -> bool:
+            return all(c.call_id in decided for c in calls)
+
+        await eventually(all_decided, timeout=120, interval=0.2, what="every call decided")
+    finally:
+        await watcher.stop()
+
+    assert decided_before_kill < CALLS, "the kill came after the last call: nothing was tested"
+    for call in calls:
+        distinct = {
+            json.dumps({k: v for k, v in json.loads(raw).items() if k not in VOLATILE})
+            for _, raw in decided[call.call_id]
+        }
+        assert len(distinct) == 1, (call.call_id, distinct)
+    kinds = {json.loads(decided[c.call_id][0][1])["instruction"]["kind"] for c in calls}
+    assert kinds == {"forward", "ivr", "reject"}
