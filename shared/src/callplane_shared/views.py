@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
@@ -26,14 +27,14 @@ Apply = Callable[[bytes, bytes | None], None]
 class CompactedTopicView:
     def __init__(
         self,
-        bootstrap_servers: str,
+        client: Mapping[str, Any],
         topic: str,
         apply: Apply,
         *,
         on_error: Callable[[ConsumerRecord[bytes, bytes], Exception], None] | None = None,
         max_batch: int = 5000,
     ) -> None:
-        self._bootstrap = bootstrap_servers
+        self._client = dict(client)
         self._topic = topic
         self._apply = apply
         self._on_error = on_error
@@ -56,7 +57,7 @@ class CompactedTopicView:
     async def start(self) -> None:
         # No consumer group: every instance reads the whole topic, and nothing is committed.
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap,
+            **self._client,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             group_id=None,

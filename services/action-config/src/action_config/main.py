@@ -5,7 +5,6 @@ settings → telemetry → broker, database, views → services → handlers/rou
 
 from __future__ import annotations
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -27,10 +26,10 @@ from action_config.views import MaskingConfigs
 from action_config.voice_setups import VoiceSetups
 from callplane_shared.auth import AccountDirectory
 from callplane_shared.http_errors import envelope
-from callplane_shared.kafka import build_broker
+from callplane_shared.kafka import build_broker, client_options
 from callplane_shared.mongo import build_mongo_client
 from callplane_shared.outbox import OutboxRelay
-from callplane_shared.runtime import ServiceParts, service_app
+from callplane_shared.runtime import ServiceParts, serve, service_app
 from callplane_shared.telemetry import configure_telemetry, package_version
 from callplane_shared.topics import ACCOUNTS, MASKING_CONFIGS
 from callplane_shared.views import CompactedTopicView
@@ -54,12 +53,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     directory = AccountDirectory()
     masking = MaskingConfigs()
-    accounts_view = CompactedTopicView(
-        settings.kafka_bootstrap_servers, ACCOUNTS.name, directory.apply
-    )
-    masking_view = CompactedTopicView(
-        settings.kafka_bootstrap_servers, MASKING_CONFIGS.name, masking.apply
-    )
+    accounts_view = CompactedTopicView(client_options(settings), ACCOUNTS.name, directory.apply)
+    masking_view = CompactedTopicView(client_options(settings), MASKING_CONFIGS.name, masking.apply)
     relay = OutboxRelay(broker, collections.with_outbox)
 
     targets = Targets(collections, masking)
@@ -109,10 +104,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def run() -> None:
     settings = Settings()
-    uvicorn.run(
-        create_app(settings),
-        host=settings.http_host,
-        port=settings.http_port,
-        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
-        log_level="info",
-    )
+    serve(create_app(settings), settings)

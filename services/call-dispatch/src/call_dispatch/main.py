@@ -8,7 +8,6 @@ Wiring in one place: consumes `calls.inbound` (dispatcher), `voice.actions` and 
 
 from __future__ import annotations
 
-import uvicorn
 from fastapi import FastAPI
 
 from call_dispatch import SERVICE_NAME
@@ -18,9 +17,9 @@ from call_dispatch.lifecycle import DispatchLifecycle
 from call_dispatch.operator_api import operator_router
 from call_dispatch.settings import Settings
 from call_dispatch.view import DispatchView
-from callplane_shared.kafka import build_broker
+from callplane_shared.kafka import build_broker, client_options
 from callplane_shared.mongo import build_mongo_client
-from callplane_shared.runtime import ServiceParts, service_app
+from callplane_shared.runtime import ServiceParts, serve, service_app
 from callplane_shared.telemetry import configure_telemetry, package_version
 from callplane_shared.views import CompactedTopicView
 
@@ -31,10 +30,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     broker = build_broker(SERVICE_NAME, settings, tracer_provider)
     mongo = build_mongo_client(settings, SERVICE_NAME)
     view = DispatchView()
-    bootstrap = settings.kafka_bootstrap_servers
+    kafka = client_options(settings)
     views = (
-        CompactedTopicView(bootstrap, settings.voice_actions_topic, view.apply_action),
-        CompactedTopicView(bootstrap, settings.voice_routes_topic, view.apply_route),
+        CompactedTopicView(kafka, settings.voice_actions_topic, view.apply_action),
+        CompactedTopicView(kafka, settings.voice_routes_topic, view.apply_route),
     )
     log = DecisionLog(
         mongo[settings.mongodb_database][settings.decision_log_collection],
@@ -62,10 +61,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def run() -> None:
     settings = Settings()
-    uvicorn.run(
-        create_app(settings),
-        host=settings.http_host,
-        port=settings.http_port,
-        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
-        log_level="info",
-    )
+    serve(create_app(settings), settings)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from callplane_shared.auth import AccountDirectory, require_account
-from callplane_shared.kafka import build_broker
+from callplane_shared.kafka import build_broker, client_options
 from callplane_shared.mongo import build_mongo_client
 from callplane_shared.outbox import OutboxRelay
 from callplane_shared.runtime import ServiceParts, serve, service_app
@@ -42,12 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     directory = AccountDirectory()
     voice = VoiceSetups()
-    accounts_view = CompactedTopicView(
-        settings.kafka_bootstrap_servers, ACCOUNTS.name, directory.apply
-    )
-    voice_view = CompactedTopicView(
-        settings.kafka_bootstrap_servers, VOICE_ACTIONS.name, voice.apply
-    )
+    accounts_view = CompactedTopicView(client_options(settings), ACCOUNTS.name, directory.apply)
+    voice_view = CompactedTopicView(client_options(settings), VOICE_ACTIONS.name, voice.apply)
 
     ledger = Ledger(collections.ledger, broker, to_minor(settings.low_balance_threshold))
     accounts = Accounts(collections, broker, directory, ledger)

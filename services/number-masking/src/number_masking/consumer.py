@@ -13,8 +13,8 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
-from typing import TypeAlias
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeAlias
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 
@@ -40,7 +40,7 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
 class ConcurrentConsumer:
     def __init__(
         self,
-        bootstrap_servers: str,
+        client: Mapping[str, Any],
         topic: str,
         group_id: str,
         handler: Handler,
@@ -48,7 +48,7 @@ class ConcurrentConsumer:
         max_in_flight: int,
         drain_timeout: float,
     ) -> None:
-        self._bootstrap = bootstrap_servers
+        self._client = dict(client)
         self._topic = topic
         self._group = group_id
         self._handler = handler
@@ -64,7 +64,7 @@ class ConcurrentConsumer:
 
     async def start(self) -> None:
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap,
+            **self._client,
             group_id=self._group,
             client_id=self._group,
             enable_auto_commit=False,

@@ -10,14 +10,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-import uvicorn
 from fastapi import FastAPI
 
 from callplane_shared.auth import AccountDirectory
-from callplane_shared.kafka import build_broker
+from callplane_shared.kafka import build_broker, client_options
 from callplane_shared.mongo import build_mongo_client
 from callplane_shared.outbox import OutboxRelay
-from callplane_shared.runtime import ServiceParts, service_app
+from callplane_shared.runtime import ServiceParts, serve, service_app
 from callplane_shared.telemetry import configure_telemetry, package_version
 from callplane_shared.topics import ACCOUNTS, MASKING_REQUESTS
 from callplane_shared.views import CompactedTopicView
@@ -41,7 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     broker = build_broker(SERVICE_NAME, settings, tracer_provider)
     mongo = build_mongo_client(settings, SERVICE_NAME)
     directory = AccountDirectory()
-    accounts = CompactedTopicView(settings.kafka_bootstrap_servers, ACCOUNTS.name, directory.apply)
+    accounts = CompactedTopicView(client_options(settings), ACCOUNTS.name, directory.apply)
 
     store = Store(
         mongo[settings.mongodb_database], broker, CredentialCipher(settings.credentials_key_bytes)
@@ -59,7 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stale_after=timedelta(seconds=settings.masking_stale_after_seconds),
     )
     requests = ConcurrentConsumer(
-        settings.kafka_bootstrap_servers,
+        client_options(settings),
         MASKING_REQUESTS.name,
         SERVICE_NAME,
         masking_request_handler(broker, resolver),
@@ -123,10 +122,4 @@ def _stop_before_broker(app: FastAPI, stop: Callable[[], Awaitable[None]]) -> No
 
 def run() -> None:
     settings = Settings()
-    uvicorn.run(
-        create_app(settings),
-        host=settings.http_host,
-        port=settings.http_port,
-        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
-        log_level="info",
-    )
+    serve(create_app(settings), settings)
