@@ -18,8 +18,6 @@ from typing import Any, TypeAlias
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 
-from callplane_shared.tracing import consumer_span
-
 logger = logging.getLogger(__name__)
 
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
@@ -104,14 +102,7 @@ class ConcurrentConsumer:
 
     async def _one(self, tp: TopicPartition, record: Record) -> None:
         try:
-            with consumer_span(
-                self._topic,
-                record.headers,
-                partition=record.partition,
-                offset=record.offset,
-                key=record.key,
-            ):
-                await self._handler(record)
+            await self._handler(record)
         except Exception:
             # The handler dead-letters what it cannot handle; reaching here is a bug, and the
             # record is committed past rather than blocking its partition forever.

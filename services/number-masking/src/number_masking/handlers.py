@@ -27,6 +27,8 @@ from callplane_shared.events import (
     NumberLifecycleEvent,
     NumberReleased,
 )
+from callplane_shared.logs import current_call_id
+from callplane_shared.telemetry import Attr
 from callplane_shared.topics import CALLS_STATUS, MASKING_REQUESTS, NUMBERS_LIFECYCLE
 from number_masking import SERVICE_NAME
 from number_masking.consumer import Record
@@ -65,13 +67,17 @@ def masking_request_handler(
             f"{MASKING_REQUESTS.name} process",
             context=propagate.extract(headers),
             kind=trace.SpanKind.CONSUMER,
-        ):
+        ) as span:
             try:
                 request = MaskingRequest.model_validate_json(record.value or b"")
             except ValidationError as exc:
                 reason = f"undecodable MaskingRequest: {exc.errors()[:3]}"
                 await _dead_letter(broker, MASKING_REQUESTS.name, record, reason)
                 return
+            current_call_id.set(request.call_id)
+            span.set_attribute(Attr.CALL_ID, request.call_id)
+            span.set_attribute(Attr.NUMBER, request.number)
+            span.set_attribute(Attr.MASKING_CONFIG_KEY, request.config_key)
             error = await _with_retries(lambda: resolver.handle(request))
             if error is not None:
                 reason = f"could not decide: {type(error).__name__}: {error}"
