@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import pytest
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
@@ -51,7 +53,7 @@ def make_client(directory: AccountDirectory) -> TestClient:
     install_error_handlers(app)
 
     @app.get("/me")
-    async def me(caller: AccountUpserted = Depends(require_account(directory))) -> str:  # noqa: B008
+    async def me(caller: Annotated[AccountUpserted, Depends(require_account(directory))]) -> str:
         return caller.account_id
 
     return TestClient(app)

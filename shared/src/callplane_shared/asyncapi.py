@@ -1,0 +1,103 @@
+"""Every topic of callplane as one AsyncAPI document, generated from the event contract.
+
+This FastStream app is never started; it exists so `faststream docs gen` can render the
+contract for upstream systems (the media edge publishes `calls.inbound` and `calls.status` and
+consumes `calls.decisions`). `tests/unit/shared/test_asyncapi.py` fails when the committed
+`shared/asyncapi.yaml` drifts from it. Regenerate with:
+
+    uv run faststream docs gen callplane_shared.asyncapi:app --yaml --out shared/asyncapi.yaml
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from faststream import FastStream
+from faststream.kafka import KafkaBroker
+from faststream.specification import AsyncAPI
+
+from callplane_shared import topics
+from callplane_shared.events import (
+    AccountUpserted,
+    BalanceLow,
+    CallDecision,
+    CallStatus,
+    InboundCall,
+    MaskingConfigUpserted,
+    MaskingRequest,
+    NumberLeased,
+    NumberReleased,
+    RouteUpserted,
+    VoiceActionSet,
+)
+from callplane_shared.telemetry import package_version
+
+
+@dataclass(frozen=True)
+class Channel:
+    topic: topics.TopicSpec
+    event: type[Any]
+    producer: str
+    consumers: str
+
+
+INVENTORY, CONFIG, DISPATCH, MASKING, EDGE = (
+    "number-inventory",
+    "action-config",
+    "call-dispatch",
+    "number-masking",
+    "the media edge",
+)
+CHANNELS: tuple[Channel, ...] = (
+    Channel(topics.NUMBERS_LIFECYCLE, NumberLeased, INVENTORY, f"{CONFIG}, {MASKING}"),
+    Channel(
+        topics.NUMBERS_LIFECYCLE,
+        NumberReleased,
+        INVENTORY,
+        f"{CONFIG}, {MASKING}",
+    ),
+    Channel(topics.ACCOUNTS, AccountUpserted, INVENTORY, "every service (API keys)"),
+    Channel(topics.ACCOUNTS_BALANCE, BalanceLow, INVENTORY, "billing and alerting"),
+    Channel(topics.VOICE_ACTIONS, VoiceActionSet, CONFIG, f"{DISPATCH}, {INVENTORY}"),
+    Channel(topics.VOICE_ROUTES, RouteUpserted, CONFIG, DISPATCH),
+    Channel(topics.MASKING_CONFIGS, MaskingConfigUpserted, MASKING, CONFIG),
+    Channel(topics.CALLS_INBOUND, InboundCall, EDGE, DISPATCH),
+    Channel(topics.MASKING_REQUESTS, MaskingRequest, DISPATCH, MASKING),
+    Channel(topics.CALLS_DECISIONS, CallDecision, f"{DISPATCH}, {MASKING}", EDGE),
+    Channel(topics.CALLS_STATUS, CallStatus, EDGE, MASKING),
+)
+
+broker = KafkaBroker(
+    "localhost:9092", description="The Kafka cluster of a callplane deployment (address varies)."
+)
+
+for channel in CHANNELS:
+    spec = channel.topic
+    tombstone = (
+        " A null value (tombstone) removes the key." if spec.cleanup_policy == "compact" else ""
+    )
+    broker.publisher(
+        spec.name,
+        title=f"{spec.name}:{channel.event.__name__}",
+        description=(
+            f"{spec.summary}. Key: {spec.key}; cleanup: {spec.cleanup_policy}; "
+            f"{spec.partitions} partitions (dev). Produced by {channel.producer}; consumed by "
+            f"{channel.consumers}.{tombstone} Records that cannot be handled go to {spec.dlq.name} "
+            "with the reason in the x-dlq-reason header."
+        ),
+        schema=channel.event,
+    )
+
+app = FastStream(
+    broker,
+    specification=AsyncAPI(
+        title="callplane events",
+        version=package_version("callplane-shared"),
+        description=(
+            "Every Kafka topic of callplane: the event contract between its services and with "
+            "the media edge. Values are JSON (camelCase); producers may add a W3C traceparent "
+            "header, which consumers continue."
+        ),
+    ),
+)
