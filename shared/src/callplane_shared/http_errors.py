@@ -84,6 +84,20 @@ def envelope(
     return {"requestError": {"serviceException": exception}}
 
 
+def error_response(
+    status_code: int,
+    text: str,
+    validation_errors: dict[str, list[str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """The envelope for `status_code`, with Infobip's messageId for it; for services whose domain
+    raises its own refusal type."""
+    message_id = _MESSAGE_IDS.get(status_code, "GENERAL_ERROR")
+    return JSONResponse(
+        envelope(message_id, text, validation_errors), status_code=status_code, headers=headers
+    )
+
+
 def _field_path(location: tuple[Any, ...]) -> str:
     # ("body", "action", "pstnNumber") -> "action.pstnNumber"; query/path names stay as sent.
     parts = [str(p) for p in location if p not in {"body", "query", "path", "header"}]

@@ -25,7 +25,7 @@ from action_config.target_lookup import Targets
 from action_config.views import MaskingConfigs
 from action_config.voice_setups import VoiceSetups
 from callplane_shared.auth import AccountDirectory
-from callplane_shared.http_errors import envelope
+from callplane_shared.http_errors import error_response
 from callplane_shared.kafka import build_broker, client_options
 from callplane_shared.mongo import build_mongo_client
 from callplane_shared.outbox import OutboxRelay
@@ -34,14 +34,11 @@ from callplane_shared.telemetry import configure_telemetry, package_version
 from callplane_shared.topics import ACCOUNTS, MASKING_CONFIGS
 from callplane_shared.views import CompactedTopicView
 
-_MESSAGE_IDS = {400: "BAD_REQUEST", 404: "NOT_FOUND", 409: "CONFLICT", 412: "PRECONDITION_FAILED"}
-
 
 async def _on_refusal(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Refusal)  # noqa: S101 - registered for Refusal only
     errors = {exc.field: [exc.text]} if exc.field else None
-    message_id = _MESSAGE_IDS.get(exc.status, "GENERAL_ERROR")
-    return JSONResponse(envelope(message_id, exc.text, errors), status_code=exc.status)
+    return error_response(exc.status, exc.text, errors)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
