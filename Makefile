@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 UV ?= uv
 STACK := $(UV) run --frozen python deploy/local/stack.py
-SOURCES := shared services tests deploy/local deploy/grafana
+SOURCES := shared services tests deploy/local deploy/grafana deploy/demo deploy/helm
 
 .DEFAULT_GOAL := help
 .PHONY: restart help sync up down stack-up stack-down stack-status services-up services-down test test-unit test-integration lint fmt bench
@@ -16,7 +16,7 @@ sync: ## Install the locked Python environment (uv sync --frozen)
 up: sync ## Run the whole system: Kafka, FerretDB, Jaeger, nginx and the four services
 	@$(STACK) all-up
 
-down: ## Stop everything `make up` started
+down: demo-down ## Stop everything `make up` started
 	@$(STACK) all-down
 
 stack-up: sync ## Start only the infrastructure (Kafka, FerretDB, Jaeger, nginx) and create topics
@@ -43,7 +43,7 @@ test-unit: sync ## Run only the unit tests (no services needed)
 lint: sync ## ruff check, ruff format --check, mypy --strict
 	@$(UV) run --frozen ruff check $(SOURCES)
 	@$(UV) run --frozen ruff format --check $(SOURCES)
-	@$(UV) run --frozen mypy shared/src services/*/src tests
+	@$(UV) run --frozen mypy shared/src services/*/src tests deploy/local deploy/grafana deploy/demo deploy/helm
 
 fmt: sync ## Apply ruff's fixes and formatting
 	@$(UV) run --frozen ruff check --fix $(SOURCES)
@@ -58,3 +58,10 @@ helm-check: sync ## Lint, render and validate the Helm chart offline (helm, kube
 
 bench: sync ## Benchmarks that print figures (call-dispatch vs a relay baseline; ~2-3 min)
 	@$(UV) run --frozen python services/call-dispatch/bench/run.py
+
+.PHONY: demo demo-down
+demo: sync ## A demo account and numbers (masked + routed), a local customer platform, calls and traces
+	@bash deploy/demo/demo.sh up
+
+demo-down: ## Stop the demo customer platform (`make down` does it too)
+	@bash deploy/demo/demo.sh down

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from stackctl.layout import Layout
 from stackctl.nginx import render
-
 from tests.support import REPO_ROOT
 
 pytestmark = pytest.mark.unit

@@ -10,7 +10,6 @@ import urllib.request
 from aiokafka import AIOKafkaClient
 from pymongo import MongoClient
 
-
 # aiokafka logs every refused connection while the broker starts; the probe's answer is enough.
 logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
 

@@ -34,6 +34,16 @@ def dev_settings() -> dict[str, str]:
     return {key.strip(): value.strip() for key, value in pairs}
 
 
+def start_service(service: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", service.replace("-", "_")],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
 @pytest.mark.parametrize("service", SERVICES)
 async def test_ready_then_clean_exit_on_sigterm(
     endpoints: Endpoints, service: str, tmp_path: Path
@@ -48,13 +58,7 @@ async def test_ready_then_clean_exit_on_sigterm(
         "OTEL_TRACES_EXPORTER": "none",
     }
     log = tmp_path / f"{service}.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", service.replace("-", "_")],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    proc = start_service(service, env, log)
     try:
 
         async def ready() -> bool | None:

@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 from typing import Annotated
 
 import pytest
@@ -49,6 +47,7 @@ def test_directory_follows_rotation_and_tombstones() -> None:
 
 
 def make_client(directory: AccountDirectory) -> TestClient:
+    # No postponed annotations in this module: FastAPI must see the dependency built here.
     app = FastAPI()
     install_error_handlers(app)
 

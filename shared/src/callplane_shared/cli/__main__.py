@@ -1,0 +1,3 @@
+from callplane_shared.cli import run
+
+run()
