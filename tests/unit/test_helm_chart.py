@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from callplane_shared.settings import ServiceSettings
 from tests.unit.helm.manifests import (
     CHART,
     CHECK,
@@ -139,12 +138,6 @@ def test_env_names_are_settings_fields(rendered: dict[str, list[Manifest]], scen
         names = {name for name in env if not name.startswith("OTEL_")} - fields
         if names:
             unknown[service] = names
-    if (
-        scenario == "kafka-sasl"
-        and "kafka_security_protocol" not in ServiceSettings.model_fields
-        and set().union(*unknown.values()) <= KAFKA_SECURITY_SETTINGS
-    ):
-        pytest.xfail("the services do not read Kafka SASL/TLS settings yet (ServiceSettings)")
     assert not unknown, f"no Settings field reads {unknown}"
 
 
