@@ -152,7 +152,7 @@ async def _replay_view(bootstrap: str, topic: str) -> float:
     from callplane_shared.views import CompactedTopicView
 
     began = time.perf_counter()
-    view = CompactedTopicView(bootstrap, topic, DispatchView().apply_action)
+    view = CompactedTopicView({"bootstrap_servers": bootstrap}, topic, DispatchView().apply_action)
     await view.start()
     await view.wait_caught_up(600)
     seconds = time.perf_counter() - began

@@ -8,7 +8,15 @@ from collections.abc import Awaitable, Callable
 from typing import TypeAlias
 
 from fastapi import FastAPI, Request, Response
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, make_asgi_app
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 
 HTTP_REQUESTS = Counter(
     "callplane_http_requests_total",
@@ -26,7 +34,11 @@ UNMATCHED = "unmatched"  # one label for all unknown paths, so scanners cannot e
 
 
 def install_metrics(app: FastAPI, service: str, registry: CollectorRegistry = REGISTRY) -> None:
-    app.mount("/metrics", make_asgi_app(registry))
+    # A plain route, not a mounted ASGI app: a mount redirects /metrics to /metrics/, and behind
+    # a path-prefixing proxy that redirect loses the prefix.
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     @app.middleware("http")
     async def red(

@@ -7,13 +7,14 @@ from datetime import UTC, datetime
 
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from prometheus_client import REGISTRY
+from prometheus_client import REGISTRY, CollectorRegistry, Histogram
 from pydantic import BaseModel
 
 from call_dispatch.decider import Decided, HandedToMasking, decide
 from call_dispatch.dispatcher import annotate
 from call_dispatch.metrics import DecisionMetrics, decision_labels, watch_view
 from call_dispatch.view import DispatchView
+from callplane_shared.metrics import LATENCY_BUCKETS
 from callplane_shared.telemetry import Attr
 from callplane_shared.voice import ForwardToIvr, ForwardToPstn, VoiceNumberMasking
 from tests.support import unique
@@ -78,6 +79,9 @@ def test_decisions_are_counted_and_timed_per_label_set() -> None:
     metrics.decided(ivr, 0.004)
     metrics.decided(ivr, 0.004)
     metrics.decided(rejected, 0.3)
+    metrics.decided(rejected, 0.25)  # on a bound: counted in that bucket, as observe() does
+    metrics.flush()
+    metrics.decided(ivr, 20.0)  # not flushed: not visible yet
 
     ivr_labels = {
         "service": service,
@@ -89,11 +93,41 @@ def test_decisions_are_counted_and_timed_per_label_set() -> None:
     assert REGISTRY.get_sample_value("callplane_decisions_total", ivr_labels) == 2
     reject_labels = {**ivr_labels, "action_type": "none", "kind": "reject", "path": "rejected"}
     reject_labels["reason"] = "NUMBER_NOT_IN_SERVICE"
-    assert REGISTRY.get_sample_value("callplane_decisions_total", reject_labels) == 1
+    assert REGISTRY.get_sample_value("callplane_decisions_total", reject_labels) == 2
     latency = {"service": service, "kind": "ivr", "le": "0.005"}
     assert REGISTRY.get_sample_value("callplane_decision_latency_seconds_bucket", latency) == 2
-    below = {"service": service, "kind": "reject", "le": "0.25"}
-    assert REGISTRY.get_sample_value("callplane_decision_latency_seconds_bucket", below) == 0
+    at_bound = {"service": service, "kind": "reject", "le": "0.25"}
+    assert REGISTRY.get_sample_value("callplane_decision_latency_seconds_bucket", at_bound) == 1
+    total = {"service": service, "kind": "reject"}
+    assert REGISTRY.get_sample_value("callplane_decision_latency_seconds_sum", total) == 0.55
+    assert REGISTRY.get_sample_value("callplane_decision_latency_seconds_count", total) == 2
+
+
+def test_flushed_buckets_equal_what_histogram_observe_yields() -> None:
+    service = unique("unit")
+    view = DispatchView()
+    decision = _decided(view, unique_number()).decision
+    metrics = DecisionMetrics(service)
+    reference = Histogram("reference", "", registry=CollectorRegistry(), buckets=LATENCY_BUCKETS)
+    values = [-0.001, 0, 0.001, 0.0015, *LATENCY_BUCKETS, 0.3, 9.99, 10.01, 1e6]
+    for v in values:
+        metrics.decided(decision, v)
+        reference.observe(v)
+    metrics.flush()
+
+    expected = {
+        s.labels["le"]: s.value
+        for s in next(iter(reference.collect())).samples
+        if s.name.endswith("_bucket")
+    }
+    actual = {
+        le: REGISTRY.get_sample_value(
+            "callplane_decision_latency_seconds_bucket",
+            {"service": service, "kind": "reject", "le": le},
+        )
+        for le in expected
+    }
+    assert actual == expected
 
 
 def test_live_counts_follow_sets_tombstones_and_stale_records() -> None:

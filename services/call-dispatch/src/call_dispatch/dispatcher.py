@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -23,19 +24,58 @@ from pydantic import TypeAdapter, ValidationError
 from call_dispatch import SERVICE_NAME
 from call_dispatch.decider import Decided, Outcome, decide
 from call_dispatch.decision_log import DecisionLog, LogEntry
+from call_dispatch.metrics import DecisionMetrics, LagGauge
 from call_dispatch.outbound import Outbound, OutboundBatch
 from call_dispatch.settings import Settings
 from call_dispatch.view import DispatchView
 from callplane_shared import dlq
-from callplane_shared.events import CallDecision, InboundCall, MaskingRequest, utc_now
+from callplane_shared.events import (
+    CallDecision,
+    InboundCall,
+    MaskingRequest,
+    RejectInstruction,
+    utc_now,
+)
 from callplane_shared.kafka import client_options
+from callplane_shared.metrics import DLQ_RECORDS
+from callplane_shared.telemetry import Attr
 from callplane_shared.tracing import consumer_span, has_trace_context
+from callplane_shared.voice import ActionType
 
 logger = logging.getLogger(__name__)
+LAG_EVERY_SECONDS = 1.0
 
 Headers = list[tuple[str, bytes]]
 _DECISION_JSON: TypeAdapter[CallDecision] = TypeAdapter(CallDecision)
 _MASKING_JSON: TypeAdapter[MaskingRequest] = TypeAdapter(MaskingRequest)
+
+
+def annotate(span: trace.Span, call: InboundCall, outcome: Outcome) -> None:
+    """Our attributes on a traced call's span (see `Attr`): what an on-call search filters by."""
+    span.set_attribute(Attr.CALL_ID, call.call_id)
+    if isinstance(outcome, Decided):
+        d = outcome.decision
+        span.set_attribute(Attr.NUMBER, d.number)
+        if d.action_type is not None:
+            span.set_attribute(Attr.ACTION_TYPE, str(d.action_type))
+        if d.action_version is not None:
+            span.set_attribute(Attr.ACTION_VERSION, d.action_version)
+        instruction = d.instruction
+        span.set_attribute(Attr.DECISION_KIND, instruction.kind)
+        span.set_attribute(Attr.DECISION_PATH, str(d.path))
+        # The reject reason, as the `reason` label of callplane_decisions_total (dashboards
+        # link from it to these spans); otherwise why a non-direct path decided.
+        reason = (
+            str(instruction.reason) if isinstance(instruction, RejectInstruction) else d.path_reason
+        )
+        if reason:
+            span.set_attribute(Attr.DECISION_REASON, reason)
+    else:
+        r = outcome.request
+        span.set_attribute(Attr.NUMBER, r.number)
+        span.set_attribute(Attr.ACTION_TYPE, str(ActionType.VOICE_NUMBER_MASKING))
+        span.set_attribute(Attr.ACTION_VERSION, r.action_version)
+        span.set_attribute(Attr.MASKING_CONFIG_KEY, r.config_key)
 
 
 def outgoing_trace() -> tuple[Headers, str | None]:
@@ -66,6 +106,9 @@ class Dispatcher:
         self._stopping = False
         self.decided = 0
         self.dead_lettered = 0
+        self._metrics = DecisionMetrics()
+        self._lag = LagGauge(settings.consumer_group)
+        self._lag_due = 0.0
 
     @property
     def running(self) -> bool:
@@ -120,7 +163,16 @@ class Dispatcher:
                 timeout_ms=100, max_records=self._settings.batch_max_records
             )
             if batches:
-                await self._handle(batches)
+                try:
+                    await self._handle(batches)
+                finally:
+                    self._metrics.flush()
+            if time.monotonic() >= self._lag_due:
+                self._lag_due = time.monotonic() + LAG_EVERY_SECONDS
+                try:
+                    await self._lag.update(self._consumer)
+                except Exception:  # a metric must never stop the hot path
+                    logger.warning("updating consumer lag failed", exc_info=True)
 
     async def _handle(
         self, batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
@@ -160,7 +212,9 @@ class Dispatcher:
         try:
             outcome = decide(call, self._view, now)
         except Exception as exc:
-            logger.exception("deciding call %s failed", call.call_id)
+            logger.exception(
+                "deciding call %s failed", call.call_id, extra={"call_id": call.call_id}
+            )
             self._dead_letter(record, f"decision failed: {type(exc).__name__}: {exc}", out)
             return
         if has_trace_context(record.headers):
@@ -172,7 +226,8 @@ class Dispatcher:
                 partition=record.partition,
                 offset=record.offset,
                 key=record.key,
-            ):
+            ) as span:
+                annotate(span, call, outcome)
                 self._emit(call, outcome, now, out, trace=outgoing_trace())
         else:
             self._emit(call, outcome, now, out, trace=([], None))
@@ -188,10 +243,14 @@ class Dispatcher:
     ) -> None:
         s = self._settings
         headers, trace_id = trace
+        latency = (now - call.received_at).total_seconds()
         if isinstance(outcome, Decided):
             d = outcome.decision
             payload = _DECISION_JSON.dump_json(d, by_alias=True)
             out.add(s.calls_decisions_topic, call.call_id.encode(), payload, headers)
+            # Counted when added to the batch: a batch that fails to publish is re-read and
+            # counted again, which only happens when Kafka is failing anyway.
+            self._metrics.decided(d, latency)
             entry = LogEntry(
                 call.call_id,
                 "decided",
@@ -201,7 +260,7 @@ class Dispatcher:
                 d.action_version,
                 call.received_at,
                 now,
-                (now - call.received_at).total_seconds() * 1000,
+                latency * 1000,
                 trace_id,
                 payload,
             )
@@ -218,7 +277,7 @@ class Dispatcher:
                 r.action_version,
                 call.received_at,
                 now,
-                (now - call.received_at).total_seconds() * 1000,
+                latency * 1000,
                 trace_id,
                 payload,
             )
@@ -234,8 +293,11 @@ class Dispatcher:
             record.partition,
             record.offset,
             reason[:200],
+            # The key of calls.inbound is the callId, even when the value cannot be read.
+            extra={"call_id": record.key.decode(errors="replace") if record.key else None},
         )
         self.dead_lettered += 1
+        DLQ_RECORDS.labels(SERVICE_NAME, record.topic).inc()
         headers = [
             (dlq.REASON, reason[:1000].encode()),
             (dlq.ORIGINAL_TOPIC, record.topic.encode()),

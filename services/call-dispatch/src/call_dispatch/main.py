@@ -14,6 +14,7 @@ from call_dispatch import SERVICE_NAME
 from call_dispatch.decision_log import DecisionLog
 from call_dispatch.dispatcher import Dispatcher
 from call_dispatch.lifecycle import DispatchLifecycle
+from call_dispatch.metrics import watch_view
 from call_dispatch.operator_api import operator_router
 from call_dispatch.settings import Settings
 from call_dispatch.view import DispatchView
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     broker = build_broker(SERVICE_NAME, settings, tracer_provider)
     mongo = build_mongo_client(settings, SERVICE_NAME)
     view = DispatchView()
+    watch_view(view)
     kafka = client_options(settings)
     views = (
         CompactedTopicView(kafka, settings.voice_actions_topic, view.apply_action),

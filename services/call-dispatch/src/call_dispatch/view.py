@@ -16,6 +16,7 @@ fit in well under a gigabyte (the benchmark measures it).
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -89,10 +90,17 @@ class DispatchView:
         self._fallbacks: dict[tuple[str, str], Fallback] = {}
         self._routes_by_account: dict[str, tuple[Route, ...]] | None = None
         self.stale_ignored = 0
+        # Kept as records are applied, for the view gauges (counting the dicts is O(n)).
+        self.numbers_live = 0
+        self.routes_live = 0
+        self.actions_applied_at = 0.0
+        self.routes_applied_at = 0.0
+        """Unix time of the last record applied from each topic; 0 before the first."""
 
     # --- applying records -------------------------------------------------------------------
 
     def apply_action(self, key: bytes, value: bytes | None) -> None:
+        self.actions_applied_at = time.time()
         if value is None:
             self._remove_number(e164(key.decode()))
             return
@@ -105,6 +113,8 @@ class DispatchView:
         if held is not None and held.version >= event.version:
             self.stale_ignored += 1
             return
+        if held is None or held.account_id is None:
+            self.numbers_live += 1
         action = event.action
         self._numbers[number] = NumberEntry(
             version=event.version,
@@ -125,6 +135,7 @@ class DispatchView:
     def _remove_number(self, number: str) -> None:
         held = self._numbers.get(number)
         if held is not None and held.account_id is not None:
+            self.numbers_live -= 1
             self._numbers[number] = NumberEntry(
                 held.version,
                 None,
@@ -136,10 +147,12 @@ class DispatchView:
             )
 
     def apply_route(self, key: bytes, value: bytes | None) -> None:
+        self.routes_applied_at = time.time()
         if value is None:
             route_id = key.decode()
             held = self._routes.get(route_id)
             if held is not None and held.route is not None:
+                self.routes_live -= 1
                 self._routes[route_id] = RouteEntry(held.version, None)
                 self._routes_by_account = None
             return
@@ -151,6 +164,8 @@ class DispatchView:
         if held is not None and held.version >= route.version:
             self.stale_ignored += 1
             return
+        if held is None or held.route is None:
+            self.routes_live += 1
         self._routes[route.id] = RouteEntry(route.version, route)
         self._routes_by_account = None
 

@@ -12,16 +12,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeAlias
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 
+from number_masking.metrics import LagGauge
+
 logger = logging.getLogger(__name__)
 
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 Handler = Callable[[Record], Awaitable[None]]
+LAG_EVERY_SECONDS = 1.0
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -59,6 +63,8 @@ class ConcurrentConsumer:
         self._committed: dict[TopicPartition, int] = {}
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
+        self._lag = LagGauge(group_id)
+        self._lag_due = 0.0
 
     async def start(self) -> None:
         self._consumer = AIOKafkaConsumer(
@@ -94,6 +100,9 @@ class ConcurrentConsumer:
                         task = asyncio.create_task(self._one(tp, record))
                         self._in_flight[tp][record.offset] = task
                 await self._commit()
+                if time.monotonic() >= self._lag_due:
+                    self._lag_due = time.monotonic() + LAG_EVERY_SECONDS
+                    await self._lag.update(self._consumer)
             except asyncio.CancelledError:
                 raise
             except Exception:

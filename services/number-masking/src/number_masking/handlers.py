@@ -120,9 +120,14 @@ def register_subscribers(broker: KafkaBroker, store: Store) -> None:
             reason = f"undecodable CallStatus: {exc.errors()[:3]}"
             await _dead_letter(broker, CALLS_STATUS.name, record, reason)
             return
-        error = await _with_retries(lambda: record_status(store, status))
-        if error is not None:
-            await _dead_letter(broker, CALLS_STATUS.name, record, f"not recorded: {error}")
+        # Reset afterwards: this subscriber may handle the next message in the same context.
+        token = current_call_id.set(status.call_id)
+        try:
+            error = await _with_retries(lambda: record_status(store, status))
+            if error is not None:
+                await _dead_letter(broker, CALLS_STATUS.name, record, f"not recorded: {error}")
+        finally:
+            current_call_id.reset(token)
 
     @broker.subscriber(
         NUMBERS_LIFECYCLE.name,

@@ -12,6 +12,7 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from callplane_shared.events import CallStatus
+from callplane_shared.metrics import STATUS_REPORT_BACKLOG, STATUS_REPORTS
 from number_masking.domain.reports import FINAL_STATES, build_report
 from number_masking.resolver import Poster
 from number_masking.store import Document, Store
@@ -102,6 +103,10 @@ class StatusDelivery:
 
     async def deliver_due(self) -> int:
         now = _now()
+        # Pending reports, due or waiting for their retry: served by the (state, nextAttemptAt)
+        # index, once per pass.
+        backlog = await self._store.reports.count_documents({"state": "pending"})
+        STATUS_REPORT_BACKLOG.set(backlog)
         due = self._store.reports.find(
             {"state": "pending", "nextAttemptAt": {"$lte": now}}, {"_id": 1}
         ).limit(100)
@@ -151,6 +156,10 @@ class StatusDelivery:
     async def _finish(
         self, doc: Document, state: str, error: str | None, delivered_to: str | None = None
     ) -> None:
+        # delivered, or never tried: dropped (config gone), skipped (no statusUrl); gave_up is
+        # counted by `_retry_later`.
+        if state != "failed":
+            STATUS_REPORTS.labels(state).inc()
         await self._store.reports.update_one(
             {"_id": doc["_id"]},
             {
@@ -167,9 +176,16 @@ class StatusDelivery:
     async def _retry_later(self, doc: Document, error: str) -> None:
         attempts = int(doc.get("attempts", 0)) + 1
         if attempts >= self._max_attempts:
-            logger.warning("status report %s given up after %d attempts", doc["_id"], attempts)
+            logger.warning(
+                "status report %s given up after %d attempts",
+                doc["_id"],
+                attempts,
+                extra={"call_id": doc["_id"]},
+            )
+            STATUS_REPORTS.labels("gave_up").inc()
             await self._finish(doc, "failed", error)
             return
+        STATUS_REPORTS.labels("retried").inc()
         delay = min(self._backoff * 2 ** (attempts - 1), MAX_BACKOFF_SECONDS)
         await self._store.reports.update_one(
             {"_id": doc["_id"]},

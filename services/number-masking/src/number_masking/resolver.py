@@ -9,6 +9,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from opentelemetry import trace
+
 from callplane_shared.events import (
     CallDecision,
     CaptureDtmfInstruction,
@@ -27,6 +29,7 @@ from number_masking.domain.answers import (
 from number_masking.domain.answers import parse_answer as parse
 from number_masking.domain.configs import MaskingConfig
 from number_masking.domain.decisions import Timeouts, decision, round_id, unavailable
+from number_masking.metrics import annotate_decision, record_callback, record_decision
 from number_masking.store import Credentials, Document
 from number_masking.webhooks import WebhookError
 
@@ -91,13 +94,19 @@ class Resolver:
         if existing is not None:
             # A re-delivery: the same decision again, and no second callback to the customer.
             await self._store.republish(existing)
-            return CallDecision.model_validate_json(existing["decision"])
+            again = CallDecision.model_validate_json(existing["decision"])
+            annotate_decision(trace.get_current_span(), again)
+            return again
         instruction, path, reason, meta = await self._decide(request)
         result = decision(request, instruction, path, reason, self._clock())
         action, extra = action_of(instruction)
         meta.update({"action": action, "extra": extra, "round": rid})
         doc = await self._store.save_decision(rid, result, meta)
-        return CallDecision.model_validate_json(doc["decision"])
+        saved = CallDecision.model_validate_json(doc["decision"])
+        # Counted once per decided round; re-deliveries above republish without counting.
+        record_decision(saved)
+        annotate_decision(trace.get_current_span(), saved)
+        return saved
 
     async def _original_caller(self, request: MaskingRequest) -> str:
         if not request.dtmf_captured:
@@ -156,6 +165,8 @@ class Resolver:
             if budget <= 0:
                 failures.append(f"{label}: no time left")
                 continue
+            began = time.perf_counter()
+            elapsed: float | None = None
             try:
                 answer = await self._poster.post(
                     url,
@@ -164,12 +175,19 @@ class Resolver:
                     connect_timeout=min(timeouts.connect_ms / 1000, budget),
                     budget=budget,
                 )
+                elapsed = time.perf_counter() - began
                 instruction, note = await self._instruction(answer, request, caller)
             except (WebhookError, InvalidAnswerError) as exc:
-                reason = exc.reason if isinstance(exc, WebhookError) else f"invalid answer: {exc}"
+                if isinstance(exc, WebhookError):
+                    reason, outcome = exc.reason, exc.outcome
+                else:
+                    reason, outcome = f"invalid answer: {exc}", "invalid_answer"
+                # The callback's duration: the HTTP exchange only, not the answer's checks.
+                record_callback(label, outcome, elapsed or time.perf_counter() - began)
                 logger.info("masking %s %s failed: %s", request.call_id, label, reason)
                 failures.append(f"{label}: {reason}")
                 continue
+            record_callback(label, "ok", elapsed)
             return (
                 instruction,
                 path,

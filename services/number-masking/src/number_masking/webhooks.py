@@ -22,11 +22,34 @@ USER_AGENT = "callplane-number-masking/1"
 
 
 class WebhookError(Exception):
-    """The customer's server did not give a usable answer; `reason` says why, for pathReason."""
+    """The customer's server did not give a usable answer; `reason` says why, for pathReason;
+    `outcome` is the short, bounded name of the failure for metrics (one of `OUTCOMES`)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, outcome: str = "error") -> None:
         super().__init__(reason)
         self.reason = reason
+        self.outcome = outcome
+
+
+OUTCOMES = (
+    "ok",
+    "timeout",
+    "connect_timeout",
+    "connect_error",
+    "transport_error",
+    "redirect",
+    "http_error",
+    "not_json",
+    "too_large",
+    "invalid_json",
+    "invalid_answer",
+    "refused_url",
+    "refused_address",
+    "dns_error",
+    "error",
+)
+"""Every `outcome` label value of callplane_masking_callbacks_total (`invalid_answer` is the
+resolver's: valid JSON that is no usable command)."""
 
 
 def _is_json(content_type: str) -> bool:
@@ -89,7 +112,7 @@ class WebhookClient:
                 return await self._post(url, payload, credentials, connect_timeout, expect_json)
         except TimeoutError:
             elapsed = int((time.monotonic() - started) * 1000)
-            raise WebhookError(f"timeout after {elapsed} ms") from None
+            raise WebhookError(f"timeout after {elapsed} ms", "timeout") from None
 
     async def _post(
         self,
@@ -101,7 +124,7 @@ class WebhookClient:
     ) -> Any:
         parts = urlsplit(url)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
-            raise WebhookError(f"refused URL scheme {parts.scheme!r}")
+            raise WebhookError(f"refused URL scheme {parts.scheme!r}", "refused_url")
         port = parts.port or (443 if parts.scheme == "https" else 80)
         await self._check_address(parts.hostname, port)
         body = json.dumps(payload, separators=(",", ":")).encode()
@@ -120,36 +143,42 @@ class WebhookClient:
                     return await self._read(response, expect_json)
             except httpx.ConnectTimeout:
                 raise WebhookError(
-                    f"connect timeout after {int(connect_timeout * 1000)} ms"
+                    f"connect timeout after {int(connect_timeout * 1000)} ms", "connect_timeout"
                 ) from None
             except httpx.ConnectError as exc:
-                raise WebhookError(f"connection error: {exc or 'refused'}") from None
+                raise WebhookError(
+                    f"connection error: {exc or 'refused'}", "connect_error"
+                ) from None
             except httpx.HTTPError as exc:
-                raise WebhookError(f"HTTP error: {type(exc).__name__}") from None
+                raise WebhookError(f"HTTP error: {type(exc).__name__}", "transport_error") from None
 
     async def _read(self, response: httpx.Response, expect_json: bool) -> Any:
         if response.is_redirect:
             target = response.headers.get("location", "?")
-            raise WebhookError(f"HTTP {response.status_code} redirect to {target} not followed")
+            raise WebhookError(
+                f"HTTP {response.status_code} redirect to {target} not followed", "redirect"
+            )
         if not response.is_success:
-            raise WebhookError(f"HTTP {response.status_code}")
+            raise WebhookError(f"HTTP {response.status_code}", "http_error")
         if not expect_json:
             return None
         content_type = response.headers.get("content-type", "")
         if not _is_json(content_type):
-            raise WebhookError(f"content-type {content_type or 'missing'!r} is not JSON")
+            raise WebhookError(
+                f"content-type {content_type or 'missing'!r} is not JSON", "not_json"
+            )
         declared = response.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self._max_bytes:
-            raise WebhookError(f"response body over {self._max_bytes} bytes")
+            raise WebhookError(f"response body over {self._max_bytes} bytes", "too_large")
         received = bytearray()
         async for chunk in response.aiter_bytes():
             received += chunk
             if len(received) > self._max_bytes:
-                raise WebhookError(f"response body over {self._max_bytes} bytes")
+                raise WebhookError(f"response body over {self._max_bytes} bytes", "too_large")
         try:
             return json.loads(received)
         except (ValueError, UnicodeDecodeError):
-            raise WebhookError("response is not valid JSON") from None
+            raise WebhookError("response is not valid JSON", "invalid_json") from None
 
     async def _check_address(self, hostname: str, port: int) -> None:
         try:
@@ -162,8 +191,10 @@ class WebhookClient:
                     hostname, port, type=socket.SOCK_STREAM
                 )
             except OSError as exc:
-                raise WebhookError(f"cannot resolve {hostname}: {exc.strerror or exc}") from None
+                raise WebhookError(
+                    f"cannot resolve {hostname}: {exc.strerror or exc}", "dns_error"
+                ) from None
             addresses = [str(info[4][0]) for info in infos]
         refusal = self._policy.refusal(hostname, addresses)
         if refusal:
-            raise WebhookError(f"refused: {refusal}")
+            raise WebhookError(f"refused: {refusal}", "refused_address")
