@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import uuid
@@ -10,7 +11,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 import phonenumbers
-from phonenumbers import geocoder
 
 from number_inventory.domain.money import MoneyError, to_minor
 
@@ -100,7 +100,12 @@ def display_number(e164: str) -> str:
     return e164.removeprefix("+")
 
 
+@functools.cache
 def country_name(country: str) -> str:
+    # phonenumbers' geocoder loads every locale's place names (~4 s of import): only on the first
+    # lookup, which the service warms in the background at start, not at import.
+    from phonenumbers import geocoder
+
     code = phonenumbers.country_code_for_region(country)
     example = phonenumbers.example_number(country)
     if example is None or code == 0:
