@@ -18,6 +18,8 @@ from prometheus_client import (
     generate_latest,
 )
 
+from callplane_shared.events import CallDecision, RejectInstruction
+
 HTTP_REQUESTS = Counter(
     "callplane_http_requests_total",
     "HTTP requests by route template, method and status class.",
@@ -115,3 +117,20 @@ CONSUMER_LAG = Gauge(
     "Records between a consumer group's position and the end of each partition.",
     ["service", "group", "topic", "partition"],
 )
+
+
+NO_ACTION_TYPE = "none"
+"""The `action_type` label of decisions for numbers without an action (or not leased)."""
+
+
+def decision_labels(decision: CallDecision) -> tuple[str, str, str, str]:
+    """(action_type, kind, path, reason) of a decision: reason is the reject reason, else ''."""
+    instruction = decision.instruction
+    reason = instruction.reason if isinstance(instruction, RejectInstruction) else None
+    action_type = decision.action_type
+    return (
+        NO_ACTION_TYPE if action_type is None else str(action_type),
+        instruction.kind,
+        str(decision.path),
+        "" if reason is None else str(reason),
+    )

@@ -12,9 +12,9 @@ from pydantic import BaseModel
 
 from call_dispatch.decider import Decided, HandedToMasking, decide
 from call_dispatch.dispatcher import annotate
-from call_dispatch.metrics import DecisionMetrics, decision_labels, watch_view
+from call_dispatch.metrics import DecisionMetrics, watch_view
 from call_dispatch.view import DispatchView
-from callplane_shared.metrics import LATENCY_BUCKETS
+from callplane_shared.metrics import LATENCY_BUCKETS, decision_labels
 from callplane_shared.telemetry import Attr
 from callplane_shared.voice import ForwardToIvr, ForwardToPstn, VoiceNumberMasking
 from tests.support import unique

@@ -24,11 +24,12 @@ from pydantic import TypeAdapter, ValidationError
 from call_dispatch import SERVICE_NAME
 from call_dispatch.decider import Decided, Outcome, decide
 from call_dispatch.decision_log import DecisionLog, LogEntry
-from call_dispatch.metrics import DecisionMetrics, LagGauge
+from call_dispatch.metrics import DecisionMetrics
 from call_dispatch.outbound import Outbound, OutboundBatch
 from call_dispatch.settings import Settings
 from call_dispatch.view import DispatchView
 from callplane_shared import dlq
+from callplane_shared.consumer_lag import LagGauge
 from callplane_shared.events import (
     CallDecision,
     InboundCall,
@@ -107,7 +108,7 @@ class Dispatcher:
         self.decided = 0
         self.dead_lettered = 0
         self._metrics = DecisionMetrics()
-        self._lag = LagGauge(settings.consumer_group)
+        self._lag = LagGauge(settings.consumer_group, SERVICE_NAME)
         self._lag_due = 0.0
 
     @property

@@ -9,38 +9,19 @@ is refreshed at most once a second by the dispatcher loop.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.errors import IllegalStateError
 from prometheus_client import Counter, Histogram
 
 from call_dispatch import SERVICE_NAME
 from call_dispatch.view import DispatchView
 from callplane_shared.events import CallDecision, RejectInstruction
 from callplane_shared.metrics import (
-    CONSUMER_LAG,
     DECISION_LATENCY,
     DECISIONS,
     VIEW_ENTRIES,
     VIEW_LAST_APPLIED,
+    decision_labels,
 )
-
-NO_ACTION_TYPE = "none"
-"""The `action_type` label of decisions for numbers without an action (or not leased)."""
-
-
-def decision_labels(decision: CallDecision) -> tuple[str, str, str, str]:
-    """(action_type, kind, path, reason) of a decision: reason is the reject reason, else ''."""
-    instruction = decision.instruction
-    reason = instruction.reason if isinstance(instruction, RejectInstruction) else None
-    action_type = decision.action_type
-    return (
-        NO_ACTION_TYPE if action_type is None else str(action_type),
-        instruction.kind,
-        str(decision.path),
-        "" if reason is None else str(reason),
-    )
 
 
 class _Tally:
@@ -125,32 +106,3 @@ def watch_view(view: DispatchView, service: str = SERVICE_NAME) -> None:
     ):
         VIEW_ENTRIES.labels(service, name).set_function(entries)
         VIEW_LAST_APPLIED.labels(service, name).set_function(applied_at)
-
-
-class LagGauge:
-    """`callplane_consumer_lag_records` of one consumer group: highwater - position per partition
-    from the consumer's last fetch (no extra request to the broker)."""
-
-    def __init__(self, group: str, service: str = SERVICE_NAME) -> None:
-        self._group = group
-        self._service = service
-        self._shown: set[TopicPartition] = set()
-
-    async def update(self, consumer: AIOKafkaConsumer) -> None:
-        assigned: Iterable[TopicPartition] = consumer.assignment()
-        current: set[TopicPartition] = set()
-        for tp in assigned:
-            highwater = consumer.highwater(tp)
-            if highwater is None:  # nothing fetched from this partition yet
-                continue
-            try:
-                position = await consumer.position(tp)
-            except IllegalStateError:  # revoked meanwhile
-                continue
-            lag = max(0, highwater - position)
-            CONSUMER_LAG.labels(self._service, self._group, tp.topic, str(tp.partition)).set(lag)
-            current.add(tp)
-        for tp in self._shown - current:
-            # Revoked by a rebalance: another instance reports it now.
-            CONSUMER_LAG.remove(self._service, self._group, tp.topic, str(tp.partition))
-        self._shown = current

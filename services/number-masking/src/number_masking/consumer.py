@@ -19,7 +19,8 @@ from typing import Any, TypeAlias
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 
-from number_masking.metrics import LagGauge
+from callplane_shared.consumer_lag import LagGauge
+from number_masking import SERVICE_NAME
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ class ConcurrentConsumer:
         self._committed: dict[TopicPartition, int] = {}
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
-        self._lag = LagGauge(group_id)
+        self._lag = LagGauge(group_id, SERVICE_NAME)
         self._lag_due = 0.0
 
     async def start(self) -> None:

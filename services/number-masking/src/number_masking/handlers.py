@@ -8,18 +8,15 @@ Wiring at a glance:
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
-from faststream.message import StreamMessage
 from opentelemetry import propagate, trace
-from pydantic import TypeAdapter, ValidationError
+from pydantic import TypeAdapter
 
-from callplane_shared.dlq import dead_letter
+from callplane_shared.consuming import decode_and_handle, subscribe
 from callplane_shared.events import (
     CallStatus,
     MaskingRequest,
@@ -38,22 +35,6 @@ from number_masking.store import Store
 
 logger = logging.getLogger(__name__)
 _LIFECYCLE: TypeAdapter[NumberLeased | NumberReleased] = TypeAdapter(NumberLifecycleEvent)
-RETRIES = 3
-
-
-async def _with_retries(work: Callable[[], Awaitable[object]]) -> Exception | None:
-    """Transient failures (MongoDB failover, broker hiccup) get a few quick retries."""
-    error: Exception | None = None
-    for attempt in range(RETRIES):
-        try:
-            await work()
-        except Exception as exc:  # noqa: BLE001 - reported to the DLQ by the caller
-            error = exc
-            logger.warning("attempt %d failed: %s", attempt + 1, exc)
-            await asyncio.sleep(0.2 * 2**attempt)
-        else:
-            return None
-    return error
 
 
 def masking_request_handler(
@@ -68,85 +49,57 @@ def masking_request_handler(
             context=propagate.extract(headers),
             kind=trace.SpanKind.CONSUMER,
         ) as span:
-            try:
-                request = MaskingRequest.model_validate_json(record.value or b"")
-            except ValidationError as exc:
-                reason = f"undecodable MaskingRequest: {exc.errors()[:3]}"
-                await _dead_letter(broker, MASKING_REQUESTS.name, record, reason)
-                return
-            current_call_id.set(request.call_id)
-            span.set_attribute(Attr.CALL_ID, request.call_id)
-            span.set_attribute(Attr.NUMBER, request.number)
-            span.set_attribute(Attr.MASKING_CONFIG_KEY, request.config_key)
-            error = await _with_retries(lambda: resolver.handle(request))
-            if error is not None:
-                reason = f"could not decide: {type(error).__name__}: {error}"
-                await _dead_letter(broker, MASKING_REQUESTS.name, record, reason)
+
+            async def decide(request: MaskingRequest) -> None:
+                current_call_id.set(request.call_id)
+                span.set_attribute(Attr.CALL_ID, request.call_id)
+                span.set_attribute(Attr.NUMBER, request.number)
+                span.set_attribute(Attr.MASKING_CONFIG_KEY, request.config_key)
+                await resolver.handle(request)
+
+            await decode_and_handle(
+                broker,
+                record,
+                topic=MASKING_REQUESTS.name,
+                service=SERVICE_NAME,
+                decode=MaskingRequest.model_validate_json,
+                handle=decide,
+            )
 
     return handle
 
 
-async def _dead_letter(broker: KafkaBroker, topic: str, record: Record, reason: str) -> None:
-    await dead_letter(
-        broker,
-        topic=topic,
-        key=record.key,
-        value=record.value,
-        reason=reason,
-        service=SERVICE_NAME,
-        partition=record.partition,
-        offset=record.offset,
-    )
-
-
-async def _raw(message: StreamMessage[Record]) -> bytes:
-    # Decoding is ours (pydantic, with a DLQ on failure), not FastStream's content-type guess.
-    return message.body
-
-
 def register_subscribers(broker: KafkaBroker, store: Store) -> None:
-    @broker.subscriber(
-        CALLS_STATUS.name,
-        group_id=SERVICE_NAME,
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.ACK,
-        decoder=_raw,
-    )
-    async def on_call_status(body: bytes, msg: KafkaMessage) -> None:
-        record: Record = msg.raw_message
-        try:
-            status = CallStatus.model_validate_json(body)
-        except ValidationError as exc:
-            reason = f"undecodable CallStatus: {exc.errors()[:3]}"
-            await _dead_letter(broker, CALLS_STATUS.name, record, reason)
-            return
-        # Reset afterwards: this subscriber may handle the next message in the same context.
-        token = current_call_id.set(status.call_id)
-        try:
-            error = await _with_retries(lambda: record_status(store, status))
-            if error is not None:
-                await _dead_letter(broker, CALLS_STATUS.name, record, f"not recorded: {error}")
-        finally:
-            current_call_id.reset(token)
+    @subscribe(broker, CALLS_STATUS.name, SERVICE_NAME)
+    async def on_call_status(body: bytes, msg: KafkaMessage) -> None:  # noqa: ARG001
+        async def record(status: CallStatus) -> None:
+            # Reset afterwards: this subscriber may handle the next message in the same context.
+            token = current_call_id.set(status.call_id)
+            try:
+                await record_status(store, status)
+            finally:
+                current_call_id.reset(token)
 
-    @broker.subscriber(
-        NUMBERS_LIFECYCLE.name,
-        group_id=SERVICE_NAME,
-        auto_offset_reset="earliest",
-        ack_policy=AckPolicy.ACK,
-        decoder=_raw,
-    )
-    async def on_number(body: bytes, msg: KafkaMessage) -> None:
-        record: Record = msg.raw_message
-        try:
-            event = _LIFECYCLE.validate_json(body)
-        except ValidationError as exc:
-            reason = f"undecodable number lifecycle event: {exc.errors()[:3]}"
-            await _dead_letter(broker, NUMBERS_LIFECYCLE.name, record, reason)
-            return
-        leased = isinstance(event, NumberLeased)
-        error = await _with_retries(
-            lambda: store.apply_number(event.number, event.account_id, leased, event.occurred_at)
+        await decode_and_handle(
+            broker,
+            msg.raw_message,
+            topic=CALLS_STATUS.name,
+            service=SERVICE_NAME,
+            decode=CallStatus.model_validate_json,
+            handle=record,
         )
-        if error is not None:
-            await _dead_letter(broker, NUMBERS_LIFECYCLE.name, record, f"not applied: {error}")
+
+    @subscribe(broker, NUMBERS_LIFECYCLE.name, SERVICE_NAME)
+    async def on_number(body: bytes, msg: KafkaMessage) -> None:  # noqa: ARG001
+        async def apply(event: NumberLeased | NumberReleased) -> None:
+            leased = isinstance(event, NumberLeased)
+            await store.apply_number(event.number, event.account_id, leased, event.occurred_at)
+
+        await decode_and_handle(
+            broker,
+            msg.raw_message,
+            topic=NUMBERS_LIFECYCLE.name,
+            service=SERVICE_NAME,
+            decode=_LIFECYCLE.validate_json,
+            handle=apply,
+        )

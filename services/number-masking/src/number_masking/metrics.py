@@ -6,36 +6,18 @@ fine here (call-dispatch caches its children because it decides in microseconds)
 
 from __future__ import annotations
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.errors import IllegalStateError
 from opentelemetry import trace
 
-from callplane_shared.events import CallDecision, RejectInstruction
+from callplane_shared.events import CallDecision
 from callplane_shared.metrics import (
-    CONSUMER_LAG,
     DECISION_LATENCY,
     DECISIONS,
     MASKING_CALLBACK_LATENCY,
     MASKING_CALLBACKS,
+    decision_labels,
 )
 from callplane_shared.telemetry import Attr
 from number_masking import SERVICE_NAME
-
-
-def reject_reason(decision: CallDecision) -> str:
-    instruction = decision.instruction
-    return str(instruction.reason) if isinstance(instruction, RejectInstruction) else ""
-
-
-def decision_labels(decision: CallDecision) -> tuple[str, str, str, str]:
-    """(action_type, kind, path, reason) as call-dispatch labels its decisions."""
-    action_type = decision.action_type
-    return (
-        "none" if action_type is None else str(action_type),
-        decision.instruction.kind,
-        str(decision.path),
-        reject_reason(decision),
-    )
 
 
 def record_decision(decision: CallDecision) -> None:
@@ -63,34 +45,6 @@ def annotate_decision(span: trace.Span, decision: CallDecision) -> None:
         span.set_attribute(Attr.ACTION_TYPE, str(decision.action_type))
     if decision.action_version is not None:
         span.set_attribute(Attr.ACTION_VERSION, decision.action_version)
-    reason = reject_reason(decision) or decision.path_reason
+    reason = decision_labels(decision)[3] or decision.path_reason
     if reason:
         span.set_attribute(Attr.DECISION_REASON, reason)
-
-
-class LagGauge:
-    """`callplane_consumer_lag_records` of one consumer group: highwater - position per partition
-    from the consumer's last fetch (no extra request to the broker)."""
-
-    def __init__(self, group: str, service: str = SERVICE_NAME) -> None:
-        self._group = group
-        self._service = service
-        self._shown: set[TopicPartition] = set()
-
-    async def update(self, consumer: AIOKafkaConsumer) -> None:
-        current: set[TopicPartition] = set()
-        for tp in consumer.assignment():
-            highwater = consumer.highwater(tp)
-            if highwater is None:  # nothing fetched from this partition yet
-                continue
-            try:
-                position = await consumer.position(tp)
-            except IllegalStateError:  # revoked meanwhile
-                continue
-            lag = max(0, highwater - position)
-            CONSUMER_LAG.labels(self._service, self._group, tp.topic, str(tp.partition)).set(lag)
-            current.add(tp)
-        for tp in self._shown - current:
-            # Revoked by a rebalance: another instance reports it now.
-            CONSUMER_LAG.remove(self._service, self._group, tp.topic, str(tp.partition))
-        self._shown = current

@@ -1,0 +1,99 @@
+"""How every Kafka handler of ours treats a record: decode it ourselves (pydantic, not a
+content-type guess), retry what fails for a transient reason, dead-letter what cannot be decoded
+or handled (invariant 6), and move on."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.message import StreamMessage
+from pydantic import ValidationError
+
+from callplane_shared.dlq import dead_letter
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+H = TypeVar("H", bound=Callable[..., Awaitable[None]])
+RETRIES = 3
+
+
+async def raw_body(message: StreamMessage[Any]) -> bytes:
+    return message.body
+
+
+def subscribe(broker: KafkaBroker, topic: str, group_id: str) -> Callable[[H], H]:
+    """Register a handler of raw bodies (decode them with `decode_and_handle`) in a consumer
+    group, from the earliest record, with offsets committed only after the handler returned."""
+
+    def register(handler: H) -> H:
+        broker.subscriber(
+            topic,
+            group_id=group_id,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.ACK,
+            decoder=raw_body,
+        )(handler)
+        return handler
+
+    return register
+
+
+async def with_retries(
+    work: Callable[[], Awaitable[object]], retries: int = RETRIES
+) -> Exception | None:
+    """Transient failures (MongoDB failover, broker hiccup) get a few quick retries; the last
+    error is returned for the caller to dead-letter."""
+    error: Exception | None = None
+    for attempt in range(retries):
+        try:
+            await work()
+        except Exception as exc:  # noqa: BLE001 - reported to the DLQ by the caller
+            error = exc
+            logger.warning("attempt %d failed: %s", attempt + 1, exc)
+            await asyncio.sleep(0.2 * 2**attempt)
+        else:
+            return None
+    return error
+
+
+async def dead_letter_record(
+    broker: KafkaBroker, record: Any, *, topic: str, service: str, reason: str
+) -> None:
+    await dead_letter(
+        broker,
+        topic=topic,
+        key=record.key,
+        value=record.value,
+        reason=reason,
+        service=service,
+        partition=record.partition,
+        offset=record.offset,
+    )
+
+
+async def decode_and_handle(
+    broker: KafkaBroker,
+    record: Any,
+    *,
+    topic: str,
+    service: str,
+    decode: Callable[[bytes], T],
+    handle: Callable[[T], Awaitable[object]],
+) -> None:
+    """Decode `record` (aiokafka's ConsumerRecord) and hand it to `handle`; whatever cannot be
+    decoded, or still fails after the retries, goes to `<topic>.dlq` with the reason."""
+    try:
+        event = decode(record.value or b"")
+    except ValidationError as exc:
+        reason = f"undecodable record: {exc.errors()[:3]}"
+        await dead_letter_record(broker, record, topic=topic, service=service, reason=reason)
+        return
+    error = await with_retries(lambda: handle(event))
+    if error is not None:
+        reason = f"not handled: {type(error).__name__}: {error}"
+        await dead_letter_record(broker, record, topic=topic, service=service, reason=reason)
