@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -269,3 +270,19 @@ def test_schema_rejects_a_wrong_value(helm: Path, assignment: str, complaint: st
         render(helm, "default", "--set", assignment)
     assert "values don't meet the specifications of the schema" in failure.value.stderr
     assert complaint in failure.value.stderr
+
+
+def test_metrics_scrapers_are_admitted_only_where_configured(
+    rendered: dict[str, list[Manifest]],
+) -> None:
+    def sources(scenario: str) -> list[Any]:
+        policies = of_kind(rendered[scenario], "NetworkPolicy")
+        return [
+            peer for p in policies for rule in p["spec"].get("ingress", []) for peer in rule["from"]
+        ]
+
+    monitoring = {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}
+    }
+    assert monitoring in sources("prod")
+    assert monitoring not in sources("default")
