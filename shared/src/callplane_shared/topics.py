@@ -55,7 +55,12 @@ MASKING_REQUESTS = TopicSpec(
     "masking.requests", 6, "delete", "callId", "Masked calls handed to number-masking"
 )
 CALLS_DECISIONS = TopicSpec(
-    "calls.decisions", 6, "delete", "callId", "CallDecision, exactly one per callId"
+    "calls.decisions",
+    6,
+    "delete",
+    "callId",
+    # A masked call answered with captureDtmf is asked again with the digits: a second round.
+    "CallDecision, exactly one per callId and round (re-deliveries identical)",
 )
 CALLS_STATUS = TopicSpec("calls.status", 6, "delete", "callId", "CallStatus from the edge")
 
