@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
+from opentelemetry import context as otel_context
+from opentelemetry import propagate
 
 from callplane_shared.events import CallDecision, InboundCall
 from callplane_shared.publisher import CallPublisher
@@ -134,11 +136,18 @@ async def test_a_voice_action_change_is_one_trace_to_the_dispatcher(
     trace_id, traceparent = new_traceparent()
 
     async def put_action() -> bool:
-        reply = await account.api.post(
-            f"/numbers/2/numbers/{number_key}/voice",
-            json={"action": {"type": "FORWARD_TO_PSTN", "pstnNumber": "41793026727"}},
-            headers={"traceparent": traceparent},
-        )
+        # Sent as the header and made the current context: if this process has httpx
+        # instrumented (other tests build service apps), the client span joins our trace instead
+        # of replacing the header with a trace of its own.
+        token = otel_context.attach(propagate.extract({"traceparent": traceparent}))
+        try:
+            reply = await account.api.post(
+                f"/numbers/2/numbers/{number_key}/voice",
+                json={"action": {"type": "FORWARD_TO_PSTN", "pstnNumber": "41793026727"}},
+                headers={"traceparent": traceparent},
+            )
+        finally:
+            otel_context.detach(token)
         return reply.status_code in {200, 201}
 
     await eventually(put_action, timeout=20, what="forward action accepted")

@@ -133,7 +133,7 @@ def number_response(doc: Document, voice: VoiceSetups) -> NumberResponse:
         number_key=doc["_id"],
         number=display_number(doc["number"]),
         country=doc["country"],
-        country_name=country_name(doc["country"]),
+        country_name=doc.get("countryName") or country_name(doc["country"]),
         type=NumberType(doc["type"]),
         capabilities=[Capability(c) for c in doc["capabilities"]],
         price=NumberPrice(

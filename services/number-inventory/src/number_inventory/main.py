@@ -8,8 +8,6 @@ Consumes: `accounts` (its own, to authenticate like every other service) and `vo
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import FastAPI
 
 from callplane_shared.auth import AccountDirectory, require_account
@@ -26,7 +24,6 @@ from number_inventory.api_account import account_router
 from number_inventory.api_admin import admin_router
 from number_inventory.api_numbers import numbers_router
 from number_inventory.domain.money import to_minor
-from number_inventory.domain.pool import country_name
 from number_inventory.leasing import Leasing
 from number_inventory.ledger import Ledger
 from number_inventory.payments import Payments
@@ -38,7 +35,6 @@ from number_inventory.voice_setups import VoiceSetups
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    warm_up: list[asyncio.Task[str]] = []  # holds the warm-up task so it is not collected early
     tracer_provider = configure_telemetry(SERVICE_NAME)
     broker = build_broker(SERVICE_NAME, settings, tracer_provider)
     mongo = build_mongo_client(settings, SERVICE_NAME)
@@ -58,7 +54,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     current_account = require_account(directory)
 
     async def start() -> None:
-        warm_up.append(asyncio.create_task(asyncio.to_thread(country_name, "US")))
         await collections.ensure_indexes()
         await accounts_view.start()
         await voice_view.start()

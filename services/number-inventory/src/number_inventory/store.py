@@ -9,7 +9,7 @@ from typing import Any
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 
-from number_inventory.domain.pool import PoolNumber
+from number_inventory.domain.pool import PoolNumber, country_name
 
 Document = dict[str, Any]
 
@@ -54,6 +54,8 @@ def number_document(number_key: str, number: PoolNumber) -> Document:
         "number": number.number,
         "digits": number.number.removeprefix("+"),
         "country": number.country,
+        # Resolved once per import: the name lookup loads phonenumbers' geocoder (~4 s).
+        "countryName": country_name(number.country),
         "type": number.type.value,
         "capabilities": [c.value for c in number.capabilities],
         "setupPrice": number.price.setup,

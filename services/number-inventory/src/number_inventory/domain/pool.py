@@ -103,7 +103,7 @@ def display_number(e164: str) -> str:
 @functools.cache
 def country_name(country: str) -> str:
     # phonenumbers' geocoder loads every locale's place names (~4 s of import): only on the first
-    # lookup, which the service warms in the background at start, not at import.
+    # lookup, which happens when numbers are imported (the name is stored with the number).
     from phonenumbers import geocoder
 
     code = phonenumbers.country_code_for_region(country)
