@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
@@ -137,14 +135,13 @@ async def test_a_config_change_applies_within_two_seconds(
 ) -> None:
     number = await _number_with(producer, dispatch, ForwardToPstn(pstn_number="+41445550210"))
     assert await forward_target(producer, dispatch, number) == "+41445550210"
-    changed_at = time.monotonic()
     await publish_action(producer, action_set(number, 2, ForwardToPstn(pstn_number="+41445550211")))
 
     async def switched() -> bool:
         return bool(await forward_target(producer, dispatch, number) == "+41445550211")
 
-    await eventually(switched, timeout=10, interval=0.05, what="new action used")
-    assert time.monotonic() - changed_at < 2.0
+    # The bound is the requirement; how fast it really is, `make bench` reports.
+    await eventually(switched, timeout=2.0, interval=0.05, what="new action used within 2 s")
 
 
 async def test_routing_table_with_regex_criteria_and_time_windows(
