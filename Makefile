@@ -1,16 +1,22 @@
 # The front door. `make help` lists every target in one line each.
 SHELL := /bin/bash
-UV ?= uv
+# Built tools (uv, Kafka's jars, FerretDB, Jaeger, helm) are shared by every clone on the machine.
+export CALLPLANE_TOOLS ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/callplane/tools
+UV_VERSION := 0.13.8
+UV ?= $(shell command -v uv 2>/dev/null || echo $(CALLPLANE_TOOLS)/uv-$(UV_VERSION)/bin/uv)
 STACK := $(UV) run --frozen python deploy/local/stack.py
-SOURCES := shared services tests deploy/local deploy/grafana deploy/demo deploy/helm
+SOURCES := shared services clients tests deploy/local deploy/grafana deploy/demo deploy/helm
 
 .DEFAULT_GOAL := help
-.PHONY: restart help sync up down stack-up stack-down stack-status services-up services-down test test-unit test-integration lint fmt bench
+.PHONY: restart help bootstrap sync up down stack-up stack-down stack-status services-up services-down test test-unit test-integration lint fmt bench
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-sync: ## Install the locked Python environment (uv sync --frozen)
+bootstrap: ## Install what a fresh machine lacks: uv (no root), nginx, chromium, kamailio, sipp (apt)
+	@UV_VERSION=$(UV_VERSION) bash deploy/local/bootstrap.sh
+
+sync: bootstrap ## Install the locked Python environment (uv sync --frozen)
 	@$(UV) sync --frozen --all-packages
 
 up: sync ## Run the whole system: Kafka, FerretDB, Jaeger, nginx and the four services
@@ -43,7 +49,7 @@ test-unit: sync ## Run only the unit tests (no services needed)
 lint: sync ## ruff check, ruff format --check, mypy --strict
 	@$(UV) run --frozen ruff check $(SOURCES)
 	@$(UV) run --frozen ruff format --check $(SOURCES)
-	@$(UV) run --frozen mypy shared/src services/*/src tests deploy/local deploy/grafana deploy/demo deploy/helm
+	@$(UV) run --frozen mypy shared/src services/*/src clients/*/src tests deploy/local deploy/grafana deploy/demo deploy/helm
 
 fmt: sync ## Apply ruff's fixes and formatting
 	@$(UV) run --frozen ruff check --fix $(SOURCES)
@@ -65,3 +71,8 @@ demo: sync ## A demo account and numbers (masked + routed), a local customer pla
 
 demo-down: ## Stop the demo customer platform (`make down` does it too)
 	@bash deploy/demo/demo.sh down
+
+.PHONY: asyncapi
+asyncapi: sync ## Regenerate the committed AsyncAPI documents from the contract (CI fails on drift)
+	@$(UV) run --frozen python -c 'from callplane_shared.asyncapi import app; import pathlib; pathlib.Path("shared/asyncapi.yaml").write_text(app.schema.to_specification().to_yaml())'
+	@$(UV) run --frozen python -c 'from call_dispatch.asyncapi import app; import pathlib; pathlib.Path("services/call-dispatch/asyncapi.yaml").write_text(app.schema.to_specification().to_yaml())'

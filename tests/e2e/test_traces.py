@@ -14,7 +14,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import propagate
 
 from callplane_shared.events import CallDecision, InboundCall
-from callplane_shared.publisher import CallPublisher
+from callplane_client.publisher import CallPublisher
 from tests.e2e.journey import Customer, admin_client, new_customer
 from tests.endpoints import Endpoints
 from tests.integration.number_masking.customer import CustomerServer, answer

@@ -18,7 +18,8 @@ class Layout:
     @classmethod
     def from_env(cls) -> Layout:
         cache = Path(os.environ.get("CALLPLANE_CACHE", REPO / ".cache"))
-        tools = Path(os.environ.get("CALLPLANE_TOOLS", cache / "tools"))
+        shared_cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+        tools = Path(os.environ.get("CALLPLANE_TOOLS", shared_cache / "callplane" / "tools"))
         return cls(repo=REPO, tools=tools, run=cache / "run")
 
     def pid_file(self, name: str) -> Path:

@@ -1,11 +1,11 @@
 """Every topic of callplane as one AsyncAPI document, generated from the event contract.
 
-This FastStream app is never started; it exists so `faststream docs gen` can render the
+This FastStream app is never started; it exists so `make asyncapi` can render the
 contract for upstream systems (the media edge publishes `calls.inbound` and `calls.status` and
 consumes `calls.decisions`). `tests/unit/shared/test_asyncapi.py` fails when the committed
 `shared/asyncapi.yaml` drifts from it. Regenerate with:
 
-    uv run faststream docs gen callplane_shared.asyncapi:app --yaml --out shared/asyncapi.yaml
+    make asyncapi
 """
 
 from __future__ import annotations

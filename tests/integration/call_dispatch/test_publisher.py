@@ -8,8 +8,8 @@ import json
 import httpx
 import pytest
 
-from callplane_shared.cli import main as callplane
-from callplane_shared.publisher import CallPublisher
+from callplane_client.cli import main as callplane
+from callplane_client.publisher import CallPublisher
 from tests.endpoints import Endpoints
 from tests.integration.call_dispatch.support import TopicWatcher
 from tests.support import eventually

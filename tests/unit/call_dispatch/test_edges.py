@@ -147,8 +147,7 @@ def test_committed_asyncapi_matches_the_code() -> None:
     # Compared as data: FastStream's channel order follows set iteration, which varies per run.
     same = yaml.safe_load(committed.read_text(encoding="utf-8")) == yaml.safe_load(generated)
     assert same, (
-        "asyncapi.yaml drifted: uv run faststream docs gen call_dispatch.asyncapi:app --yaml "
-        "--out services/call-dispatch/asyncapi.yaml"
+        "asyncapi.yaml drifted: run `make asyncapi`"
     )
     for topic in ("calls.inbound", "calls.decisions", "masking.requests", "voice.actions"):
         assert f"address: {topic}" in generated

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 from typer.testing import CliRunner, Result
 
-from callplane_shared.cli import app
-from callplane_shared.cli.runtime import Runtime
+from callplane_client.cli import app
+from callplane_client.cli.runtime import Runtime
 
 Handler = Callable[[httpx.Request], httpx.Response]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from callplane_shared.cli.calls import spans
-from callplane_shared.cli.decisions import instruction_text, summary, trace_id
+from callplane_client.cli.calls import spans
+from callplane_client.cli.decisions import instruction_text, summary, trace_id
 
 pytestmark = pytest.mark.unit
 

@@ -6,7 +6,7 @@ import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from callplane_shared.cli import app, main
+from callplane_client.cli import app, main
 
 pytestmark = pytest.mark.unit
 

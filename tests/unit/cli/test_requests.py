@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from callplane_shared.cli.calls import Endpoint
+from callplane_client.cli.calls import Endpoint
 from callplane_shared.events import EndpointType
 from tests.unit.cli.support import FakeApi, envelope, invoke
 

@@ -1,11 +1,10 @@
-"""call-dispatch's Kafka interface as a FastStream app, so `faststream docs gen` renders AsyncAPI.
+"""call-dispatch's Kafka interface as a FastStream app, so `make asyncapi` renders AsyncAPI.
 
 The hot path is a raw aiokafka loop (see `dispatcher`), so this app is never started: it declares
 the same topics (from the same settings defaults) and the same event models, and a unit test
 regenerates `asyncapi.yaml` and fails when the committed file drifts from it.
 
-    uv run faststream docs gen call_dispatch.asyncapi:app --yaml \
-        --out services/call-dispatch/asyncapi.yaml
+    make asyncapi
 """
 
 from __future__ import annotations

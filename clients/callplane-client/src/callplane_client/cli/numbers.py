@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from callplane_shared.cli.output import JsonFlag, QuietFlag, emit, note
-from callplane_shared.cli.runtime import api
+from callplane_client.cli.output import JsonFlag, QuietFlag, emit, note
+from callplane_client.cli.runtime import api
 
 app = typer.Typer(help="Search the pool, lease, list, show and release numbers.")
 

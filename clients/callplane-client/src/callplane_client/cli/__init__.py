@@ -14,7 +14,7 @@ import sys
 
 from typer import _click as click  # Typer 0.27 vendors Click
 
-from callplane_shared.cli.app import app
+from callplane_client.cli.app import app
 
 __all__ = ["app", "main", "run"]
 

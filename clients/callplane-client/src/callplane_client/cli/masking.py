@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from callplane_shared.cli.output import JsonFlag, QuietFlag, emit, note
-from callplane_shared.cli.resources import add_read_commands
-from callplane_shared.cli.runtime import api
+from callplane_client.cli.output import JsonFlag, QuietFlag, emit, note
+from callplane_client.cli.resources import add_read_commands
+from callplane_client.cli.runtime import api
 
 app = typer.Typer(help="Number masking: configurations (callback URLs) and signing credentials.")
 config = typer.Typer(help="Masking configurations: list, create, show, delete.")

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 import httpx
 
-from callplane_shared.cli.errors import CliError
+from callplane_client.cli.errors import CliError
 
 Scheme = Literal["App", "Admin", "Bearer"]
 _WHERE = {

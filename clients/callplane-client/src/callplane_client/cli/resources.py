@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
-from callplane_shared.cli.errors import CliError
-from callplane_shared.cli.output import JsonFlag, QuietFlag, emit, note
-from callplane_shared.cli.runtime import api
+from callplane_client.cli.errors import CliError
+from callplane_client.cli.output import JsonFlag, QuietFlag, emit, note
+from callplane_client.cli.runtime import api
 
 
 def results(reply: Any) -> list[dict[str, Any]]:

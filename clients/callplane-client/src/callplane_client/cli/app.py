@@ -9,11 +9,11 @@ import typer
 from typer import _click as click  # Typer 0.27 vendors Click: its exceptions live here
 from typer.core import TyperGroup
 
-from callplane_shared.cli import admin, calls, masking, numbers, targets, voice
-from callplane_shared.cli.config import resolve
-from callplane_shared.cli.errors import CliError
-from callplane_shared.cli.output import err_console
-from callplane_shared.cli.runtime import runtime
+from callplane_client.cli import admin, calls, masking, numbers, targets, voice
+from callplane_client.cli.config import resolve
+from callplane_client.cli.errors import CliError
+from callplane_client.cli.output import err_console
+from callplane_client.cli.runtime import runtime
 
 
 class _OneLineErrors(TyperGroup):

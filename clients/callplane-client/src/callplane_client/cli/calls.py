@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import httpx
 import typer
 
-from callplane_shared.cli.client import ApiError
-from callplane_shared.cli.decisions import summary
-from callplane_shared.cli.errors import CliError
-from callplane_shared.cli.output import JsonFlag, QuietFlag, emit, note
-from callplane_shared.cli.runtime import Runtime, runtime
+from callplane_client.cli.client import ApiError
+from callplane_client.cli.decisions import summary
+from callplane_client.cli.errors import CliError
+from callplane_client.cli.output import JsonFlag, QuietFlag, emit, note
+from callplane_client.cli.runtime import Runtime, runtime
 
 if TYPE_CHECKING:
     from callplane_shared.events import CallDecision, InboundCall
@@ -45,7 +45,7 @@ class Endpoint(StrEnum):
 
 
 async def _decide(kafka: str, call: InboundCall, timeout: float, traceparent: str) -> CallDecision:
-    from callplane_shared.publisher import CallPublisher
+    from callplane_client.publisher import CallPublisher
 
     async with CallPublisher(kafka) as publisher:
         return await publisher.decide(call, timeout=timeout, traceparent=traceparent)
@@ -71,7 +71,7 @@ def simulate(
     Example: callplane calls simulate --from +41791234567 --to +4930123463
     """
     from callplane_shared.events import CallEndpoint, EndpointType, InboundCall, utc_now
-    from callplane_shared.publisher import DecisionTimeoutError
+    from callplane_client.publisher import DecisionTimeoutError
 
     state = runtime(ctx)
     call = InboundCall(
@@ -139,7 +139,7 @@ def tail(
     """Follow decisions live from Kafka (Ctrl-C to stop).  Example: callplane calls tail"""
     kafka = runtime(ctx).config.kafka
     note(f"following calls.decisions on {kafka} (Ctrl-C to stop)")
-    from callplane_shared.cli.decisions import follow
+    from callplane_client.cli.decisions import follow
 
     try:
         asyncio.run(

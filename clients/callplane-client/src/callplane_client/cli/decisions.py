@@ -7,8 +7,8 @@ from typing import Any
 
 import typer
 
-from callplane_shared.cli.output import console, want_json
-from callplane_shared.cli.runtime import Runtime
+from callplane_client.cli.output import console, want_json
+from callplane_client.cli.runtime import Runtime
 
 _DETAIL_KEYS = (
     "destination",

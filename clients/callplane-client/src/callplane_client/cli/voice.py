@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
-from callplane_shared.cli.errors import CliError
-from callplane_shared.cli.output import JsonFlag, emit, note
-from callplane_shared.cli.runtime import api
+from callplane_client.cli.errors import CliError
+from callplane_client.cli.output import JsonFlag, emit, note
+from callplane_client.cli.runtime import api
 
 app = typer.Typer(help="The inbound voice action of a number: set, show, history, remove.")
 

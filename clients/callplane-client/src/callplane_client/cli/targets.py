@@ -7,10 +7,10 @@ from typing import Annotated, Any
 
 import typer
 
-from callplane_shared.cli.errors import CliError
-from callplane_shared.cli.output import JsonFlag, QuietFlag, emit
-from callplane_shared.cli.resources import add_read_commands, read_json
-from callplane_shared.cli.runtime import api
+from callplane_client.cli.errors import CliError
+from callplane_client.cli.output import JsonFlag, QuietFlag, emit
+from callplane_client.cli.resources import add_read_commands, read_json
+from callplane_client.cli.runtime import api
 
 routes = typer.Typer(help="Call-routing routes: list, create, show, delete.")
 calls_config = typer.Typer(help="Calls API configurations: list, create, show, delete.")

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 import httpx
 import typer
 
-from callplane_shared.cli.client import Api
-from callplane_shared.cli.config import Config
+from callplane_client.cli.client import Api
+from callplane_client.cli.config import Config
 
 
 @dataclass

@@ -16,7 +16,7 @@ import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from callplane_shared.cli.errors import CliError
+from callplane_client.cli.errors import CliError
 
 DEFAULTS = {
     "url": "http://127.0.0.1:8080",

@@ -9,10 +9,10 @@ from typing import Annotated, Any
 
 import typer
 
-from callplane_shared.cli.client import Api, ApiError
-from callplane_shared.cli.errors import CliError
-from callplane_shared.cli.output import JsonFlag, QuietFlag, emit, err_console, note
-from callplane_shared.cli.runtime import Runtime, api, runtime
+from callplane_client.cli.client import Api, ApiError
+from callplane_client.cli.errors import CliError
+from callplane_client.cli.output import JsonFlag, QuietFlag, emit, err_console, note
+from callplane_client.cli.runtime import Runtime, api, runtime
 
 app = typer.Typer(help="Operator commands (admin token): accounts, API keys, number pool.")
 

@@ -1,0 +1,3 @@
+from callplane_client.cli import run
+
+run()

@@ -1,3 +1,0 @@
-from callplane_shared.cli import run
-
-run()
