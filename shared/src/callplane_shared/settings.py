@@ -53,8 +53,21 @@ class ServiceSettings(BaseSettings):
         pattern="^(DEBUG|INFO|WARNING|ERROR)$",
         description="Level of the JSON log lines written to stdout.",
     )
+    consumer_group: str | None = Field(
+        default=None,
+        min_length=1,
+        description=(
+            "Consumer group of this service's own Kafka consumers (default: the service's name). "
+            "An independent second copy (a test, a benchmark) sets its own, so it never takes "
+            "partitions from the copy that serves calls."
+        ),
+    )
     readiness_timeout_seconds: float = Field(
         default=2.0,
         gt=0,
         description="Per-dependency deadline of a /readyz check.",
     )
+
+    def group(self, service: str) -> str:
+        """The consumer group of `service`'s own consumers."""
+        return self.consumer_group or service

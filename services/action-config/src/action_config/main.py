@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     targets = Targets(collections, masking)
     lifecycle = NumberLifecycle(collections, broker)
-    register_subscribers(broker, lifecycle)
+    register_subscribers(broker, lifecycle, settings.group(SERVICE_NAME))
     caller = caller_dependency(directory)
 
     async def start() -> None:

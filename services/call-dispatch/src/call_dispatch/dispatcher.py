@@ -108,7 +108,7 @@ class Dispatcher:
         self.decided = 0
         self.dead_lettered = 0
         self._metrics = DecisionMetrics()
-        self._lag = LagGauge(settings.consumer_group, SERVICE_NAME)
+        self._lag = LagGauge(settings.group(SERVICE_NAME), SERVICE_NAME)
         self._lag_due = 0.0
 
     @property
@@ -128,7 +128,7 @@ class Dispatcher:
             s.calls_inbound_topic,
             **client_options(s),
             client_id=SERVICE_NAME,
-            group_id=s.consumer_group,
+            group_id=s.group(SERVICE_NAME),
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             fetch_max_wait_ms=s.fetch_max_wait_ms,

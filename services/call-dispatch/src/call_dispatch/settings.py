@@ -17,9 +17,8 @@ class Settings(ServiceSettings):
     dispatch_operator_token: SecretStr = Field(
         description="Bearer token of `GET /dispatch/1/calls/{callId}` (support staff only)."
     )
-    # Overridable so a crash test or the benchmark can run its own instance on its own topics
-    # without sharing partitions with the instance `make up` runs.
-    consumer_group: str = Field(default="call-dispatch", min_length=1)
+    # The topics are overridable (like `consumer_group`) so a crash test or the benchmark can
+    # run its own instance on its own topics without sharing partitions with `make up`'s.
     calls_inbound_topic: str = CALLS_INBOUND.name
     calls_decisions_topic: str = CALLS_DECISIONS.name
     masking_requests_topic: str = MASKING_REQUESTS.name

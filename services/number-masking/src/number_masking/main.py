@@ -60,12 +60,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     requests = ConcurrentConsumer(
         client_options(settings),
         MASKING_REQUESTS.name,
-        SERVICE_NAME,
+        settings.group(SERVICE_NAME),
         masking_request_handler(broker, resolver),
         max_in_flight=settings.masking_max_in_flight,
         drain_timeout=settings.shutdown_grace_seconds,
     )
-    register_subscribers(broker, store)
+    register_subscribers(broker, store, settings.group(SERVICE_NAME))
     delivery = StatusDelivery(
         store,
         webhooks,
