@@ -4,11 +4,10 @@ or handled (invariant 6), and move on."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import stamina
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -17,7 +16,6 @@ from pydantic import ValidationError
 
 from callplane_shared.dlq import dead_letter
 
-logger = logging.getLogger(__name__)
 T = TypeVar("T")
 RETRIES = 3
 
@@ -60,19 +58,18 @@ def consume(
 async def with_retries(
     work: Callable[[], Awaitable[object]], retries: int = RETRIES
 ) -> Exception | None:
-    """Transient failures (MongoDB failover, broker hiccup) get a few quick retries; the last
-    error is returned for the caller to dead-letter."""
-    error: Exception | None = None
-    for attempt in range(retries):
-        try:
-            await work()
-        except Exception as exc:  # noqa: BLE001 - reported to the DLQ by the caller
-            error = exc
-            logger.warning("attempt %d failed: %s", attempt + 1, exc)
-            await asyncio.sleep(0.2 * 2**attempt)
-        else:
-            return None
-    return error
+    """Transient failures (MongoDB failover, broker hiccup) get a few retries with exponential
+    backoff and jitter (stamina, which logs each retry); the last error is returned for the
+    caller to dead-letter."""
+    try:
+        async for attempt in stamina.retry_context(
+            on=Exception, attempts=retries, wait_initial=0.2, wait_max=2.0, timeout=None
+        ):
+            with attempt:
+                await work()
+    except Exception as exc:  # noqa: BLE001 - reported to the DLQ by the caller
+        return exc
+    return None
 
 
 async def dead_letter_record(

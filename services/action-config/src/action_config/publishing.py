@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from faststream.kafka import KafkaBroker
 from pymongo.asynchronous.collection import AsyncCollection
 
 from action_config.domain.voice_setup import VoiceSetup
 from callplane_shared import outbox
 from callplane_shared.events import VoiceActionSet
+from callplane_shared.mongo import Document
 from callplane_shared.topics import VOICE_ACTIONS
-
-Document = dict[str, Any]
 
 
 def voice_action_event(doc: Document, setup: VoiceSetup | None, version: int) -> VoiceActionSet:

@@ -15,14 +15,14 @@ import logging
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, PyMongoError
 
+from callplane_shared.mongo import Document
+
 logger = logging.getLogger(__name__)
 
-Document = dict[str, Any]
 _DUPLICATE_KEY = 11000
 
 

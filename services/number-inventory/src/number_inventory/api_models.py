@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
+from callplane_shared.mongo import Document
 from callplane_shared.voice import VoiceAction
 from callplane_shared.wire import WireModel
 from number_inventory.domain.money import to_units
@@ -16,7 +17,6 @@ from number_inventory.domain.pool import (
     country_name,
     display_number,
 )
-from number_inventory.store import Document
 from number_inventory.voice_setups import VoiceSetups
 
 _AMOUNT = Field(gt=0, max_digits=12, decimal_places=2)

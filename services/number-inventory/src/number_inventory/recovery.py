@@ -19,9 +19,10 @@ from faststream.kafka import KafkaBroker
 
 from callplane_shared import outbox
 from callplane_shared.events import NumberLeased
+from callplane_shared.mongo import Document
 from callplane_shared.topics import NUMBERS_LIFECYCLE
 from number_inventory.ledger import Movement
-from number_inventory.store import Collections, Document, now
+from number_inventory.store import Collections, now
 
 logger = logging.getLogger(__name__)
 

@@ -20,6 +20,7 @@ from callplane_shared.events import (
     MaskingRequest,
     PlayAudioInstruction,
 )
+from callplane_shared.mongo import Document
 from number_masking.domain.answers import (
     DialAnswer,
     InvalidAnswerError,
@@ -30,7 +31,7 @@ from number_masking.domain.answers import parse_answer as parse
 from number_masking.domain.configs import MaskingConfig
 from number_masking.domain.decisions import Timeouts, decision, round_id, unavailable
 from number_masking.metrics import annotate_decision, record_callback, record_decision
-from number_masking.store import Credentials, Document
+from number_masking.store import Credentials
 from number_masking.webhooks import WebhookError
 
 logger = logging.getLogger(__name__)
