@@ -53,6 +53,13 @@ class ServiceSettings(BaseSettings):
         pattern="^(DEBUG|INFO|WARNING|ERROR)$",
         description="Level of the JSON log lines written to stdout.",
     )
+    supervision_fault_injection: bool = Field(
+        default=False,
+        description=(
+            "Test-only: adds POST /_supervision/tasks/{name}/kill, which crashes a supervised "
+            "task so a test can see /livez fail. Never set outside a test's own instance."
+        ),
+    )
     readiness_timeout_seconds: float = Field(
         default=2.0,
         gt=0,

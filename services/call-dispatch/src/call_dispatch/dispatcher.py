@@ -11,7 +11,6 @@ keeps per-call overhead to what the latency goal allows (no middleware stack per
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -40,12 +39,14 @@ from callplane_shared.events import (
 )
 from callplane_shared.kafka import client_options
 from callplane_shared.metrics import CALLS_SKIPPED, DLQ_RECORDS
+from callplane_shared.supervision import Supervisor
 from callplane_shared.telemetry import Attr
 from callplane_shared.tracing import consumer_span, has_trace_context
 from callplane_shared.voice import ActionType
 
 logger = logging.getLogger(__name__)
 LAG_EVERY_SECONDS = 1.0
+TASK = "dispatcher"
 
 Headers = list[tuple[str, bytes]]
 _DECISION_JSON: TypeAdapter[CallDecision] = TypeAdapter(CallDecision)
@@ -108,8 +109,10 @@ class Dispatcher:
         settings: Settings,
         view: DispatchView,
         log: DecisionLog,
+        supervisor: Supervisor,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
+        self._supervisor = supervisor
         self._settings = settings
         self._view = view
         self._log = log
@@ -117,7 +120,6 @@ class Dispatcher:
         self._consumer: AIOKafkaConsumer | None = None
         self._producer: AIOKafkaProducer | None = None
         self._outbound: Outbound
-        self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self.decided = 0
         self.dead_lettered = 0
@@ -128,7 +130,15 @@ class Dispatcher:
 
     @property
     def running(self) -> bool:
-        return self._task is not None and not self._task.done()
+        return self._supervisor.running(TASK)
+
+    async def kafka_ready(self) -> bool:
+        """Kafka answers a metadata request over the dispatcher's own connection (no separate
+        client only for a readiness ping)."""
+        if self._producer is None:
+            return False
+        await self._producer.client.fetch_all_metadata()
+        return True
 
     async def start(self) -> None:
         s = self._settings
@@ -159,14 +169,14 @@ class Dispatcher:
             ]
         )
         await self._consumer.start()
-        self._task = asyncio.create_task(self._run(), name="dispatcher")
+        self._supervisor.start(TASK, self._run)
 
     async def stop(self) -> None:
         """Finish the batch in hand (decisions acknowledged, offsets committed), then stop."""
         self._stopping = True
-        if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(self._task, self._settings.shutdown_grace_seconds)
+        await self._supervisor.stop(
+            TASK, cancel=False, timeout=self._settings.shutdown_grace_seconds
+        )
         if self._consumer is not None:
             await self._consumer.stop()
         if self._producer is not None:
