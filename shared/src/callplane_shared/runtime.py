@@ -23,6 +23,7 @@ from pymongo import AsyncMongoClient
 
 from callplane_shared.health import ReadinessCheck, health_router, supervision_router
 from callplane_shared.http_errors import install_error_handlers
+from callplane_shared.kafka_outages import end_quiet_outages
 from callplane_shared.logs import logging_config
 from callplane_shared.metrics import install_metrics
 from callplane_shared.settings import ServiceSettings
@@ -78,6 +79,7 @@ def service_app(parts: ServiceParts) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if broker is not None:
             await broker.start()
+        supervisor.every("kafka-outage-log", 1.0, end_quiet_outages)
         for hook in parts.on_startup:
             await hook()
         try:
