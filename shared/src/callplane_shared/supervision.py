@@ -65,12 +65,13 @@ class Supervisor:
         """Stop the task `name` on purpose: cancel it (or, with cancel=False, let it finish on
         its own, cancelling after `timeout`) and wait for it."""
         task = self._tasks.get(name)
-        if task is None:
+        if task is None or task.done():  # a death was already reported when it happened
             return
         self._stopping.add(name)
         if cancel:
             task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            # Whatever it ends with while stopping is the stop's doing, not a death.
             await asyncio.wait_for(asyncio.shield(task), timeout)
         if not task.done():
             task.cancel()
