@@ -97,9 +97,7 @@ def _call(number: str, **fields: Any) -> dict[str, Any]:
     return {**body, **fields}
 
 
-async def test_bad_records_go_to_the_dlq_with_a_reason_and_the_next_call_is_decided() -> (
-    None
-):
+async def test_bad_records_go_to_the_dlq_with_a_reason_and_the_next_call_is_decided() -> None:
     number = unique_number()
     dispatcher, consumer, outbound = _dispatcher(_view_with(number))
     good = _call(number)
