@@ -62,6 +62,13 @@ class ServiceSettings(BaseSettings):
             "partitions from the copy that serves calls."
         ),
     )
+    supervision_fault_injection: bool = Field(
+        default=False,
+        description=(
+            "Test-only: adds POST /_supervision/tasks/{name}/kill, which crashes a supervised "
+            "task so a test can see /livez fail. Never set outside a test's own instance."
+        ),
+    )
     readiness_timeout_seconds: float = Field(
         default=2.0,
         gt=0,

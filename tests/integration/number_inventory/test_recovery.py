@@ -9,10 +9,12 @@ import pytest
 from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
+from callplane_shared.mongo import Document
+from callplane_shared.supervision import Supervisor
 from number_inventory.domain.pool import Capability, NumberType, PoolNumber, Price, new_number_key
 from number_inventory.ledger import Movement
 from number_inventory.recovery import StaleClaimSweeper
-from number_inventory.store import Collections, Document, now, number_document
+from number_inventory.store import Collections, now, number_document
 from tests.endpoints import Endpoints
 from tests.support import unique
 
@@ -77,7 +79,12 @@ async def test_paid_purchases_are_finished_and_unpaid_ones_freed(
     broker = KafkaBroker(endpoints.kafka)
     await broker.start()
     try:
-        sweeper = StaleClaimSweeper(collections, broker, stale_after=timedelta(minutes=1))
+        sweeper = StaleClaimSweeper(
+            collections,
+            broker,
+            supervisor=Supervisor("test"),
+            stale_after=timedelta(minutes=1),
+        )
         assert await sweeper.sweep_once() == 2
         assert await sweeper.sweep_once() == 0  # a finished lease is healthy
     finally:

@@ -12,11 +12,12 @@ from callplane_shared.events import (
     MaskingRequest,
     RejectInstruction,
 )
+from callplane_shared.mongo import Document
 from callplane_shared.voice import FallbackForward
 from number_masking.domain.configs import MaskingConfig
 from number_masking.domain.decisions import Timeouts
 from number_masking.resolver import Resolver
-from number_masking.store import Credentials, Document
+from number_masking.store import Credentials
 from number_masking.webhooks import WebhookError
 
 pytestmark = pytest.mark.unit

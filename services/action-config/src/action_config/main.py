@@ -30,6 +30,7 @@ from callplane_shared.kafka import build_broker, client_options
 from callplane_shared.mongo import build_mongo_client
 from callplane_shared.outbox import OutboxRelay
 from callplane_shared.runtime import ServiceParts, serve, service_app
+from callplane_shared.supervision import Supervisor
 from callplane_shared.telemetry import configure_telemetry, package_version
 from callplane_shared.topics import ACCOUNTS, MASKING_CONFIGS
 from callplane_shared.views import CompactedTopicView
@@ -48,11 +49,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     mongo = build_mongo_client(settings, SERVICE_NAME)
     collections = Collections.of(mongo, settings.mongodb_database)
 
+    supervisor = Supervisor(SERVICE_NAME)
     directory = AccountDirectory()
     masking = MaskingConfigs()
-    accounts_view = CompactedTopicView(client_options(settings), ACCOUNTS.name, directory.apply)
-    masking_view = CompactedTopicView(client_options(settings), MASKING_CONFIGS.name, masking.apply)
-    relay = OutboxRelay(broker, collections.with_outbox)
+    kafka = client_options(settings)
+    accounts_view = CompactedTopicView(kafka, ACCOUNTS.name, directory.apply, supervisor=supervisor)
+    masking_view = CompactedTopicView(
+        kafka, MASKING_CONFIGS.name, masking.apply, supervisor=supervisor
+    )
+    relay = OutboxRelay(broker, collections.with_outbox, supervisor=supervisor)
 
     targets = Targets(collections, masking)
     lifecycle = NumberLifecycle(collections, broker)
@@ -93,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             readiness={"views": views_caught_up},
             on_startup=(start,),
             on_shutdown=(stop,),
+            supervisor=supervisor,
         )
     )
     app.add_exception_handler(Refusal, _on_refusal)

@@ -35,6 +35,20 @@ class Settings(ServiceSettings):
     producer_linger_ms: int = Field(
         default=0, ge=0, description="Producer linger; batches form anyway under load."
     )
+    max_record_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        description="Larger calls.inbound records are dead-lettered unread (a call is < 2 KiB).",
+    )
+    max_call_age_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description=(
+            "Calls received longer ago are skipped, not decided (counted in "
+            "callplane_calls_skipped_total): a new consumer group starting from `earliest` "
+            "must not re-decide every retained call."
+        ),
+    )
     decision_log_enabled: bool = Field(
         default=True,
         description="Off sheds the log's MongoDB load (the operator endpoint then finds nothing).",

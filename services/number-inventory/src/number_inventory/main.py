@@ -15,6 +15,7 @@ from callplane_shared.kafka import build_broker, client_options
 from callplane_shared.mongo import build_mongo_client
 from callplane_shared.outbox import OutboxRelay
 from callplane_shared.runtime import ServiceParts, serve, service_app
+from callplane_shared.supervision import Supervisor
 from callplane_shared.telemetry import configure_telemetry, package_version
 from callplane_shared.topics import ACCOUNTS, VOICE_ACTIONS
 from callplane_shared.views import CompactedTopicView
@@ -40,17 +41,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     mongo = build_mongo_client(settings, SERVICE_NAME)
     collections = Collections.of(mongo, settings.mongodb_database)
 
+    supervisor = Supervisor(SERVICE_NAME)
     directory = AccountDirectory()
     voice = VoiceSetups()
-    accounts_view = CompactedTopicView(client_options(settings), ACCOUNTS.name, directory.apply)
-    voice_view = CompactedTopicView(client_options(settings), VOICE_ACTIONS.name, voice.apply)
+    kafka = client_options(settings)
+    accounts_view = CompactedTopicView(kafka, ACCOUNTS.name, directory.apply, supervisor=supervisor)
+    voice_view = CompactedTopicView(kafka, VOICE_ACTIONS.name, voice.apply, supervisor=supervisor)
 
     ledger = Ledger(collections.ledger, broker, to_minor(settings.low_balance_threshold))
     accounts = Accounts(collections, broker, directory, ledger)
     leasing = Leasing(collections, broker, accounts)
     payments = Payments(collections, ledger)
-    relay = OutboxRelay(broker, [collections.accounts, collections.numbers, collections.ledger])
-    sweeper = StaleClaimSweeper(collections, broker)
+    relay = OutboxRelay(
+        broker,
+        [collections.accounts, collections.numbers, collections.ledger],
+        supervisor=supervisor,
+    )
+    sweeper = StaleClaimSweeper(collections, broker, supervisor=supervisor)
     current_account = require_account(directory)
 
     async def start() -> None:
@@ -90,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             readiness={"accounts-view": accounts_ready, "voice-actions-view": voice_ready},
             on_startup=[start],
             on_shutdown=[stop],
+            supervisor=supervisor,
         )
     )
 
