@@ -29,19 +29,30 @@ class NameResolver(Protocol):
 
 
 class DnsResolver:
-    """The system's nameservers (/etc/resolv.conf), queried without threads."""
+    """The system's nameservers (/etc/resolv.conf), or the given ones, queried without threads."""
 
-    def __init__(self, cache_entries: int = CACHE_ENTRIES) -> None:
+    def __init__(
+        self,
+        cache_entries: int = CACHE_ENTRIES,
+        *,
+        nameservers: list[str] | None = None,
+        port: int = 53,
+    ) -> None:
         self._cache_entries = cache_entries
+        self._nameservers = nameservers
+        self._port = port
         self._resolver: dns.asyncresolver.Resolver | None = None
 
     def _get(self) -> dns.asyncresolver.Resolver:
         # Built on first use, so a machine without resolv.conf still starts (and says why here).
         if self._resolver is None:
             try:
-                resolver = dns.asyncresolver.Resolver()
+                resolver = dns.asyncresolver.Resolver(configure=self._nameservers is None)
             except dns.resolver.NoResolverConfiguration as exc:
                 raise ResolutionError(f"no DNS configuration: {exc}") from None
+            if self._nameservers is not None:
+                resolver.nameservers = list(self._nameservers)
+                resolver.port = self._port
             resolver.cache = dns.resolver.LRUCache(self._cache_entries)
             self._resolver = resolver
         return self._resolver
