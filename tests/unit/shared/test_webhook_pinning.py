@@ -14,10 +14,10 @@ pytestmark = pytest.mark.unit
 async def test_no_connection_without_a_pin_for_the_host() -> None:
     transport = pinned_transport(httpx.Limits())
     async with httpx.AsyncClient(transport=transport) as client:
-        with pytest.raises(httpx.ConnectError, match="no vetted address for customer.example"):
+        with pytest.raises(httpx.ConnectError, match=r"no vetted address for customer\.example"):
             await client.get("http://customer.example/cb")
         with (
             pinned("other.example", "127.0.0.1"),
-            pytest.raises(httpx.ConnectError, match="no vetted address for customer.example"),
+            pytest.raises(httpx.ConnectError, match=r"no vetted address for customer\.example"),
         ):
             await client.get("http://customer.example/cb")
