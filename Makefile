@@ -62,8 +62,9 @@ restart: sync ## Restart services after a code change: make restart [SERVICES="c
 helm-check: sync ## Lint, render and validate the Helm chart offline (helm, kubernetes-validate, checkov)
 	@$(UV) run --frozen python deploy/helm/check.py
 
-bench: sync ## Benchmarks that print figures (call-dispatch vs a relay baseline; ~2-3 min)
+bench: sync ## Benchmarks that print figures (call-dispatch vs a relay baseline; masking isolation; ~3-4 min)
 	@$(UV) run --frozen python services/call-dispatch/bench/run.py
+	@$(UV) run --frozen python services/number-masking/bench/isolation.py
 
 .PHONY: demo demo-down
 demo: sync ## A demo account and numbers (masked + routed), a local customer platform, calls and traces
