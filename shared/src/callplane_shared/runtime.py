@@ -21,6 +21,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 from pymongo import AsyncMongoClient
 
+from callplane_shared.body_limit import BodyLimitMiddleware
 from callplane_shared.health import ReadinessCheck, health_router
 from callplane_shared.http_errors import install_error_handlers
 from callplane_shared.logs import logging_config
@@ -44,6 +45,8 @@ class ServiceParts:
     readiness: Mapping[str, ReadinessCheck] = field(default_factory=dict)
     on_startup: Sequence[Hook] = ()
     on_shutdown: Sequence[Hook] = ()
+    body_limits: Mapping[str, int] = field(default_factory=dict)
+    """Path prefixes whose bodies may exceed `max_body_bytes` (as in deploy/routes.yaml)."""
 
 
 def service_app(parts: ServiceParts) -> FastAPI:
@@ -73,6 +76,9 @@ def service_app(parts: ServiceParts) -> FastAPI:
 
     app = FastAPI(title=parts.name, version=parts.version, lifespan=lifespan)
     install_error_handlers(app)
+    app.add_middleware(
+        BodyLimitMiddleware, default=parts.settings.max_body_bytes, per_prefix=parts.body_limits
+    )
     install_metrics(app, parts.name)
     checks: dict[str, ReadinessCheck] = {"kafka": kafka_ready, "mongodb": mongo_ready}
     checks.update(parts.readiness)

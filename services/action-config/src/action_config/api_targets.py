@@ -16,6 +16,7 @@ from action_config.domain.targets import (
     ScenarioRequest,
 )
 from action_config.ivr_scenarios import IvrScenarios
+from callplane_shared.paging import MAX_PAGE
 
 CONFIGS = "/calls/1/configurations"
 SCENARIOS = "/voice/ivr/1/scenarios"
@@ -39,7 +40,7 @@ def targets_router(  # noqa: C901 - one nested function per endpoint
     @router.get(CONFIGS, tags=["calls configurations"])
     async def list_calls_configurations(
         who: CallerDep,
-        page: Annotated[int, Query(ge=0)] = 0,
+        page: Annotated[int, Query(ge=0, le=MAX_PAGE)] = 0,
         size: Annotated[int, Query(ge=1, le=100)] = 20,
     ) -> CallsConfigurationPage:
         return await configs.page(who.account_id, page, size)
@@ -69,7 +70,7 @@ def targets_router(  # noqa: C901 - one nested function per endpoint
     @router.get(SCENARIOS, tags=["IVR scenarios"])
     async def search_scenarios(
         who: CallerDep,
-        page: Annotated[int, Query(ge=1)] = 1,
+        page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
         pageSize: Annotated[int, Query(ge=1, le=50)] = 20,  # noqa: N803
         name: str | None = None,
     ) -> list[Scenario]:
