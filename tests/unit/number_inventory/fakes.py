@@ -60,8 +60,6 @@ class FakePaymentRecords:
         self.payments[payment_id].update(fields)
 
     async def page(self, query: Document, skip: int, limit: int) -> tuple[list[Document], int]:
-        found = [
-            p for p in self.payments.values() if all(p.get(k) == v for k, v in query.items())
-        ]
+        found = [p for p in self.payments.values() if all(p.get(k) == v for k, v in query.items())]
         found.sort(key=lambda p: p["createdAt"], reverse=True)
         return found[skip : skip + limit], len(found)
