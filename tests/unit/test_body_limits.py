@@ -33,7 +33,7 @@ def _app() -> FastAPI:
     app = FastAPI()
 
     @app.post("/{path:path}")
-    async def echo(path: str, request: Request) -> dict[str, Any]:  # noqa: ARG001
+    async def echo(path: str, request: Request) -> dict[str, Any]:
         return {"size": len(await request.body())}
 
     app.add_middleware(BodyLimitMiddleware, default=1024, per_prefix={"/big/": 4096})
