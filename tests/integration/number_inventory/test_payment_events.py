@@ -41,7 +41,7 @@ async def _pending(inventory: Inventory, tenant: Tenant, amount: float) -> str:
 
 
 def _partition(key: str) -> int:
-    return (murmur2(key.encode()) & 0x7FFFFFFF) % PAYMENTS.partitions
+    return (int(murmur2(key.encode())) & 0x7FFFFFFF) % PAYMENTS.partitions
 
 
 async def _pending_on_partition_of(inventory: Inventory, tenant: Tenant, other: str) -> str:
