@@ -33,6 +33,7 @@ from callplane_shared.http_errors import error_response
 from callplane_shared.kafka import build_broker, client_options
 from callplane_shared.mongo import build_mongo_client
 from callplane_shared.outbox import OutboxRelay
+from callplane_shared.periodic import Periodic
 from callplane_shared.ratelimit import rate_limiter
 from callplane_shared.runtime import ServiceParts, serve, service_app
 from callplane_shared.telemetry import configure_telemetry, package_version
@@ -75,14 +76,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
     )
 
+    retention = timedelta(days=settings.voice_history_retention_days)
+    pruner = Periodic("voice-history-retention", 3600, lambda: history.prune(retention))
+
     async def start() -> None:
         await collections.ensure_indexes()
-        await history.ensure_indexes(timedelta(days=settings.voice_history_retention_days))
+        await history.ensure_indexes()
+        await pruner.start()
         await accounts_view.start()
         await masking_view.start()
         await relay.start()
 
     async def stop() -> None:
+        await pruner.stop()
         await relay.stop()
         await masking_view.stop()
         await accounts_view.stop()

@@ -11,7 +11,7 @@ class Settings(ServiceSettings):
         default=365,
         ge=1,
         le=3650,
-        description="How long each voice-action change stays in the history (TTL index).",
+        description="How long each voice-action change stays in the history (pruned hourly).",
     )
     max_routes_per_account: int = Field(
         default=500, ge=0, le=100_000, description="Default `routes` quota."

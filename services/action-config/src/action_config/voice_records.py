@@ -1,6 +1,7 @@
 """Where the numbers' voice state and its change history are kept: two small repositories, so
 the voice use cases (If-Match, one action per number, lease/release) run against in-memory fakes
 in unit tests and against MongoDB in the service.
+Changes older than VOICE_HISTORY_RETENTION_DAYS are deleted by an hourly prune.
 
 History is one document per change in its own collection (`action_voice_history`), never an
 array inside the number's document: a number changed 20,000 times keeps a small document, so its
@@ -13,7 +14,7 @@ history read.
 from __future__ import annotations
 
 import contextlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from faststream.kafka import KafkaBroker
@@ -97,17 +98,19 @@ class MongoHistoryStore:
     def __init__(self, collection: AsyncCollection[Document]) -> None:
         self._history = collection
 
-    async def ensure_indexes(self, retention: timedelta) -> None:
+    async def ensure_indexes(self) -> None:
         await self._history.create_index(
             [("numberKey", ASCENDING), ("accountId", ASCENDING), ("version", DESCENDING)],
             name="number_account_version",
         )
-        # Retention: MongoDB removes a change once it is older than VOICE_HISTORY_RETENTION_DAYS.
-        await self._history.create_index(
-            [("changedAt", ASCENDING)],
-            name="retention",
-            expireAfterSeconds=int(retention.total_seconds()),
-        )
+        await self._history.create_index([("changedAt", ASCENDING)], name="changed_at")
+
+    async def prune(self, retention: timedelta) -> int:
+        """Delete changes older than the retention. A periodic delete rather than a TTL index:
+        FerretDB 1.24 does not implement `expireAfterSeconds`, and this works on both."""
+        cutoff = datetime.now(UTC) - retention
+        result = await self._history.delete_many({"changedAt": {"$lt": cutoff}})
+        return result.deleted_count
 
     async def record(self, entry: Document) -> None:
         # A duplicate was recorded before (a repeat after a crash): the change is the same.
