@@ -112,7 +112,8 @@ BODIES: dict[str, Any] = {
     "POST /voice/ivr/1/scenarios": SCENARIO,
     "PUT /voice/ivr/1/scenarios/{id}": SCENARIO,
     "POST /voice/masking/2/config": MASKING,
-    "PUT /voice/masking/2/config/{key}": MASKING,
+    # Another name than the POST's: the stranger's own POST above must not make this a conflict.
+    "PUT /voice/masking/2/config/{key}": {**MASKING, "name": "abuse config renamed"},
     "POST /voice/masking/2/credentials": {"apiId": "abuse", "key": "abuse-secret-key-1"},
     "PUT /voice/masking/2/credentials": {"apiId": "abuse", "key": "abuse-secret-key-2"},
 }

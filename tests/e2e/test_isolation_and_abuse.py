@@ -41,7 +41,7 @@ async def admin(endpoints: Endpoints) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 async def operations(endpoints: Endpoints) -> list[Operation]:
-    async with httpx.AsyncClient(base_url=endpoints.base_url, timeout=10) as http:
+    async with httpx.AsyncClient(base_url=endpoints.base_url, timeout=60) as http:
         found = await public_operations(http)
     assert {o.service for o in found} == set(SERVICES)
     return found
