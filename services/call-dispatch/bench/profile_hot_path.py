@@ -42,7 +42,7 @@ async def main(count: int, with_log: bool, profile: bool) -> None:
     specs = tuple(TopicSpec(f"{run}.{n}", 6, "delete", "callId", "profile") for n in ("in", "out"))
     bootstrap = "127.0.0.1:9092"
     await ensure_topics(bootstrap, (*specs, specs[0].dlq))
-    os.environ.setdefault("DISPATCH_OPERATOR_TOKEN", "profile")
+    os.environ.setdefault("DISPATCH_OPERATOR_TOKEN", "profile-operator-token-0123456789")
     settings = Settings(
         calls_inbound_topic=specs[0].name, calls_decisions_topic=specs[1].name, consumer_group=run
     )

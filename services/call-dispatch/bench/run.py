@@ -210,7 +210,7 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
         **os.environ,
         "HTTP_PORT": str(args.port),
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-        "DISPATCH_OPERATOR_TOKEN": "bench",
+        "DISPATCH_OPERATOR_TOKEN": "bench-operator-token-0123456789-xx",
         "CONSUMER_GROUP": f"{run}-dispatch",
         "CALLS_INBOUND_TOPIC": t["calls"],
         "CALLS_DECISIONS_TOPIC": t["decisions"],

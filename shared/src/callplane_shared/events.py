@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -49,6 +50,27 @@ class AccountStatus(StrEnum):
     SUSPENDED = "SUSPENDED"
 
 
+class AccountLimits(WireModel):
+    """Per-account overrides of the platform's default limits; a null field keeps the default
+    of the service that enforces it (see each service's README)."""
+
+    requests_per_second: float | None = Field(
+        default=None, gt=0, le=100_000, description="Token-bucket refill rate per API key."
+    )
+    burst: int | None = Field(
+        default=None, ge=1, le=100_000, description="Token-bucket size per API key."
+    )
+    numbers: int | None = Field(default=None, ge=0, le=1_000_000, description="Leased numbers.")
+    routes: int | None = Field(default=None, ge=0, le=100_000, description="Call-routing routes.")
+    criteria_per_route: int | None = Field(
+        default=None, ge=1, le=1_000, description="Criteria of one route."
+    )
+    scenarios: int | None = Field(default=None, ge=0, le=100_000, description="IVR scenarios.")
+    configs: int | None = Field(
+        default=None, ge=0, le=100_000, description="Calls configurations (and masking configs)."
+    )
+
+
 class AccountUpserted(Event):
     """The current state of an account, so other services authenticate without asking."""
 
@@ -60,6 +82,15 @@ class AccountUpserted(Event):
         default_factory=list,
         description="SHA-256 hex digests of the account's active API keys; never the keys.",
     )
+    version: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "Monotonic per account; views keep the highest, so a re-published older state "
+            "never brings back a revoked key."
+        ),
+    )
+    limits: AccountLimits = Field(default_factory=AccountLimits)
 
 
 class BalanceLow(Event):
@@ -69,6 +100,45 @@ class BalanceLow(Event):
     balance: float = Field(description="Balance after the movement, in currency units.")
     threshold: float = Field(description="The threshold that was crossed, in currency units.")
     currency: str = Field(min_length=3, max_length=3, examples=["EUR"])
+
+
+# --- payments (key: paymentId; published by the payment system) ---------------------------------
+
+PAYMENT_ID = r"^[0-9a-f]{32}$"
+
+
+class PaymentSettled(Event):
+    """The payment system collected a pending top-up: number-inventory credits it, once."""
+
+    event_type: Literal["PaymentSettled"] = "PaymentSettled"
+    payment_id: str = Field(
+        pattern=PAYMENT_ID, description="The id `POST /account/1/payments` answered."
+    )
+    account_id: str = Field(max_length=64, description="Must match the payment's account.")
+    amount: Decimal = Field(
+        gt=0,
+        max_digits=12,
+        decimal_places=2,
+        description="Currency units; must equal the requested amount.",
+        examples=["20.00"],
+    )
+    currency: str = Field(min_length=3, max_length=3, examples=["EUR"])
+    provider_reference: str | None = Field(
+        default=None, max_length=255, description="The payment system's own id, for audits."
+    )
+
+
+class PaymentFailed(Event):
+    """The payment system could not collect a pending top-up: nothing is credited."""
+
+    event_type: Literal["PaymentFailed"] = "PaymentFailed"
+    payment_id: str = Field(pattern=PAYMENT_ID)
+    account_id: str = Field(max_length=64)
+    reason: str = Field(min_length=1, max_length=500, examples=["card declined"])
+    provider_reference: str | None = Field(default=None, max_length=255)
+
+
+PaymentResult = Annotated[PaymentSettled | PaymentFailed, Field(discriminator="event_type")]
 
 
 # --- numbers.lifecycle (key: numberKey) -----------------------------------------------------------

@@ -81,6 +81,24 @@ async def flush(
     return len(entries)
 
 
+async def flush_after_commit(
+    broker: KafkaBroker, collection: AsyncCollection[Document], doc_filter: Document
+) -> None:
+    """`flush` for a request whose write has committed: a publish failure is logged, not
+    raised, because the change happened and the relay publishes it within seconds. Answering an
+    error here would make clients retry a change that took effect (and duplicate it)."""
+    try:
+        await flush(broker, collection, doc_filter)
+    except Exception:
+        logger.warning("publish after commit failed; the outbox relay will publish", exc_info=True)
+
+
+async def ensure_outbox_index(collection: AsyncCollection[Document]) -> None:
+    """The relay scans `_outbox.stagedAt` every second on every replica: index it so the scan
+    reads only documents with pending events instead of the whole collection."""
+    await collection.create_index([(f"{OUTBOX_FIELD}.stagedAt", 1)], name="outbox_staged")
+
+
 class OutboxRelay:
     """Re-publishes what a crash between write and publish left behind."""
 

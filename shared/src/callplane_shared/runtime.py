@@ -21,6 +21,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 from pymongo import AsyncMongoClient
 
+from callplane_shared.body_limit import BodyLimitMiddleware
 from callplane_shared.health import ReadinessCheck, health_router, supervision_router
 from callplane_shared.http_errors import install_error_handlers
 from callplane_shared.kafka_outages import end_quiet_outages
@@ -51,6 +52,8 @@ class ServiceParts:
     # The process's long-running tasks; `/livez` fails once one of them died. Components that
     # start tasks get the same one from the composition root.
     supervisor: Supervisor | None = None
+    body_limits: Mapping[str, int] = field(default_factory=dict)
+    """Path prefixes whose bodies may exceed `max_body_bytes` (as in deploy/routes.yaml)."""
 
 
 def _readiness(parts: ServiceParts) -> dict[str, ReadinessCheck]:
@@ -99,6 +102,9 @@ def service_app(parts: ServiceParts) -> FastAPI:
 
     app = FastAPI(title=parts.name, version=parts.version, lifespan=lifespan)
     install_error_handlers(app)
+    app.add_middleware(
+        BodyLimitMiddleware, default=parts.settings.max_body_bytes, per_prefix=parts.body_limits
+    )
     install_metrics(app, parts.name)
     checks = _readiness(parts)
     app.include_router(health_router(checks, parts.settings.readiness_timeout_seconds, supervisor))

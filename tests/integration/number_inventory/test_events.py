@@ -88,10 +88,7 @@ async def test_low_balance_is_announced_once_per_crossing(
         assert (await inventory.lease(tenant, numbers[1].number_key)).status_code == 200  # 3
         assert (await inventory.lease(tenant, numbers[2].number_key)).status_code == 200  # 0
         first = await alerts.until(lambda key, _: key == mine)
-        topped = await inventory.http.post(
-            "/account/1/payments", json={"amount": 10}, headers=tenant.headers
-        )
-        assert topped.status_code == 201
+        await inventory.top_up(tenant, 10)
         path = f"/numbers/1/numbers/{numbers[0].number_key}"
         assert (await inventory.http.delete(path, headers=tenant.headers)).status_code == 204
         assert (await inventory.lease(tenant, numbers[0].number_key)).status_code == 200  # 7

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from faststream.kafka import KafkaBroker
-from pymongo.asynchronous.collection import AsyncCollection
-
 from action_config.domain.voice_setup import VoiceSetup
 from callplane_shared import outbox
 from callplane_shared.events import VoiceActionSet
@@ -30,7 +27,3 @@ def voice_action_event(doc: Document, setup: VoiceSetup | None, version: int) ->
 def stage_voice_action(number: str, event: VoiceActionSet | None) -> Document:
     """The `_outbox` entry publishing `event` (None: tombstone) under the number's key."""
     return outbox.outbox_entry(VOICE_ACTIONS.name, number, event)
-
-
-async def flush(broker: KafkaBroker, collection: AsyncCollection[Document], doc_id: str) -> int:
-    return await outbox.flush(broker, collection, {"_id": doc_id})

@@ -68,7 +68,7 @@ class Routes:
         await self._routes.insert_one(
             {"_id": route.id, **_stored(route), outbox.OUTBOX_FIELD: [_staged(route)]}
         )
-        await outbox.flush(self._broker, self._routes, {"_id": route.id})
+        await outbox.flush_after_commit(self._broker, self._routes, {"_id": route.id})
         return route
 
     async def replace(self, account_id: str, route_id: str, request: RouteRequest) -> Route:
@@ -91,7 +91,7 @@ class Routes:
         )
         if result.modified_count != 1:
             raise Refusal(409, f"route {route_id} changed at the same time; GET it and retry")
-        await outbox.flush(self._broker, self._routes, {"_id": route_id})
+        await outbox.flush_after_commit(self._broker, self._routes, {"_id": route_id})
         return route
 
     async def delete(self, account_id: str, route_id: str) -> Route:
@@ -102,7 +102,7 @@ class Routes:
             {"_id": route_id, **LIVE},
             {"$set": {"deleted": True}, "$push": outbox.push(tombstone)},
         )
-        await outbox.flush(self._broker, self._routes, {"_id": route_id})
+        await outbox.flush_after_commit(self._broker, self._routes, {"_id": route_id})
         await self._routes.delete_one({"_id": route_id, "deleted": True})
         return route
 

@@ -15,7 +15,11 @@ from callplane_shared.topics import (
 class Settings(ServiceSettings):
     http_port: int = Field(default=8103, ge=1, le=65535, description="Port of the HTTP API.")
     dispatch_operator_token: SecretStr = Field(
-        description="Bearer token of `GET /dispatch/1/calls/{callId}` (support staff only)."
+        description=(
+            "Bearer token of `GET /dispatch/1/calls/{callId}` (support staff only); at least 32 "
+            "characters, so an empty or guessable token stops the service at start."
+        ),
+        min_length=32,
     )
     # The topics are overridable (like `consumer_group`) so a crash test or the benchmark can
     # run its own instance on its own topics without sharing partitions with `make up`'s.

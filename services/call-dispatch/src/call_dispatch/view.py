@@ -92,7 +92,10 @@ class DispatchView:
         # Fallbacks repeat across numbers: keep one object per distinct value, for the
         # FALLBACK_CACHE_MAX most recently used values (distinct fallbacks are unbounded).
         self._fallbacks: dict[tuple[str, str], Fallback] = {}
-        self._routes_by_account: dict[str, tuple[Route, ...]] | None = None
+        # Routes indexed per account, and each account's enabled routes sorted on first use: a
+        # change of one tenant's route re-sorts that tenant's routes only, never everyone's.
+        self._route_ids_by_account: dict[str, set[str]] = {}
+        self._enabled_by_account: dict[str, tuple[Route, ...]] = {}
         self.stale_ignored = 0
         # Kept as records are applied, for the view gauges (counting the dicts is O(n)).
         self.numbers_live = 0
@@ -164,7 +167,7 @@ class DispatchView:
             if held is not None and held.route is not None:
                 self.routes_live -= 1
                 self._routes[route_id] = RouteEntry(held.version, None)
-                self._routes_by_account = None
+                self._forget_route(held.route)
             return
         route = RouteUpserted.model_validate_json(value).route
         self.set_route(route)
@@ -176,8 +179,19 @@ class DispatchView:
             return
         if held is None or held.route is None:
             self.routes_live += 1
+        else:
+            self._forget_route(held.route)
         self._routes[route.id] = RouteEntry(route.version, route)
-        self._routes_by_account = None
+        self._route_ids_by_account.setdefault(route.account_id, set()).add(route.id)
+        self._enabled_by_account.pop(route.account_id, None)
+
+    def _forget_route(self, route: Route) -> None:
+        ids = self._route_ids_by_account.get(route.account_id)
+        if ids is not None:
+            ids.discard(route.id)
+            if not ids:
+                del self._route_ids_by_account[route.account_id]
+        self._enabled_by_account.pop(route.account_id, None)
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -193,17 +207,13 @@ class DispatchView:
     def enabled_routes(self, account_id: str) -> Sequence[Route]:
         """An account's enabled routes, lowest `order` first: dynamic routing never crosses
         accounts."""
-        if self._routes_by_account is None:
-            grouped: dict[str, list[Route]] = {}
-            for entry in self._routes.values():
-                route = entry.route
-                if route is not None and route.status is RouteStatus.ENABLED:
-                    grouped.setdefault(route.account_id, []).append(route)
-            self._routes_by_account = {
-                account: tuple(sorted(routes, key=lambda r: (r.order, r.id)))
-                for account, routes in grouped.items()
-            }
-        return self._routes_by_account.get(account_id, ())
+        cached = self._enabled_by_account.get(account_id)
+        if cached is None:
+            routes = [self._routes[i].route for i in self._route_ids_by_account.get(account_id, ())]
+            enabled = [r for r in routes if r is not None and r.status is RouteStatus.ENABLED]
+            cached = tuple(sorted(enabled, key=lambda r: (r.order, r.id)))
+            self._enabled_by_account[account_id] = cached
+        return cached
 
     @property
     def numbers_held(self) -> int:

@@ -20,7 +20,8 @@ from callplane_shared.events import NumberLeased
 from callplane_shared.mongo import Document
 from callplane_shared.supervision import Supervisor
 from callplane_shared.topics import NUMBERS_LIFECYCLE
-from number_inventory.ledger import Movement
+from number_inventory.leasing import purchase_reference, refund_purchase
+from number_inventory.ledger import Ledger
 from number_inventory.store import Collections, now
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class StaleClaimSweeper:
         self,
         collections: Collections,
         broker: KafkaBroker,
+        ledger: Ledger,
         *,
         supervisor: Supervisor,
         stale_after: timedelta = timedelta(minutes=2),
@@ -40,6 +42,7 @@ class StaleClaimSweeper:
     ) -> None:
         self._c = collections
         self._broker = broker
+        self._ledger = ledger
         self._stale_after = stale_after
         self._interval = interval_seconds
         self._supervisor = supervisor
@@ -54,24 +57,24 @@ class StaleClaimSweeper:
             if number.get("claimId") == claim["claimId"] and number.get("leaseState") == LEASED:
                 continue  # a healthy lease
             fixed += 1
-            if number.get("claimId") == claim["claimId"] and await self._paid(claim):
+            debit = await self._paid(claim)
+            if number.get("claimId") == claim["claimId"] and debit is not None:
                 await self._finish(number, claim)
             else:
                 await self._free(number, claim)
+                if debit is not None:
+                    # Paid, yet the number went elsewhere: the money goes back (once).
+                    await refund_purchase(
+                        self._ledger, claim["accountId"], -int(debit["amount"]), claim["claimId"]
+                    )
         if fixed:
             logger.warning("recovered %d interrupted purchase(s) or release(s)", fixed)
         return fixed
 
-    async def _paid(self, claim: Document) -> bool:
-        debit = await self._c.ledger.find_one(
-            {
-                "accountId": claim["accountId"],
-                "movement": Movement.NUMBER_PURCHASE.value,
-                "reference": claim["_id"],
-                "createdAt": {"$gte": claim["at"]},
-            }
+    async def _paid(self, claim: Document) -> Document | None:
+        return await self._ledger.with_reference(
+            claim["accountId"], purchase_reference(claim["claimId"])
         )
-        return debit is not None
 
     async def _finish(self, number: Document, claim: Document) -> None:
         event = NumberLeased(
@@ -91,7 +94,7 @@ class StaleClaimSweeper:
                 ),
             },
         )
-        await outbox.flush(self._broker, self._c.numbers, {"_id": number["_id"]})
+        await outbox.flush_after_commit(self._broker, self._c.numbers, {"_id": number["_id"]})
 
     async def _free(self, number: Document, claim: Document) -> None:
         if number.get("claimId") == claim["claimId"]:
