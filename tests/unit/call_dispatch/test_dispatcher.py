@@ -75,7 +75,7 @@ def _record(offset: int, value: bytes | None, key: bytes = b"k") -> ConsumerReco
 
 
 def _dispatcher(view: DispatchView) -> tuple[Dispatcher, FakeConsumer, FakeOutbound]:
-    settings = Settings(dispatch_operator_token=SecretStr("t"), max_call_age_seconds=60)
+    settings = Settings(dispatch_operator_token=SecretStr("t" * 32), max_call_age_seconds=60)
     supervisor = Supervisor("test")
     log = DecisionLog(FakeCollection(), supervisor=supervisor, enabled=False)  # type: ignore[arg-type]
     dispatcher = Dispatcher(settings, view, log, supervisor)
