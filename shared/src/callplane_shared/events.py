@@ -151,6 +151,9 @@ class CallEndpoint(WireModel):
     username: str | None = Field(default=None, description="SIP user or WebRTC identity.")
     host: str | None = Field(default=None, description="SIP host or trunk.")
     identity: str | None = None
+    sip_trunk_id: str | None = Field(
+        default=None, description="The SIP trunk the call came in on (SIP calls), for routing."
+    )
 
 
 class InboundCall(Event):

@@ -25,6 +25,7 @@ from callplane_shared.health import ReadinessCheck, health_router
 from callplane_shared.http_errors import install_error_handlers
 from callplane_shared.logs import logging_config
 from callplane_shared.metrics import install_metrics
+from callplane_shared.openapi_docs import OpenApiRules, document_openapi
 from callplane_shared.settings import ServiceSettings
 
 Hook = Callable[[], Awaitable[None]]
@@ -44,6 +45,8 @@ class ServiceParts:
     readiness: Mapping[str, ReadinessCheck] = field(default_factory=dict)
     on_startup: Sequence[Hook] = ()
     on_shutdown: Sequence[Hook] = ()
+    api_rules: OpenApiRules = field(default_factory=OpenApiRules)
+    """Security schemes by path prefix and the prefixes answering Infobip's `ApiError`."""
 
 
 def service_app(parts: ServiceParts) -> FastAPI:
@@ -72,13 +75,14 @@ def service_app(parts: ServiceParts) -> FastAPI:
             parts.tracer_provider.force_flush()
 
     app = FastAPI(title=parts.name, version=parts.version, lifespan=lifespan)
-    install_error_handlers(app)
+    install_error_handlers(app, parts.api_rules.api_error_prefixes)
     install_metrics(app, parts.name)
     checks: dict[str, ReadinessCheck] = {"kafka": kafka_ready, "mongodb": mongo_ready}
     checks.update(parts.readiness)
     app.include_router(health_router(checks, parts.settings.readiness_timeout_seconds))
     for router in parts.routers:
         app.include_router(router)
+    document_openapi(app, parts.api_rules)
     FastAPIInstrumentor.instrument_app(
         app, tracer_provider=parts.tracer_provider, excluded_urls="livez,readyz,metrics"
     )

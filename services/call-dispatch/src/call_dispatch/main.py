@@ -20,6 +20,7 @@ from call_dispatch.settings import Settings
 from call_dispatch.view import DispatchView
 from callplane_shared.kafka import build_broker, client_options
 from callplane_shared.mongo import build_mongo_client
+from callplane_shared.openapi_docs import OPERATOR_TOKEN, OpenApiRules
 from callplane_shared.runtime import ServiceParts, serve, service_app
 from callplane_shared.telemetry import configure_telemetry, package_version
 from callplane_shared.views import CompactedTopicView
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             readiness={"view": lifecycle.ready},
             on_startup=[lifecycle.start],
             on_shutdown=[lifecycle.stop],
+            api_rules=OpenApiRules(security={"/dispatch/1/": OPERATOR_TOKEN}),
         )
     )
 

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from callplane_shared.auth import AccountDirectory
 from callplane_shared.kafka import build_broker, client_options
 from callplane_shared.mongo import build_mongo_client
+from callplane_shared.openapi_docs import APP_KEY, OpenApiRules
 from callplane_shared.outbox import OutboxRelay
 from callplane_shared.runtime import ServiceParts, serve, service_app
 from callplane_shared.telemetry import configure_telemetry, package_version
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 delivery.start,
             ],
             on_shutdown=[delivery.stop, relay.stop, accounts.stop, webhooks.aclose],
+            api_rules=OpenApiRules(security={"/voice/masking/": APP_KEY}),
         )
     )
     _stop_before_broker(app, requests.stop)
