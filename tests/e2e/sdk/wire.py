@@ -29,9 +29,13 @@ def nulls_in(body: bytes | str) -> list[str]:
 
 
 def message_id(exc: SdkError) -> str:
-    """The `messageId` of an error the SDK parsed as Infobip's `requestError` envelope."""
-    assert isinstance(exc.data, ApiException), f"SDK could not parse {exc.body!r}"
-    request_error = exc.data.request_error
+    """The `messageId` of an error the SDK parsed as Infobip's `requestError` envelope.
+
+    The SDK parses only the statuses Infobip documents per operation; for the others callplane
+    answers (409 on a duplicate id), the SDK's own model parses the body."""
+    parsed = exc.data if exc.data is not None else ApiException.from_json(str(exc.body))
+    assert isinstance(parsed, ApiException), f"SDK could not parse {exc.body!r}"
+    request_error = parsed.request_error
     assert request_error is not None
     assert request_error.service_exception is not None
     return str(request_error.service_exception.message_id)

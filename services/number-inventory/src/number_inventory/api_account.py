@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, Response, status
 
 from callplane_shared.events import AccountUpserted
 from callplane_shared.http_errors import bad_request, conflict
+from callplane_shared.openapi_docs import errors
 from number_inventory.accounts import Accounts
 from number_inventory.api_models import (
     BalanceResponse,
@@ -24,7 +25,7 @@ from number_inventory.payments import MAX_IDEMPOTENCY_KEY, IdempotencyConflictEr
 def account_router(
     accounts: Accounts, payments: Payments, current_account: AccountDependency
 ) -> APIRouter:
-    router = APIRouter(prefix="/account/1", tags=["account"])
+    router = APIRouter(prefix="/account/1", tags=["account"], responses=errors(409))
     Account = Annotated[AccountUpserted, Depends(current_account)]  # noqa: N806
 
     @router.get("/balance")

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response, status
 from pydantic import SecretStr
 
 from callplane_shared.http_errors import ApiError, bad_request, not_found
+from callplane_shared.openapi_docs import errors
 from number_inventory.accounts import AccountNotFoundError, Accounts
 from number_inventory.api_models import (
     AccountResponse,
@@ -49,7 +50,12 @@ def admin_guard(token: SecretStr) -> Any:
 def admin_router(  # noqa: C901 - one closure per route
     accounts: Accounts, collections: Collections, token: SecretStr
 ) -> APIRouter:
-    router = APIRouter(prefix="/admin/1", tags=["admin"], dependencies=[admin_guard(token)])
+    router = APIRouter(
+        prefix="/admin/1",
+        tags=["admin"],
+        dependencies=[admin_guard(token)],
+        responses=errors(404, 413),
+    )
 
     def _missing(account_id: str) -> ApiError:
         return not_found(f"No account {account_id}.")

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from callplane_shared.events import AccountUpserted
 from callplane_shared.http_errors import ApiError, bad_request, conflict, not_found
+from callplane_shared.openapi_docs import errors
 from number_inventory.api_models import (
     NumberResponse,
     NumbersResponse,
@@ -55,7 +56,9 @@ def _e164(raw: str) -> str:
 def numbers_router(  # noqa: C901 - one closure per route
     leasing: Leasing, voice: VoiceSetups, current_account: AccountDependency
 ) -> APIRouter:
-    router = APIRouter(prefix="/numbers/1/numbers", tags=["numbers"])
+    router = APIRouter(
+        prefix="/numbers/1/numbers", tags=["numbers"], responses=errors(402, 404, 409)
+    )
     Account = Annotated[AccountUpserted, Depends(current_account)]  # noqa: N806
 
     @router.get("/available")

@@ -23,6 +23,8 @@ from callplane_shared.topics import ACCOUNTS, MASKING_REQUESTS
 from callplane_shared.views import CompactedTopicView
 from number_masking import SERVICE_NAME
 from number_masking.api import build_router
+from number_masking.api_upload import upload_router
+from number_masking.audio_files import AudioFiles
 from number_masking.consumer import ConcurrentConsumer
 from number_masking.crypto import CredentialCipher
 from number_masking.domain.addresses import AddressPolicy
@@ -46,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     store = Store(
         mongo[settings.mongodb_database], broker, CredentialCipher(settings.credentials_key_bytes)
     )
+    audio = AudioFiles(mongo[settings.mongodb_database])
     webhooks = WebhookClient(
         AddressPolicy.parse(settings.masking_allowed_hosts),
         max_response_bytes=settings.masking_max_response_bytes,
@@ -57,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         webhooks,
         defaults,
         stale_after=timedelta(seconds=settings.masking_stale_after_seconds),
+        audio=audio,
     )
     requests = ConcurrentConsumer(
         client_options(settings),
@@ -89,10 +93,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             broker=broker,
             mongo=mongo,
             tracer_provider=tracer_provider,
-            routers=[build_router(store, directory)],
+            routers=[build_router(store, directory), upload_router(audio, directory)],
             readiness={"accounts": accounts_ready},
             on_startup=[
                 store.create_indexes,
+                audio.create_indexes,
                 accounts.start,
                 relay.start,
                 requests.start,
