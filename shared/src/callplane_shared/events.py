@@ -225,6 +225,9 @@ class CallEndpoint(WireModel):
     username: EdgeText | None = Field(default=None, description="SIP user or WebRTC identity.")
     host: EdgeText | None = Field(default=None, description="SIP host or trunk.")
     identity: EdgeText | None = None
+    sip_trunk_id: EdgeText | None = Field(
+        default=None, description="The SIP trunk the call came in on (SIP calls), for routing."
+    )
 
 
 class InboundCall(Event):

@@ -1,7 +1,15 @@
-"""Infobip's error envelope for every 4xx/5xx, so Infobip clients parse our errors unchanged:
+"""Infobip's error bodies, so Infobip clients parse our errors unchanged.
+
+Most APIs (Numbers, masking, Calls, IVR) answer every 4xx/5xx in the `requestError` envelope:
 
 {"requestError": {"serviceException": {"messageId": "BAD_REQUEST", "text": "...",
                                        "validationErrors": {"field": ["message"]}}}}
+
+Call Routing documents its own request errors as `ApiError` instead, and keeps the envelope only
+for 401/403/429/5xx; a service lists the path prefixes that answer that way:
+
+{"errorCode": "E400", "description": "...", "action": "...",
+ "violations": [{"property": "field", "violation": "message"}], "resources": []}
 """
 
 from __future__ import annotations
@@ -33,6 +41,18 @@ _MESSAGE_IDS = {
     503: "SERVICE_UNAVAILABLE",
 }
 STORE_RETRY_AFTER_SECONDS = 5
+
+
+# Where an ApiError-answering API still answers in the envelope, as Infobip documents it.
+ENVELOPE_EVEN_FOR_API_ERROR = frozenset({401, 403, 429})
+_API_ERROR_PREFIXES = "api_error_prefixes"
+_ACTIONS = {
+    400: "Fix the request as the violations say, then send it again.",
+    404: "Check the id in the path: it must be one of your account's.",
+    409: "Read the current state (GET), then retry or change what is in the way.",
+    412: "GET the resource again and retry with its current version.",
+    413: "Send a smaller request.",
+}
 
 
 class ApiError(Exception):
@@ -98,17 +118,61 @@ def envelope(
     return {"requestError": {"serviceException": exception}}
 
 
+def api_error_body(
+    status_code: int, text: str, validation_errors: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
+    """Call Routing's `ApiError` body."""
+    violations = [
+        {"property": field, "violation": message}
+        for field, messages in (validation_errors or {}).items()
+        for message in messages
+    ]
+    return {
+        "errorCode": f"E{status_code}",
+        "description": text,
+        "action": _ACTIONS.get(status_code, "Check the request and try again."),
+        "violations": violations,
+        "resources": [],
+    }
+
+
+def _answers_api_error(request: Request | None, status_code: int) -> bool:
+    if request is None or status_code >= status.HTTP_500_INTERNAL_SERVER_ERROR:
+        return False
+    if status_code in ENVELOPE_EVEN_FOR_API_ERROR:
+        return False
+    prefixes: tuple[str, ...] = getattr(request.app.state, _API_ERROR_PREFIXES, ())
+    return request.url.path.startswith(prefixes) if prefixes else False
+
+
+def error_body(
+    request: Request | None,
+    status_code: int,
+    text: str,
+    validation_errors: dict[str, list[str]] | None = None,
+    message_id: str | None = None,
+) -> dict[str, Any]:
+    """The body Infobip documents for this path and status: ApiError or the envelope."""
+    if _answers_api_error(request, status_code):
+        return api_error_body(status_code, text, validation_errors)
+    return envelope(
+        message_id or _MESSAGE_IDS.get(status_code, "GENERAL_ERROR"), text, validation_errors
+    )
+
+
 def error_response(
     status_code: int,
     text: str,
     validation_errors: dict[str, list[str]] | None = None,
     headers: dict[str, str] | None = None,
+    request: Request | None = None,
 ) -> JSONResponse:
-    """The envelope for `status_code`, with Infobip's messageId for it; for services whose domain
-    raises its own refusal type."""
-    message_id = _MESSAGE_IDS.get(status_code, "GENERAL_ERROR")
+    """The error body for `status_code` (see `error_body`); for services whose domain raises its
+    own refusal type. Without `request` it is always the envelope."""
     return JSONResponse(
-        envelope(message_id, text, validation_errors), status_code=status_code, headers=headers
+        error_body(request, status_code, text, validation_errors),
+        status_code=status_code,
+        headers=headers,
     )
 
 
@@ -128,29 +192,32 @@ def _validation_errors(exc: RequestValidationError) -> dict[str, list[str]]:
     return errors
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    async def on_api_error(_: Request, exc: Exception) -> JSONResponse:
+def install_error_handlers(app: FastAPI, api_error_prefixes: tuple[str, ...] = ()) -> None:
+    """Answer every error in Infobip's bodies; paths under `api_error_prefixes` answer request
+    errors as `ApiError` (Call Routing)."""
+    setattr(app.state, _API_ERROR_PREFIXES, api_error_prefixes)
+
+    async def on_api_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ApiError)  # noqa: S101 - registered for ApiError only
         return JSONResponse(
-            envelope(exc.message_id, exc.text, exc.validation_errors),
+            error_body(request, exc.status_code, exc.text, exc.validation_errors, exc.message_id),
             status_code=exc.status_code,
             headers=exc.headers,
         )
 
-    async def on_validation(_: Request, exc: Exception) -> JSONResponse:
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)  # noqa: S101
         errors = _validation_errors(exc)
         fields = ", ".join(sorted(errors))
         return JSONResponse(
-            envelope("BAD_REQUEST", f"Invalid request: check {fields}.", errors),
+            error_body(request, 400, f"Invalid request: check {fields}.", errors),
             status_code=status.HTTP_400_BAD_REQUEST,
         )
 
-    async def on_http(_: Request, exc: Exception) -> JSONResponse:
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)  # noqa: S101
-        message_id = _MESSAGE_IDS.get(exc.status_code, "GENERAL_ERROR")
         return JSONResponse(
-            envelope(message_id, str(exc.detail)),
+            error_body(request, exc.status_code, str(exc.detail)),
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )

@@ -27,6 +27,7 @@ from callplane_shared.http_errors import install_error_handlers
 from callplane_shared.kafka_outages import end_quiet_outages
 from callplane_shared.logs import logging_config
 from callplane_shared.metrics import install_metrics
+from callplane_shared.openapi_docs import OpenApiRules, document_openapi
 from callplane_shared.settings import ServiceSettings
 from callplane_shared.supervision import Supervisor
 
@@ -54,6 +55,8 @@ class ServiceParts:
     supervisor: Supervisor | None = None
     body_limits: Mapping[str, int] = field(default_factory=dict)
     """Path prefixes whose bodies may exceed `max_body_bytes` (as in deploy/routes.yaml)."""
+    api_rules: OpenApiRules = field(default_factory=OpenApiRules)
+    """Security schemes by path prefix and the prefixes answering Infobip's `ApiError`."""
 
 
 def _readiness(parts: ServiceParts) -> dict[str, ReadinessCheck]:
@@ -101,7 +104,7 @@ def service_app(parts: ServiceParts) -> FastAPI:
             parts.tracer_provider.force_flush()
 
     app = FastAPI(title=parts.name, version=parts.version, lifespan=lifespan)
-    install_error_handlers(app)
+    install_error_handlers(app, parts.api_rules.api_error_prefixes)
     app.add_middleware(
         BodyLimitMiddleware, default=parts.settings.max_body_bytes, per_prefix=parts.body_limits
     )
@@ -112,6 +115,7 @@ def service_app(parts: ServiceParts) -> FastAPI:
         app.include_router(supervision_router(supervisor))
     for router in parts.routers:
         app.include_router(router)
+    document_openapi(app, parts.api_rules)
     FastAPIInstrumentor.instrument_app(
         app, tracer_provider=parts.tracer_provider, excluded_urls="livez,readyz,metrics"
     )

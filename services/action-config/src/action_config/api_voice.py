@@ -15,6 +15,7 @@ from action_config.domain.voice_setup import (
     parse_if_match,
 )
 from action_config.voice_setups import Mode, VoiceSetups
+from callplane_shared.openapi_docs import errors
 from callplane_shared.paging import PageNumber
 
 PATH = "/numbers/2/numbers/{numberKey}/voice"
@@ -34,7 +35,7 @@ def etag(version: int) -> str:
 
 
 def voice_router(setups: VoiceSetups, caller: Callable[[Request], Awaitable[Caller]]) -> APIRouter:
-    router = APIRouter(tags=["voice setup"])
+    router = APIRouter(tags=["voice setup"], responses=errors(404, 409, 412))
     CallerDep = Annotated[Caller, Depends(caller)]  # noqa: N806 - a type alias, read as one
 
     @router.get(PATH)

@@ -64,7 +64,8 @@ class IvrScenarios:
         )
         return scenario
 
-    async def delete(self, account_id: str, scenario_id: str) -> None:
-        await self.get(account_id, scenario_id)
+    async def delete(self, account_id: str, scenario_id: str) -> Scenario:
+        scenario = await self.get(account_id, scenario_id)
         await self._targets.refuse_if_used(account_id, TargetKind.IVR_SCENARIO, scenario_id)
         await self._col.delete_one({"_id": scenario_id, "accountId": account_id})
+        return scenario

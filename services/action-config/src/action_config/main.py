@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from action_config import SERVICE_NAME
 from action_config.api_auth import caller_dependency
+from action_config.api_routes import BASE as ROUTES_BASE
 from action_config.api_routes import routes_router
 from action_config.api_targets import targets_router
 from action_config.api_voice import voice_router
@@ -32,6 +33,7 @@ from callplane_shared.auth import AccountDirectory
 from callplane_shared.http_errors import error_response
 from callplane_shared.kafka import build_broker, client_options
 from callplane_shared.mongo import build_mongo_client
+from callplane_shared.openapi_docs import APP_KEY, OpenApiRules
 from callplane_shared.outbox import OutboxRelay
 from callplane_shared.periodic import Periodic
 from callplane_shared.ratelimit import rate_limiter
@@ -41,11 +43,13 @@ from callplane_shared.telemetry import configure_telemetry, package_version
 from callplane_shared.topics import ACCOUNTS, MASKING_CONFIGS
 from callplane_shared.views import CompactedTopicView
 
+PUBLIC_PREFIXES = ("/numbers/2/", "/callrouting/1/", "/calls/1/", "/voice/ivr/1/")
 
-async def _on_refusal(_: Request, exc: Exception) -> JSONResponse:
+
+async def _on_refusal(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Refusal)  # noqa: S101 - registered for Refusal only
     errors = {exc.field: [exc.text]} if exc.field else None
-    return error_response(exc.status, exc.text, errors)
+    return error_response(exc.status, exc.text, errors, request=request)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -123,6 +127,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             on_startup=(start,),
             on_shutdown=(stop,),
             supervisor=supervisor,
+            api_rules=OpenApiRules(
+                security=dict.fromkeys(PUBLIC_PREFIXES, APP_KEY),
+                api_error_prefixes=(ROUTES_BASE,),
+            ),
         )
     )
     app.add_exception_handler(Refusal, _on_refusal)

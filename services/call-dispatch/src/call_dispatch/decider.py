@@ -125,6 +125,8 @@ def _call_routing(call: InboundCall, entry: NumberEntry, view: DispatchView) -> 
         host=call.endpoint.host,
         identity=call.endpoint.identity,
         application_id=entry.application_id,
+        sip_trunk_id=call.endpoint.sip_trunk_id,
+        sip_headers=call.sip_headers or {},
     )
     assert entry.account_id is not None  # noqa: S101 - view.number() returns live entries only
     route = match_route(view.enabled_routes(entry.account_id), facts, call.received_at)

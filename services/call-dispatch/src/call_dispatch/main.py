@@ -21,6 +21,7 @@ from call_dispatch.settings import Settings
 from call_dispatch.view import DispatchView
 from callplane_shared.kafka import client_options
 from callplane_shared.mongo import build_mongo_client
+from callplane_shared.openapi_docs import OPERATOR_TOKEN, OpenApiRules
 from callplane_shared.runtime import ServiceParts, serve, service_app
 from callplane_shared.supervision import Supervisor
 from callplane_shared.telemetry import configure_telemetry, package_version
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             on_startup=[lifecycle.start],
             on_shutdown=[lifecycle.stop],
             supervisor=supervisor,
+            api_rules=OpenApiRules(security={"/dispatch/1/": OPERATOR_TOKEN}),
         )
     )
 

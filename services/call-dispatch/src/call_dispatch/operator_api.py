@@ -14,6 +14,7 @@ from pydantic import SecretStr
 
 from call_dispatch.decision_log import DecisionLog, to_view
 from callplane_shared.http_errors import not_found, unauthorized
+from callplane_shared.openapi_docs import errors
 
 _BEARER = "bearer "
 
@@ -21,7 +22,9 @@ _BEARER = "bearer "
 def operator_router(log: DecisionLog, token: SecretStr) -> APIRouter:
     expected = token.get_secret_value().encode()
 
-    async def operator_only(authorization: Annotated[str | None, Header()] = None) -> None:
+    async def operator_only(
+        authorization: Annotated[str | None, Header(max_length=1024)] = None,
+    ) -> None:
         given = authorization or ""
         if not given.lower().startswith(_BEARER) or not secrets.compare_digest(
             given[len(_BEARER) :].strip().encode(), expected
@@ -29,7 +32,10 @@ def operator_router(log: DecisionLog, token: SecretStr) -> APIRouter:
             raise unauthorized("Send `Authorization: Bearer <operator token>`.")
 
     router = APIRouter(
-        prefix="/dispatch/1", tags=["operator"], dependencies=[Depends(operator_only)]
+        prefix="/dispatch/1",
+        tags=["operator"],
+        dependencies=[Depends(operator_only)],
+        responses=errors(404),
     )
 
     @router.get("/calls/{call_id}")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
 
 from callplane_shared.events import PAYMENT_ID, AccountUpserted
 from callplane_shared.http_errors import bad_request, conflict, not_found
+from callplane_shared.openapi_docs import errors
 from callplane_shared.paging import PageNumber
 from number_inventory.accounts import Accounts
 from number_inventory.api_models import (
@@ -34,7 +35,7 @@ PaymentId = Annotated[str, Path(alias="paymentId", pattern=PAYMENT_ID)]
 def account_router(
     accounts: Accounts, payments: Payments, current_account: AccountDependency
 ) -> APIRouter:
-    router = APIRouter(prefix="/account/1", tags=["account"])
+    router = APIRouter(prefix="/account/1", tags=["account"], responses=errors(409))
     Account = Annotated[AccountUpserted, Depends(current_account)]  # noqa: N806
 
     @router.get("/balance")

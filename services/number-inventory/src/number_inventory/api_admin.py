@@ -14,6 +14,7 @@ from pydantic import SecretStr
 
 from callplane_shared.events import AccountLimits
 from callplane_shared.http_errors import ApiError, bad_request, not_found
+from callplane_shared.openapi_docs import errors
 from number_inventory.accounts import AccountNotFoundError, Accounts
 from number_inventory.api_admin_payments import admin_payments_router
 from number_inventory.api_models import (
@@ -53,7 +54,12 @@ def admin_guard(token: SecretStr) -> Any:
 def admin_router(  # noqa: C901 - one closure per route
     accounts: Accounts, payments: Payments, collections: Collections, token: SecretStr
 ) -> APIRouter:
-    router = APIRouter(prefix="/admin/1", tags=["admin"], dependencies=[admin_guard(token)])
+    router = APIRouter(
+        prefix="/admin/1",
+        tags=["admin"],
+        dependencies=[admin_guard(token)],
+        responses=errors(404, 413),
+    )
     router.include_router(admin_payments_router(payments))
 
     def _missing(account_id: str) -> ApiError:

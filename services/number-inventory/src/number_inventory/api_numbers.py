@@ -16,6 +16,7 @@ from callplane_shared.http_errors import (
     not_found,
     quota_exceeded,
 )
+from callplane_shared.openapi_docs import errors
 from callplane_shared.paging import PageNumber
 from number_inventory.api_models import (
     NumberResponse,
@@ -63,7 +64,9 @@ def _e164(raw: str) -> str:
 def numbers_router(  # noqa: C901 - one closure per route
     leasing: Leasing, voice: VoiceSetups, current_account: AccountDependency, max_numbers: int
 ) -> APIRouter:
-    router = APIRouter(prefix="/numbers/1/numbers", tags=["numbers"])
+    router = APIRouter(
+        prefix="/numbers/1/numbers", tags=["numbers"], responses=errors(402, 404, 409)
+    )
     Account = Annotated[AccountUpserted, Depends(current_account)]  # noqa: N806
 
     @router.get("/available")

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from callplane_shared.auth import AccountDirectory, require_account
 from callplane_shared.kafka import build_broker, client_options
 from callplane_shared.mongo import build_mongo_client
+from callplane_shared.openapi_docs import ADMIN_TOKEN, APP_KEY, OpenApiRules
 from callplane_shared.outbox import OutboxRelay
 from callplane_shared.ratelimit import rate_limiter
 from callplane_shared.runtime import ServiceParts, serve, service_app
@@ -107,6 +108,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             on_startup=[start],
             on_shutdown=[stop],
             supervisor=supervisor,
+            api_rules=OpenApiRules(
+                security={"/numbers/1/": APP_KEY, "/account/1/": APP_KEY, "/admin/1/": ADMIN_TOKEN}
+            ),
         )
     )
 

@@ -3,11 +3,12 @@
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Path, Response, status
 
 from callplane_shared.auth import AccountDirectory, require_account
 from callplane_shared.events import AccountUpserted
 from callplane_shared.http_errors import ApiError, conflict, not_found
+from callplane_shared.openapi_docs import errors
 from number_masking.domain.configs import (
     ConfigBody,
     CredentialsBody,
@@ -18,6 +19,7 @@ from number_masking.store import Store
 
 logger = logging.getLogger(__name__)
 PREFIX = "/voice/masking/2"
+ConfigKey = Annotated[str, Path(max_length=64)]
 
 
 def _missing(key: str) -> ApiError:
@@ -34,7 +36,7 @@ def _name_taken(name: str) -> ApiError:
 
 
 def build_router(store: Store, directory: AccountDirectory) -> APIRouter:
-    router = APIRouter(prefix=PREFIX, tags=["number masking"])
+    router = APIRouter(prefix=PREFIX, tags=["number masking"], responses=errors(404, 409))
     account = Annotated[AccountUpserted, Depends(require_account(directory))]
     _config_routes(router, store, account)
     _credentials_routes(router, store, account)
@@ -56,14 +58,14 @@ def _config_routes(router: APIRouter, store: Store, Account: Any) -> None:  # no
         return config
 
     @router.get("/config/{key}", response_model_by_alias=True, response_model_exclude_none=True)
-    async def get_config(key: str, account: Account) -> MaskingConfig:
+    async def get_config(key: ConfigKey, account: Account) -> MaskingConfig:
         config = await store.get_config(account.account_id, key)
         if config is None:
             raise _missing(key)
         return config
 
     @router.put("/config/{key}", response_model_by_alias=True, response_model_exclude_none=True)
-    async def replace_config(key: str, body: ConfigBody, account: Account) -> MaskingConfig:
+    async def replace_config(key: ConfigKey, body: ConfigBody, account: Account) -> MaskingConfig:
         if await store.name_taken(account.account_id, body.name, key):
             raise _name_taken(body.name)
         config = await store.replace_config(account.account_id, key, body)
@@ -72,7 +74,7 @@ def _config_routes(router: APIRouter, store: Store, Account: Any) -> None:  # no
         return config
 
     @router.delete("/config/{key}", response_model_by_alias=True, response_model_exclude_none=True)
-    async def delete_config(key: str, account: Account) -> MaskingConfig:
+    async def delete_config(key: ConfigKey, account: Account) -> MaskingConfig:
         config = await store.delete_config(account.account_id, key)
         if config is None:
             raise _missing(key)

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from callplane_shared.auth import AccountDirectory
 from callplane_shared.kafka import build_broker, client_options
 from callplane_shared.mongo import build_mongo_client
+from callplane_shared.openapi_docs import APP_KEY, OpenApiRules
 from callplane_shared.outbox import OutboxRelay
 from callplane_shared.runtime import ServiceParts, serve, service_app
 from callplane_shared.supervision import Supervisor
@@ -24,6 +25,8 @@ from callplane_shared.views import CompactedTopicView
 from callplane_shared.webhooks import AddressPolicy, SenderLimits, WebhookSender
 from number_masking import SERVICE_NAME, USER_AGENT
 from number_masking.api import build_router
+from number_masking.api_upload import UPLOAD, upload_router
+from number_masking.audio_files import AudioFiles
 from number_masking.consumer import ConcurrentConsumer
 from number_masking.crypto import CredentialCipher
 from number_masking.domain.decisions import Timeouts
@@ -49,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         mongo[settings.mongodb_database], broker, CredentialCipher(settings.credentials_key_bytes)
     )
     policy = AddressPolicy.parse(settings.masking_allowed_hosts)
+    audio = AudioFiles(mongo[settings.mongodb_database])
     # Callbacks and reports are admitted separately: a customer's slow statusUrl must not use up
     # the share its calls need.
     callbacks = WebhookSender(
@@ -75,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         defaults,
         stale_after=timedelta(seconds=settings.masking_stale_after_seconds),
         store_timeout=settings.masking_store_timeout_ms / 1000,
+        audio=audio,
     )
     requests = ConcurrentConsumer(
         client_options(settings),
@@ -112,10 +117,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             broker=broker,
             mongo=mongo,
             tracer_provider=tracer_provider,
-            routers=[build_router(store, directory)],
+            routers=[build_router(store, directory), upload_router(audio, directory)],
             readiness={"accounts": accounts_ready},
             on_startup=[
                 store.create_indexes,
+                audio.create_indexes,
                 accounts.start,
                 relay.start,
                 requests.start,
@@ -129,6 +135,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 reports.aclose,
             ],
             supervisor=supervisor,
+            api_rules=OpenApiRules(security={"/voice/masking/": APP_KEY}),
+            # An upload carries MAX_AUDIO_BYTES base64-encoded in JSON (deploy/routes.yaml: 1m).
+            body_limits={UPLOAD: 1024 * 1024},
         )
     )
     _stop_before_broker(app, requests.stop)

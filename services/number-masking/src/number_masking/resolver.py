@@ -59,6 +59,10 @@ class DecisionStore(Protocol):
     async def leased_by(self, number: str, account_id: str) -> bool: ...
 
 
+class AudioLookup(Protocol):
+    async def exists(self, account_id: str, file_id: str) -> bool: ...
+
+
 class Poster(Protocol):
     async def post(
         self,
@@ -104,7 +108,9 @@ class Resolver:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         stale_after: timedelta = timedelta(seconds=120),
         store_timeout: float = 1.0,
+        audio: AudioLookup | None = None,
     ) -> None:
+        self._audio = audio
         self._stale_after = stale_after
         self._store = store
         self._poster = poster
@@ -279,6 +285,14 @@ class Resolver:
         self, payload: Any, request: MaskingRequest, caller: str
     ) -> tuple[Instruction, str | None]:
         answer = parse(payload)
+        # A fileId must name a file this account uploaded, or the edge would play nothing.
+        if (
+            isinstance(answer, PlayAudioInstruction)
+            and answer.file_id
+            and self._audio
+            and not await self._audio.exists(request.account_id, answer.file_id)
+        ):
+            raise InvalidAnswerError(f"audio fileId {answer.file_id} was not uploaded")
         if not isinstance(answer, DialAnswer):
             return answer, None
         requested = answer.requested_caller_id

@@ -19,8 +19,8 @@ Rules:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -52,6 +52,9 @@ class CallFacts:
     identity: str | None = None
     application_id: str | None = None
     sip_trunk_id: str | None = None
+    calls_configuration_id: str | None = None
+    sip_headers: Mapping[str, str] = field(default_factory=dict)
+    custom_data: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_inbound(cls, call: object) -> CallFacts:
@@ -64,7 +67,38 @@ class CallFacts:
             username=getattr(endpoint, "username", None),
             host=getattr(endpoint, "host", None),
             identity=getattr(endpoint, "identity", None),
+            sip_trunk_id=getattr(endpoint, "sip_trunk_id", None),
+            sip_headers=getattr(call, "sip_headers", None) or {},
         )
+
+
+def _pairs_match(wanted: Iterable[tuple[str, str | None]], given: Mapping[str, str]) -> bool:
+    """Every wanted key is present (names case-insensitive) with a value matching its pattern."""
+    lowered = {k.lower(): v for k, v in given.items()}
+    for key, pattern in wanted:
+        value = lowered.get(key.lower())
+        if value is None or (pattern is not None and not compile_pattern(pattern).matches(value)):
+            return False
+    return True
+
+
+def _sip_matches(value: SipCriteria, call: CallFacts) -> bool:
+    if value.host is not None and (call.host or "").lower() != value.host.lower():
+        return False
+    if value.sip_trunk_id is not None and call.sip_trunk_id != value.sip_trunk_id:
+        return False
+    headers = [(h.header_name, h.header_value) for h in value.headers or ()]
+    if not _pairs_match(headers, call.sip_headers):
+        return False
+    user = call.username if call.username is not None else call.from_
+    return value.username is None or compile_pattern(value.username).matches(user)
+
+
+def _webrtc_matches(value: WebRtcCriteria, call: CallFacts) -> bool:
+    if not _pairs_match([(e.key, e.value) for e in value.custom_data or ()], call.custom_data):
+        return False
+    who = call.identity if call.identity is not None else call.from_
+    return value.identity is None or compile_pattern(value.identity).matches(who)
 
 
 def _value_matches(criteria: SearchCriteria, call: CallFacts) -> bool:  # noqa: PLR0911
@@ -76,17 +110,12 @@ def _value_matches(criteria: SearchCriteria, call: CallFacts) -> bool:  # noqa: 
     if isinstance(value, PhoneCriteria | WhatsAppCriteria):
         return value.from_ is None or compile_pattern(value.from_).matches(call.from_)
     if isinstance(value, SipCriteria):
-        if value.host is not None and (call.host or "").lower() != value.host.lower():
-            return False
-        if value.sip_trunk_id is not None and call.sip_trunk_id != value.sip_trunk_id:
-            return False
-        user = call.username if call.username is not None else call.from_
-        return value.username is None or compile_pattern(value.username).matches(user)
+        return _sip_matches(value, call)
     if isinstance(value, WebRtcCriteria):
-        who = call.identity if call.identity is not None else call.from_
-        return value.identity is None or compile_pattern(value.identity).matches(who)
+        return _webrtc_matches(value, call)
     if isinstance(value, ApplicationCriteria):
-        return value.application_id is None or value.application_id == call.application_id
+        wanted = value.calls_configuration_id
+        return wanted is None or wanted == call.calls_configuration_id
     return False
 
 

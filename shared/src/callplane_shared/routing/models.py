@@ -8,13 +8,22 @@ call-dispatch matches inbound calls against them. Extras beyond Infobip (`accoun
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 
+from callplane_shared.routing.extras import (
+    CustomDataEntry,
+    Recording,
+    RingbackGeneration,
+    SipHeader,
+)
 from callplane_shared.wire import WireModel
 
 MAX_DESTINATIONS = 10
+MAX_CRITERIA = 100
+MAX_ENTRIES = 20
+MAX_TEXT = 255
 
 
 class RouteStatus(StrEnum):
@@ -37,6 +46,7 @@ class PhoneCriteria(WireModel):
     type: Literal[CriteriaType.PHONE] = CriteriaType.PHONE
     from_: str | None = Field(
         default=None,
+        max_length=MAX_TEXT,
         validation_alias=AliasChoices("from", "phoneNumber", "from_"),
         serialization_alias="from",
         description="Caller as a number or a regex (full match), e.g. `4179(.+)`.",
@@ -45,25 +55,46 @@ class PhoneCriteria(WireModel):
 
 class SipCriteria(WireModel):
     type: Literal[CriteriaType.SIP] = CriteriaType.SIP
-    username: str | None = Field(default=None, description="SIP user, number or regex.")
-    host: str | None = Field(default=None, description="SIP host, exact match.")
-    sip_trunk_id: str | None = None
+    username: str | None = Field(
+        default=None, max_length=MAX_TEXT, description="SIP user, number or regex."
+    )
+    host: str | None = Field(
+        default=None, max_length=MAX_TEXT, description="SIP host, exact match (beyond Infobip)."
+    )
+    sip_trunk_id: str | None = Field(default=None, max_length=MAX_TEXT)
+    headers: list[SipHeader] | None = Field(
+        default=None,
+        max_length=MAX_ENTRIES,
+        description="Every header must be present with a value matching (name case-insensitive).",
+    )
 
 
 class WebRtcCriteria(WireModel):
     type: Literal[CriteriaType.WEBRTC] = CriteriaType.WEBRTC
-    identity: str | None = Field(default=None, description="WebRTC identity or regex.")
+    identity: str | None = Field(
+        default=None, max_length=MAX_TEXT, description="WebRTC identity or regex."
+    )
+    custom_data: list[CustomDataEntry] | None = Field(
+        default=None, max_length=MAX_ENTRIES, description="Every pair must match."
+    )
 
 
 class ApplicationCriteria(WireModel):
     type: Literal[CriteriaType.APPLICATION] = CriteriaType.APPLICATION
-    application_id: str | None = None
+    calls_configuration_id: str | None = Field(
+        default=None,
+        max_length=128,
+        # Routes stored before the rename carry `applicationId`.
+        validation_alias=AliasChoices("callsConfigurationId", "applicationId"),
+        serialization_alias="callsConfigurationId",
+    )
 
 
 class WhatsAppCriteria(WireModel):
     type: Literal[CriteriaType.WHATSAPP] = CriteriaType.WHATSAPP
     from_: str | None = Field(
         default=None,
+        max_length=MAX_TEXT,
         validation_alias=AliasChoices("from", "phoneNumber", "from_"),
         serialization_alias="from",
     )
@@ -79,7 +110,9 @@ class SearchCriteria(WireModel):
     """One criterion: the called number (`to`) and/or the calling endpoint (`value`)."""
 
     to: str | None = Field(
-        default=None, description="Called number as a number or a regex (full match)."
+        default=None,
+        max_length=MAX_TEXT,
+        description="Called number as a number or a regex (full match).",
     )
     value: Criteria | None = None
 
@@ -128,25 +161,42 @@ class DestinationType(StrEnum):
 
 class PhoneEndpoint(WireModel):
     type: Literal["PHONE"] = "PHONE"
-    phone_number: str
+    phone_number: str = Field(min_length=1, max_length=32)
+    from_: str | None = Field(
+        default=None,
+        max_length=32,
+        validation_alias=AliasChoices("from", "from_"),
+        serialization_alias="from",
+        description="Caller id shown to the destination.",
+    )
+    ringback_generation: RingbackGeneration | None = None
 
 
 class SipEndpoint(WireModel):
     type: Literal["SIP"] = "SIP"
-    username: str | None = None
-    host: str | None = None
-    port: int | None = Field(default=None, ge=1, le=65535)
-    sip_trunk_id: str | None = None
+    username: str | None = Field(default=None, max_length=MAX_TEXT)
+    host: str | None = Field(default=None, max_length=MAX_TEXT, description="Beyond Infobip.")
+    port: int | None = Field(default=None, ge=1, le=65535, description="Beyond Infobip.")
+    sip_trunk_id: str | None = Field(default=None, max_length=MAX_TEXT)
+    from_: str | None = Field(
+        default=None,
+        max_length=MAX_TEXT,
+        validation_alias=AliasChoices("from", "from_"),
+        serialization_alias="from",
+    )
+    custom_headers: dict[str, str] | None = Field(
+        default=None, max_length=MAX_ENTRIES, description="Headers added to the SIP INVITE."
+    )
 
 
 class WebRtcEndpoint(WireModel):
     type: Literal["WEBRTC"] = "WEBRTC"
-    identity: str
+    identity: str = Field(min_length=1, max_length=MAX_TEXT)
 
 
 class WhatsAppEndpoint(WireModel):
     type: Literal["WHATSAPP"] = "WHATSAPP"
-    phone_number: str
+    phone_number: str = Field(min_length=1, max_length=32)
 
 
 Endpoint = Annotated[
@@ -155,22 +205,26 @@ Endpoint = Annotated[
 ]
 
 
+URL_PATTERN = r"^https?://"
+
+
 class UrlValue(WireModel):
-    url: str = Field(pattern=r"^https?://", max_length=2048)
+    url: str = Field(pattern=URL_PATTERN, max_length=2048)
 
 
 class ApplicationValue(WireModel):
-    application_id: str = Field(min_length=1)
+    type: Literal["CALLS_APPLICATION", "INFOBIP_APPLICATION"] = "CALLS_APPLICATION"
+    application_id: str = Field(min_length=1, max_length=MAX_TEXT)
+    custom_data: dict[str, str] | None = Field(default=None, max_length=MAX_ENTRIES)
+    timeout: int | None = Field(default=None, ge=1, le=600, description="Seconds.")
 
 
 class _DestinationBase(WireModel):
     priority: int | None = Field(default=None, ge=1, le=100, description="1 is tried first.")
-    weight: int | None = Field(
-        default=None, ge=1, le=10_000, description="Share within one priority."
-    )
+    weight: int | None = Field(default=None, ge=1, le=100, description="Share within one priority.")
     allowed_time_windows: list[TimeWindow] | None = Field(
         default=None,
-        max_length=50,
+        max_length=MAX_ENTRIES,
         description="When this destination may be used; none means always.",
     )
     connect_timeout: int | None = Field(default=None, ge=1, le=600, description="Seconds.")
@@ -179,11 +233,38 @@ class _DestinationBase(WireModel):
 class EndpointDestination(_DestinationBase):
     type: Literal[DestinationType.ENDPOINT] = DestinationType.ENDPOINT
     value: Endpoint
+    recording: Recording | None = None
 
 
 class UrlDestination(_DestinationBase):
+    """Infobip's shape: `url` beside `type`. The edge still reads `value.url` in a decision."""
+
     type: Literal[DestinationType.URL] = DestinationType.URL
-    value: UrlValue
+    url: str = Field(pattern=URL_PATTERN, max_length=2048)
+    security_config: dict[str, Any] | None = Field(
+        default=None,
+        description="Not supported: a route carrying one is refused (callplane does not hold "
+        "secrets for the edge's URL requests).",
+    )
+
+    @field_validator("security_config")
+    @classmethod
+    def _no_secrets(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None:
+            raise ValueError("securityConfig is not supported; leave it out")
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lift_value(cls, data: Any) -> Any:
+        # Routes stored before the SDK's shape was adopted carry `value.url`.
+        if isinstance(data, dict) and "url" not in data and isinstance(data.get("value"), dict):
+            return {**data, "url": data["value"].get("url")}
+        return data
+
+    @property
+    def value(self) -> UrlValue:
+        return UrlValue(url=self.url)
 
 
 class ApplicationDestination(_DestinationBase):
@@ -206,7 +287,7 @@ class RouteRequest(WireModel):
     name: str = Field(min_length=1, max_length=255)
     criteria: list[SearchCriteria] = Field(
         default_factory=list,
-        max_length=1000,
+        max_length=MAX_CRITERIA,
         description=(
             "Any-match; an empty list matches every call. At most the account's "
             "criteriaPerRoute quota."
@@ -216,6 +297,7 @@ class RouteRequest(WireModel):
     transfer_only: bool = False
     time_zone: str = Field(
         default="UTC",
+        max_length=64,
         description="IANA zone in which `allowedTimeWindows` are read (beyond Infobip).",
         examples=["Europe/Zurich"],
     )

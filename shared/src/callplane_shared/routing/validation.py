@@ -31,6 +31,10 @@ def route_pattern_errors(route: RouteRequest) -> dict[str, list[str]]:
             _check(errors, f"criteria[{i}].value.from", value.from_)
         elif isinstance(value, SipCriteria):
             _check(errors, f"criteria[{i}].value.username", value.username)
+            for j, header in enumerate(value.headers or ()):
+                _check(errors, f"criteria[{i}].value.headers[{j}].headerValue", header.header_value)
         elif isinstance(value, WebRtcCriteria):
             _check(errors, f"criteria[{i}].value.identity", value.identity)
+            for j, entry in enumerate(value.custom_data or ()):
+                _check(errors, f"criteria[{i}].value.customData[{j}].value", entry.value)
     return errors

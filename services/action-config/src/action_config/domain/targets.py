@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, field_serializer
 
 from callplane_shared.bounded_json import MAX_DEPTH, check_bounded
 from callplane_shared.wire import WireModel
@@ -66,4 +66,16 @@ class Scenario(ScenarioRequest):
     id: str
     create_time: datetime
     update_time: datetime
-    last_usage_date: str | None = None
+    last_usage_date: str | None = Field(
+        default=None, description="Not tracked by callplane: never present."
+    )
+
+    @field_serializer("create_time", "update_time", when_used="json")
+    def _infobip_time(self, value: datetime) -> str:
+        return infobip_timestamp(value)
+
+
+def infobip_timestamp(value: datetime) -> str:
+    """Infobip's `yyyy-MM-dd'T'HH:mm:ss.SSS+0000` (UTC, offset without a colon)."""
+    utc = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}+0000"
