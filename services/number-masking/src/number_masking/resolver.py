@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
@@ -44,6 +44,7 @@ from number_masking.store import CredentialsUnreadableError, Document
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+MAX_ABANDONED = 256
 
 
 class DecisionStore(Protocol):
@@ -110,6 +111,7 @@ class Resolver:
         self._defaults = defaults
         self._clock = clock
         self._store_timeout = store_timeout
+        self._abandoned: set[asyncio.Future[Any]] = set()
 
     async def handle(self, request: MaskingRequest) -> CallDecision:
         rid = round_id(request)
@@ -164,14 +166,25 @@ class Resolver:
     def _deadline(self) -> float:
         return asyncio.get_running_loop().time() + self._store_timeout
 
-    async def _ask(self, work: Awaitable[T], what: str, deadline: float) -> T:
+    async def _ask(self, work: Coroutine[Any, Any, T], what: str, deadline: float) -> T:
         """A store call bounded by `deadline` (loop time); every failure becomes
         StoreFailedError with a short reason (driver errors can carry whole topology
-        descriptions: only their type is kept)."""
+        descriptions: only their type is kept).
+
+        A call past the deadline is left to finish in the background rather than cancelled:
+        cancelling a MongoDB operation mid-reply throws its connection away, and reconnecting
+        is exactly what an overloaded store cannot afford. Past `MAX_ABANDONED` such calls the
+        store is not answering at all, and further ones are cancelled."""
+        task = asyncio.ensure_future(work)
         try:
             async with asyncio.timeout_at(deadline):
-                return await work
+                return await asyncio.shield(task)
         except TimeoutError:
+            if len(self._abandoned) < MAX_ABANDONED:
+                self._abandoned.add(task)
+                task.add_done_callback(_forget(self._abandoned))
+            else:
+                task.cancel()
             ms = int(self._store_timeout * 1000)
             raise StoreFailedError(f"store did not answer in {ms} ms ({what})") from None
         except CredentialsUnreadableError as exc:
@@ -311,6 +324,15 @@ class Resolver:
             leased_by_account=leased,
         )
         return answer.instruction(choice), choice.reason
+
+
+def _forget(abandoned: set[asyncio.Future[Any]]) -> Callable[[asyncio.Future[Any]], None]:
+    def done(task: asyncio.Future[Any]) -> None:
+        abandoned.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.info("abandoned store call failed too: %r", task.exception())
+
+    return done
 
 
 async def _until_published(publish: Callable[[], Awaitable[None]]) -> None:
