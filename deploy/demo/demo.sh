@@ -81,6 +81,13 @@ up() {
   # A new key is accepted once every service has read it from Kafka.
   for _ in $(seq 50); do callplane balance >/dev/null 2>&1 && break; sleep 0.1; done
 
+  echo "== a top-up, confirmed the operator's way"
+  # The customer's top-up is only a pending payment; the operator (or the payment system, with
+  # PaymentSettled on the payments topic) settles it, and only then is the balance credited.
+  PAYMENT_ID=$(callplane top-up 20 -q)
+  callplane admin settle-payment "$PAYMENT_ID" --reference demo-bank-transfer
+  callplane balance
+
   echo "== two numbers"
   mapfile -t KEYS < <(callplane numbers list -q)
   while ((${#KEYS[@]} < 2)); do

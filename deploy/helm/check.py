@@ -34,7 +34,8 @@ NAMESPACE = "callplane"
 OLDEST_KUBERNETES = "1.30.0"
 
 # Each scenario is one `helm template`: values files (relative to the chart) plus --set flags.
-# kafka-sasl exercises the SASL_SSL branch that neither shipped values file turns on.
+# prod is SASL_SSL; kafka-sasl adds what no shipped values file turns on: a service with its own
+# Kafka principal (per-service ACLs) and the internal Ingress for operator endpoints.
 SCENARIOS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "default": ((), ()),
     "dev": (("values-dev.yaml",), ()),
@@ -42,8 +43,12 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "kafka-sasl": (
         ("values-prod.yaml",),
         (
-            "kafka.securityProtocol=SASL_SSL",
-            "kafka.tls.caSecret.name=callplane-kafka-ca",
+            "services.number-inventory.kafkaSasl.usernameSecret.name=callplane-kafka-inventory",
+            "services.number-inventory.kafkaSasl.usernameSecret.key=username",
+            "services.number-inventory.kafkaSasl.passwordSecret.name=callplane-kafka-inventory",
+            "services.number-inventory.kafkaSasl.passwordSecret.key=password",
+            "internalIngress.enabled=true",
+            "internalIngress.allowlist={10.0.0.0/8}",
         ),
     ),
 }

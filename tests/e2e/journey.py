@@ -56,7 +56,7 @@ async def new_customer(base_url: str, admin: httpx.AsyncClient) -> Customer:
     issued = await admin.post(f"/admin/1/accounts/{account_id}/api-keys")
     assert issued.status_code in {200, 201}, issued.text
     api = httpx.AsyncClient(
-        base_url=base_url, headers={"Authorization": f"App {issued.json()['apiKey']}"}, timeout=10
+        base_url=base_url, headers={"Authorization": f"App {issued.json()['apiKey']}"}, timeout=30
     )
 
     async def every_service_knows_the_key() -> bool:
@@ -71,5 +71,5 @@ async def new_customer(base_url: str, admin: httpx.AsyncClient) -> Customer:
 def admin_client(base_url: str) -> httpx.AsyncClient:
     token = dev_setting("ADMIN_TOKEN")
     return httpx.AsyncClient(
-        base_url=base_url, headers={"Authorization": f"Admin {token}"}, timeout=10
+        base_url=base_url, headers={"Authorization": f"Admin {token}"}, timeout=30
     )

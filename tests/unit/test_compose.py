@@ -25,7 +25,10 @@ OFFICIAL_IMAGES = {
     "nginx": "nginx",
 }
 UPSTREAM = re.compile(r"upstream\s+([\w-]+)\s*\{\s*server\s+([\w.-]+):(\d+)\s*;")
-LOCATION = re.compile(r"location\s+(/\S*)\s*\{\s*proxy_pass\s+http://([\w-]+)(/?)\s*;\s*\}")
+LOCATION = re.compile(
+    r"location\s+(/\S*)\s*\{\s*(?:client_max_body_size\s+(\w+);\s*)?"
+    r"proxy_pass\s+http://([\w-]+)(/?)\s*;\s*\}"
+)
 
 
 def load_yaml(path: str) -> dict[str, Any]:
@@ -113,7 +116,9 @@ def test_nginx_routes_every_prefix_to_its_service(compose: dict[str, Any]) -> No
     ), f"the nginx service does not mount {NGINX_CONF}"
     conf = (ROOT / NGINX_CONF).read_text()
     upstreams = {name: (host, int(port)) for name, host, port in UPSTREAM.findall(conf)}
-    locations = {prefix: (upstream, path) for prefix, upstream, path in LOCATION.findall(conf)}
+    found = LOCATION.findall(conf)
+    locations = {prefix: (upstream, path) for prefix, _, upstream, path in found}
+    body_limits = {prefix: size for prefix, size, _, _ in found}
     table = load_yaml("deploy/routes.yaml")
     expected = {route["prefix"]: (route["service"], "") for route in table["routes"]}
     expected |= {f"/_services/{name}/": (name, "/") for name in table["services"]}
@@ -124,3 +129,31 @@ def test_nginx_routes_every_prefix_to_its_service(compose: dict[str, Any]) -> No
         assert upstreams.get(upstream) == (service, port), f"{prefix} is not sent to {service}"
         assert port == default_port(service), f"routes.yaml port of {service}"
         assert proxied_path == path, f"{prefix} rewrites the path"
+    for route in table["routes"]:
+        assert body_limits[route["prefix"]] == route["maxBody"], f"{route['prefix']} body limit"
+
+
+SECRET = re.compile(r"^\$\{(\w+):\?.+\}$")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_secrets_have_no_committed_fallback(compose: dict[str, Any], service: str) -> None:
+    settings = settings_class(service)
+    secrets = {
+        name.upper()
+        for name, field in settings.model_fields.items()
+        if field.is_required() and name.endswith(("_token", "_key"))
+    }
+    env = environment(compose[service])
+    for name in secrets:
+        match = SECRET.match(env[name])
+        assert match is not None, f"{service}: {name} must be ${{{name}:?...}}, not a default"
+        assert match.group(1) == name
+
+
+def test_published_ports_bind_loopback_only(compose: dict[str, Any]) -> None:
+    for name, spec in compose.items():
+        if not isinstance(spec, dict):
+            continue
+        for port in spec.get("ports", []):
+            assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} on every interface"

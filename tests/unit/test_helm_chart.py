@@ -8,6 +8,7 @@ offline checks); the scenarios are the ones that script lints and validates.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -142,8 +143,14 @@ def test_env_names_are_settings_fields(rendered: dict[str, list[Manifest]], scen
     assert not unknown, f"no Settings field reads {unknown}"
 
 
-def test_kafka_sasl_and_ca_come_from_secrets(rendered: dict[str, list[Manifest]]) -> None:
-    manifests = rendered["kafka-sasl"]
+KAFKA_SETTINGS = {"KAFKA_BOOTSTRAP_SERVERS"} | KAFKA_SECURITY_SETTINGS
+
+
+@pytest.mark.parametrize("scenario", ["prod", "kafka-sasl"])
+def test_production_kafka_is_sasl_ssl_from_secrets(
+    rendered: dict[str, list[Manifest]], scenario: str
+) -> None:
+    manifests = rendered[scenario]
     for service, deployment in deployments(manifests).items():
         container = the_container(deployment)
         env = environment(container, manifests)
@@ -153,9 +160,64 @@ def test_kafka_sasl_and_ca_come_from_secrets(rendered: dict[str, list[Manifest]]
         mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
         ca_file = env["KAFKA_SSL_CA_FILE"]["value"]
         assert ca_file.startswith(mounts["kafka-ca"] + "/"), f"{service}: CA not mounted"
-    for deployment in deployments(rendered["prod"]).values():
-        env = environment(the_container(deployment), rendered["prod"])
+    for deployment in deployments(rendered["default"]).values():
+        env = environment(the_container(deployment), rendered["default"])
         assert not KAFKA_SECURITY_SETTINGS & env.keys(), "PLAINTEXT needs no Kafka security env"
+
+
+def _kafka_settings(container: Manifest, manifests: list[Manifest]) -> dict[str, Manifest]:
+    env = environment(container, manifests)
+    return {name: env[name] for name in KAFKA_SETTINGS & env.keys()}
+
+
+@pytest.mark.parametrize("scenario", ["default", "prod"])
+def test_topic_job_carries_the_deployments_kafka_settings(
+    rendered: dict[str, list[Manifest]], scenario: str
+) -> None:
+    manifests = rendered[scenario]
+    (job,) = of_kind(manifests, "Job")
+    pod = job["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    job_settings = _kafka_settings(container, manifests)
+    for service, deployment in deployments(manifests).items():
+        assert _kafka_settings(the_container(deployment), manifests) == job_settings, service
+    if scenario == "prod":
+        assert job_settings["KAFKA_SECURITY_PROTOCOL"]["value"] == "SASL_SSL"
+        mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+        assert job_settings["KAFKA_SSL_CA_FILE"]["value"].startswith(mounts["kafka-ca"] + "/")
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        assert volumes["kafka-ca"]["secret"]["secretName"] == "callplane-kafka-ca"
+
+
+def test_a_service_may_have_its_own_kafka_principal(rendered: dict[str, list[Manifest]]) -> None:
+    manifests = rendered["kafka-sasl"]
+    for service, deployment in deployments(manifests).items():
+        env = environment(the_container(deployment), manifests)
+        secret = env["KAFKA_SASL_USERNAME"]["valueFrom"]["secretKeyRef"]["name"]
+        expected = (
+            "callplane-kafka-inventory" if service == "number-inventory" else "callplane-kafka"
+        )
+        assert secret == expected, service
+
+
+def _ingress_routes(manifests: list[Manifest]) -> dict[str, list[dict[str, Any]]]:
+    """Ingress name -> its routes, written as in deploy/routes.yaml."""
+    services = {m["metadata"]["name"]: service_of(m) for m in of_kind(manifests, "Service")}
+    found: dict[str, list[dict[str, Any]]] = {}
+    for ingress in of_kind(manifests, "Ingress"):
+        size = ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"]
+        for path in ingress["spec"]["rules"][0]["http"]["paths"]:
+            assert path["pathType"] == "Prefix"
+            service = services[path["backend"]["service"]["name"]]
+            port = path["backend"]["service"]["port"]["number"]
+            assert port == ROUTES["services"][service]["port"]
+            route = {"prefix": path["path"], "service": service, "maxBody": size}
+            found.setdefault(ingress["metadata"]["name"], []).append(route)
+    return found
+
+
+def _flat(groups: Iterable[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return sorted((route for routes in groups for route in routes), key=str)
 
 
 def test_ingress_routes_are_deploy_routes_yaml(rendered: dict[str, list[Manifest]]) -> None:
@@ -163,19 +225,35 @@ def test_ingress_routes_are_deploy_routes_yaml(rendered: dict[str, list[Manifest
     assert values["ingress"]["routes"] == ROUTES["routes"], "values.yaml ingress.routes drifted"
     ports = {name: spec["port"] for name, spec in values["services"].items()}
     assert ports == {name: spec["port"] for name, spec in ROUTES["services"].items()}
-    (ingress,) = of_kind(rendered["default"], "Ingress")
-    services = {
-        m["metadata"]["name"]: service_of(m) for m in of_kind(rendered["default"], "Service")
-    }
-    paths = ingress["spec"]["rules"][0]["http"]["paths"]
-    routed = [
-        {"prefix": p["path"], "service": services[p["backend"]["service"]["name"]]} for p in paths
-    ]
-    assert routed == ROUTES["routes"]
-    for path in paths:
-        assert path["pathType"] == "Prefix"
-        service = services[path["backend"]["service"]["name"]]
-        assert path["backend"]["service"]["port"]["number"] == ports[service]
+
+    def plain(internal: bool) -> list[dict[str, Any]]:
+        return [
+            {k: v for k, v in r.items() if k != "internal"}
+            for r in ROUTES["routes"]
+            if bool(r.get("internal")) is internal
+        ]
+
+    public, internal = plain(internal=False), plain(internal=True)
+    by_ingress = _ingress_routes(rendered["default"])
+    assert all(name.startswith("callplane-public-") for name in by_ingress)
+    assert _flat(by_ingress.values()) == sorted(public, key=str)
+    with_internal = _ingress_routes(rendered["kafka-sasl"])
+    routed = [routes for name, routes in with_internal.items() if "-internal-" in name]
+    assert _flat(routed) == sorted(internal, key=str)
+
+
+def test_operator_endpoints_are_never_on_the_public_ingress(
+    rendered: dict[str, list[Manifest]],
+) -> None:
+    for scenario, manifests in rendered.items():
+        for name, routes in _ingress_routes(manifests).items():
+            operator = {r["prefix"] for r in routes} & {"/admin/1/", "/dispatch/1/"}
+            assert "-public-" not in name or not operator, f"{scenario}: {name} has {operator}"
+    for ingress in of_kind(rendered["kafka-sasl"], "Ingress"):
+        if "-internal-" in ingress["metadata"]["name"]:
+            annotations = ingress["metadata"]["annotations"]
+            allow = annotations["nginx.ingress.kubernetes.io/whitelist-source-range"]
+            assert allow == "10.0.0.0/8"
 
 
 def test_prod_keeps_two_replicas_and_a_pdb_per_service(

@@ -19,9 +19,15 @@ def test_nginx_routes_every_public_prefix_to_its_owner(tmp_path: Path) -> None:
     table = yaml.safe_load((REPO_ROOT / "deploy/routes.yaml").read_text())
     conf = render(Layout(repo=REPO_ROOT, tools=tmp_path / "tools", run=tmp_path)).read_text()
 
-    locations = dict(re.findall(r"location (\S+) \{ proxy_pass http://([\w-]+)[/;]", conf))
+    locations = dict(
+        re.findall(
+            r"location (\S+) \{ (?:client_max_body_size \w+; )?proxy_pass http://([\w-]+)[/;]", conf
+        )
+    )
+    limits = dict(re.findall(r"location (\S+) \{ client_max_body_size (\w+);", conf))
     for route in table["routes"]:
         assert locations[route["prefix"]] == route["service"]
+        assert limits[route["prefix"]] == route["maxBody"]
     for name, spec in table["services"].items():
         assert f"upstream {name} {{ server 127.0.0.1:{spec['port']};" in conf
         assert locations[f"/_services/{name}/"] == name

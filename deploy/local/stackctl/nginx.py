@@ -13,6 +13,10 @@ PUBLIC_PORT = 8080
 NOT_FOUND_BODY = (
     '{"requestError":{"serviceException":{"messageId":"NOT_FOUND","text":"No API at this path."}}}'
 )
+TOO_LARGE_BODY = (
+    '{"requestError":{"serviceException":{"messageId":"PAYLOAD_TOO_LARGE",'
+    '"text":"Request body larger than this path accepts."}}}'
+)
 
 
 def load_routes(repo: Path) -> dict[str, Any]:
@@ -29,7 +33,8 @@ def render(layout: Layout) -> Path:
         for name, spec in services.items()
     )
     locations = [
-        f"""        location {route["prefix"]} {{ proxy_pass http://{route["service"]}; }}"""
+        f"        location {route['prefix']} {{ client_max_body_size {route['maxBody']}; "
+        f"proxy_pass http://{route['service']}; }}"
         for route in table["routes"]
     ]
     # Operators and tests reach each service's own endpoints (/readyz, /metrics, /docs) by name.
@@ -54,10 +59,17 @@ http {{
     proxy_set_header Host $host;
     proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
     proxy_set_header X-Request-Id $request_id;
+    # Bodies over a route's limit get Infobip's envelope, not nginx's HTML page.
+    client_max_body_size 64k;
 {upstreams}
     server {{
         listen 127.0.0.1:{PUBLIC_PORT};
         location = /nginx-health {{ return 200 "ok\\n"; }}
+        error_page 413 = @too_large;
+        location @too_large {{
+            default_type application/json;
+            return 413 '{TOO_LARGE_BODY}';
+        }}
 {chr(10).join(locations)}
         location / {{
             default_type application/json;

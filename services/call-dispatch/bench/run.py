@@ -149,10 +149,16 @@ async def _measure(
 async def _replay_view(bootstrap: str, topic: str) -> float:
     """The service's own view code replaying the topic in this process: the rebuild time."""
     from call_dispatch.view import DispatchView
+    from callplane_shared.supervision import Supervisor
     from callplane_shared.views import CompactedTopicView
 
     began = time.perf_counter()
-    view = CompactedTopicView({"bootstrap_servers": bootstrap}, topic, DispatchView().apply_action)
+    view = CompactedTopicView(
+        {"bootstrap_servers": bootstrap},
+        topic,
+        DispatchView().apply_action,
+        supervisor=Supervisor("bench"),
+    )
     await view.start()
     await view.wait_caught_up(600)
     seconds = time.perf_counter() - began
@@ -204,7 +210,7 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
         **os.environ,
         "HTTP_PORT": str(args.port),
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-        "DISPATCH_OPERATOR_TOKEN": "bench",
+        "DISPATCH_OPERATOR_TOKEN": "bench-operator-token-0123456789-xx",
         "CONSUMER_GROUP": f"{run}-dispatch",
         "CALLS_INBOUND_TOPIC": t["calls"],
         "CALLS_DECISIONS_TOPIC": t["decisions"],

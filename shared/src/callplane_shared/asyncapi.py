@@ -28,6 +28,8 @@ from callplane_shared.events import (
     MaskingRequest,
     NumberLeased,
     NumberReleased,
+    PaymentFailed,
+    PaymentSettled,
     RouteUpserted,
     VoiceActionSet,
 )
@@ -42,12 +44,13 @@ class Channel:
     consumers: str
 
 
-INVENTORY, CONFIG, DISPATCH, MASKING, EDGE = (
+INVENTORY, CONFIG, DISPATCH, MASKING, EDGE, PAYMENT_SYSTEM = (
     "number-inventory",
     "action-config",
     "call-dispatch",
     "number-masking",
     "the media edge",
+    "the payment system",
 )
 CHANNELS: tuple[Channel, ...] = (
     Channel(topics.NUMBERS_LIFECYCLE, NumberLeased, INVENTORY, f"{CONFIG}, {MASKING}"),
@@ -66,6 +69,8 @@ CHANNELS: tuple[Channel, ...] = (
     Channel(topics.MASKING_REQUESTS, MaskingRequest, DISPATCH, MASKING),
     Channel(topics.CALLS_DECISIONS, CallDecision, f"{DISPATCH}, {MASKING}", EDGE),
     Channel(topics.CALLS_STATUS, CallStatus, EDGE, MASKING),
+    Channel(topics.PAYMENTS, PaymentSettled, PAYMENT_SYSTEM, INVENTORY),
+    Channel(topics.PAYMENTS, PaymentFailed, PAYMENT_SYSTEM, INVENTORY),
 )
 
 broker = KafkaBroker(

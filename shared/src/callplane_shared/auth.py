@@ -15,6 +15,7 @@ from fastapi import Request
 
 from callplane_shared.events import AccountStatus, AccountUpserted
 from callplane_shared.http_errors import ApiError, unauthorized
+from callplane_shared.ratelimit import RateLimiter
 
 API_KEY_BYTES = 32
 
@@ -29,21 +30,29 @@ def hash_api_key(key: str) -> str:
 
 
 class AccountDirectory:
-    """Accounts by id and by API-key hash, fed from the `accounts` compacted topic."""
+    """Accounts by id and by API-key hash, fed from the `accounts` compacted topic.
 
-    def __init__(self) -> None:
+    An older `version` of an account never replaces a newer one (the relay may re-publish an
+    old state after a new one): otherwise a revoked key could become valid again.
+    """
+
+    def __init__(self, limiter: RateLimiter | None = None) -> None:
         self._accounts: dict[str, AccountUpserted] = {}
         self._by_hash: dict[str, str] = {}
+        self.limiter = limiter or RateLimiter()
 
     def apply(self, key: bytes, value: bytes | None) -> None:
         account_id = key.decode()
-        self._forget(account_id)
         if value is None:
+            self._forget(account_id)
             return
         account = AccountUpserted.model_validate_json(value)
         self.upsert(account)
 
     def upsert(self, account: AccountUpserted) -> None:
+        current = self._accounts.get(account.account_id)
+        if current is not None and account.version < current.version:
+            return
         self._forget(account.account_id)
         self._accounts[account.account_id] = account
         for digest in account.api_key_hashes:
@@ -86,6 +95,7 @@ def require_account(directory: AccountDirectory) -> Callable[[Request], Awaitabl
             raise unauthorized()
         if account.status is not AccountStatus.ACTIVE:
             raise ApiError(403, f"Account {account.account_id} is {account.status.value}.")
+        directory.limiter.check(hash_api_key(key), account.limits)
         return account
 
     return dependency

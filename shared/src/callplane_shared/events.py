@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field, StringConstraints
 
 from callplane_shared.routing.models import Route
 from callplane_shared.voice import ActionType, Fallback, RejectReason, VoiceAction
@@ -35,7 +36,7 @@ class Event(WireModel):
         description="Unique id of this event; consumers use it to drop duplicates.",
         examples=["5f0c6a8e2b6f4c4fb1d0d7e1a0c3b2f4"],
     )
-    occurred_at: datetime = Field(
+    occurred_at: AwareDatetime = Field(
         default_factory=utc_now, description="When the fact happened (UTC, ISO 8601)."
     )
     schema_version: int = Field(default=1, ge=1, description="Version of this event's schema.")
@@ -49,6 +50,27 @@ class AccountStatus(StrEnum):
     SUSPENDED = "SUSPENDED"
 
 
+class AccountLimits(WireModel):
+    """Per-account overrides of the platform's default limits; a null field keeps the default
+    of the service that enforces it (see each service's README)."""
+
+    requests_per_second: float | None = Field(
+        default=None, gt=0, le=100_000, description="Token-bucket refill rate per API key."
+    )
+    burst: int | None = Field(
+        default=None, ge=1, le=100_000, description="Token-bucket size per API key."
+    )
+    numbers: int | None = Field(default=None, ge=0, le=1_000_000, description="Leased numbers.")
+    routes: int | None = Field(default=None, ge=0, le=100_000, description="Call-routing routes.")
+    criteria_per_route: int | None = Field(
+        default=None, ge=1, le=1_000, description="Criteria of one route."
+    )
+    scenarios: int | None = Field(default=None, ge=0, le=100_000, description="IVR scenarios.")
+    configs: int | None = Field(
+        default=None, ge=0, le=100_000, description="Calls configurations (and masking configs)."
+    )
+
+
 class AccountUpserted(Event):
     """The current state of an account, so other services authenticate without asking."""
 
@@ -60,6 +82,15 @@ class AccountUpserted(Event):
         default_factory=list,
         description="SHA-256 hex digests of the account's active API keys; never the keys.",
     )
+    version: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "Monotonic per account; views keep the highest, so a re-published older state "
+            "never brings back a revoked key."
+        ),
+    )
+    limits: AccountLimits = Field(default_factory=AccountLimits)
 
 
 class BalanceLow(Event):
@@ -69,6 +100,45 @@ class BalanceLow(Event):
     balance: float = Field(description="Balance after the movement, in currency units.")
     threshold: float = Field(description="The threshold that was crossed, in currency units.")
     currency: str = Field(min_length=3, max_length=3, examples=["EUR"])
+
+
+# --- payments (key: paymentId; published by the payment system) ---------------------------------
+
+PAYMENT_ID = r"^[0-9a-f]{32}$"
+
+
+class PaymentSettled(Event):
+    """The payment system collected a pending top-up: number-inventory credits it, once."""
+
+    event_type: Literal["PaymentSettled"] = "PaymentSettled"
+    payment_id: str = Field(
+        pattern=PAYMENT_ID, description="The id `POST /account/1/payments` answered."
+    )
+    account_id: str = Field(max_length=64, description="Must match the payment's account.")
+    amount: Decimal = Field(
+        gt=0,
+        max_digits=12,
+        decimal_places=2,
+        description="Currency units; must equal the requested amount.",
+        examples=["20.00"],
+    )
+    currency: str = Field(min_length=3, max_length=3, examples=["EUR"])
+    provider_reference: str | None = Field(
+        default=None, max_length=255, description="The payment system's own id, for audits."
+    )
+
+
+class PaymentFailed(Event):
+    """The payment system could not collect a pending top-up: nothing is credited."""
+
+    event_type: Literal["PaymentFailed"] = "PaymentFailed"
+    payment_id: str = Field(pattern=PAYMENT_ID)
+    account_id: str = Field(max_length=64)
+    reason: str = Field(min_length=1, max_length=500, examples=["card declined"])
+    provider_reference: str | None = Field(default=None, max_length=255)
+
+
+PaymentResult = Annotated[PaymentSettled | PaymentFailed, Field(discriminator="event_type")]
 
 
 # --- numbers.lifecycle (key: numberKey) -----------------------------------------------------------
@@ -145,23 +215,31 @@ class EndpointType(StrEnum):
     WHATSAPP = "WHATSAPP"
 
 
+# What the edge sends is external input (invariant 10): every string and map it carries is bounded.
+EdgeText = Annotated[str, StringConstraints(max_length=256)]
+
+
 class CallEndpoint(WireModel):
     type: EndpointType = EndpointType.PHONE
-    phone_number: str | None = None
-    username: str | None = Field(default=None, description="SIP user or WebRTC identity.")
-    host: str | None = Field(default=None, description="SIP host or trunk.")
-    identity: str | None = None
+    phone_number: EdgeText | None = None
+    username: EdgeText | None = Field(default=None, description="SIP user or WebRTC identity.")
+    host: EdgeText | None = Field(default=None, description="SIP host or trunk.")
+    identity: EdgeText | None = None
 
 
 class InboundCall(Event):
     """A call reached one of our numbers; published by the media edge."""
 
     call_id: str = Field(min_length=1, max_length=128)
-    from_: str = Field(alias="from", description="Caller (E.164 for PHONE).")
-    to: str = Field(description="The called number, E.164.")
-    received_at: datetime = Field(description="When the edge received the call.")
+    from_: EdgeText = Field(alias="from", description="Caller (E.164 for PHONE).")
+    to: EdgeText = Field(description="The called number, E.164.")
+    received_at: AwareDatetime = Field(
+        description="When the edge received the call, with a UTC offset (naive times are refused)."
+    )
     endpoint: CallEndpoint = Field(default_factory=CallEndpoint)
-    sip_headers: dict[str, str] | None = None
+    sip_headers: dict[EdgeText, Annotated[str, StringConstraints(max_length=4096)]] | None = Field(
+        default=None, max_length=64
+    )
 
 
 # --- masking.requests (key: callId) ---------------------------------------------------------------
@@ -176,7 +254,7 @@ class MaskingRequest(Event):
     config_key: str
     from_: str = Field(alias="from")
     to: str
-    received_at: datetime
+    received_at: AwareDatetime
     action_version: int
     fallback: Fallback | None = None
     dtmf_captured: bool | None = Field(
@@ -282,8 +360,8 @@ class CallDecision(Event):
     action_type: ActionType | None = None
     action_version: int | None = None
     instruction: Instruction
-    received_at: datetime
-    decided_at: datetime
+    received_at: AwareDatetime
+    decided_at: AwareDatetime
     decided_by: str = Field(examples=["call-dispatch", "number-masking"])
     path: DecisionPath = DecisionPath.DIRECT
     path_reason: str | None = Field(default=None, description="Why this path decided.")
@@ -312,8 +390,8 @@ class CallStatus(Event):
     from_: str = Field(alias="from")
     to: str
     transfer_to: str | None = None
-    ringing_at: datetime | None = None
-    answered_at: datetime | None = None
-    ended_at: datetime | None = None
+    ringing_at: AwareDatetime | None = None
+    answered_at: AwareDatetime | None = None
+    ended_at: AwareDatetime | None = None
     duration_seconds: int | None = Field(default=None, ge=0)
     hangup_cause: str | None = None

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pymongo.errors import ConnectionFailure, PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -29,7 +30,9 @@ _MESSAGE_IDS = {
     415: "UNSUPPORTED_MEDIA_TYPE",
     428: "PRECONDITION_REQUIRED",
     429: "TOO_MANY_REQUESTS",
+    503: "SERVICE_UNAVAILABLE",
 }
+STORE_RETRY_AFTER_SECONDS = 5
 
 
 class ApiError(Exception):
@@ -69,6 +72,17 @@ def not_found(text: str) -> ApiError:
 
 def conflict(text: str) -> ApiError:
     return ApiError(409, text)
+
+
+def quota_exceeded(quota: str, limit: int, what_to_do: str) -> ApiError:
+    """403 naming the per-account quota that refused the request (limits are per account and
+    configurable; each service's README lists its quotas)."""
+    return ApiError(
+        403,
+        f"Quota exceeded: the account may have at most {limit} {quota}; {what_to_do}.",
+        message_id="QUOTA_EXCEEDED",
+        validation_errors={quota: [f"at most {limit}"]},
+    )
 
 
 def precondition_failed(text: str) -> ApiError:
@@ -141,6 +155,18 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=getattr(exc, "headers", None),
         )
 
+    async def on_store_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, PyMongoError)  # noqa: S101
+        if isinstance(exc, ConnectionFailure) or exc.timeout:
+            # Nothing was decided: the client may repeat the request once the store is back.
+            logger.warning("store unavailable: %s", exc)
+            return JSONResponse(
+                envelope("SERVICE_UNAVAILABLE", "The store is unavailable; retry shortly."),
+                status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+                headers={"Retry-After": str(STORE_RETRY_AFTER_SECONDS)},
+            )
+        return await on_unexpected(request, exc)
+
     async def on_unexpected(_: Request, exc: Exception) -> JSONResponse:
         logger.error("unhandled error", exc_info=exc)
         return JSONResponse(
@@ -151,4 +177,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, on_api_error)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(PyMongoError, on_store_error)
     app.add_exception_handler(Exception, on_unexpected)

@@ -12,10 +12,16 @@ Document: TypeAlias = dict[str, Any]
 
 
 def build_mongo_client(settings: ServiceSettings, app_name: str) -> AsyncMongoClient[Document]:
-    """A lazily connecting client: nothing touches the network until the first operation."""
+    """A lazily connecting client: nothing touches the network until the first operation.
+
+    Server selection and every operation are bounded (`MONGODB_TIMEOUT_SECONDS`), so a store
+    that is down turns into a quick 503 (`http_errors`) rather than a request hanging."""
+    bound_ms = int(settings.mongodb_timeout_seconds * 1000)
     return AsyncMongoClient(
         settings.mongodb_uri,
         appname=app_name,
         tz_aware=True,
-        serverSelectionTimeoutMS=int(settings.readiness_timeout_seconds * 1000) * 5,
+        serverSelectionTimeoutMS=bound_ms,
+        connectTimeoutMS=bound_ms,
+        timeoutMS=bound_ms,
     )

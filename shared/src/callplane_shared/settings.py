@@ -53,8 +53,55 @@ class ServiceSettings(BaseSettings):
         pattern="^(DEBUG|INFO|WARNING|ERROR)$",
         description="Level of the JSON log lines written to stdout.",
     )
+    consumer_group: str | None = Field(
+        default=None,
+        min_length=1,
+        description=(
+            "Consumer group of this service's own Kafka consumers (default: the service's name). "
+            "An independent second copy (a test, a benchmark) sets its own, so it never takes "
+            "partitions from the copy that serves calls."
+        ),
+    )
+    supervision_fault_injection: bool = Field(
+        default=False,
+        description=(
+            "Test-only: adds POST /_supervision/tasks/{name}/kill, which crashes a supervised "
+            "task so a test can see /livez fail. Never set outside a test's own instance."
+        ),
+    )
+    mongodb_timeout_seconds: float = Field(
+        default=3.0,
+        gt=0,
+        le=60,
+        description=(
+            "Bound on finding a MongoDB server and on each operation; past it a request answers "
+            "503 with Retry-After instead of hanging."
+        ),
+    )
+    max_body_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        le=64 * 1024 * 1024,
+        description=(
+            "Largest request body the API reads (413 above it); routes with a larger limit "
+            "declare it themselves, matching deploy/routes.yaml."
+        ),
+    )
+    rate_limit_per_second: float = Field(
+        default=50.0,
+        gt=0,
+        le=100_000,
+        description="Requests per second per API key and replica (token-bucket refill).",
+    )
+    rate_limit_burst: int = Field(
+        default=100, ge=1, le=100_000, description="Token-bucket size per API key and replica."
+    )
     readiness_timeout_seconds: float = Field(
         default=2.0,
         gt=0,
         description="Per-dependency deadline of a /readyz check.",
     )
+
+    def group(self, service: str) -> str:
+        """The consumer group of `service`'s own consumers."""
+        return self.consumer_group or service

@@ -63,6 +63,9 @@ CALLS_DECISIONS = TopicSpec(
     "CallDecision, exactly one per callId and round (re-deliveries identical)",
 )
 CALLS_STATUS = TopicSpec("calls.status", 6, "delete", "callId", "CallStatus from the edge")
+PAYMENTS = TopicSpec(
+    "payments", 3, "delete", "paymentId", "PaymentSettled, PaymentFailed from the payment system"
+)
 
 PRIMARY_TOPICS: tuple[TopicSpec, ...] = (
     NUMBERS_LIFECYCLE,
@@ -75,6 +78,7 @@ PRIMARY_TOPICS: tuple[TopicSpec, ...] = (
     MASKING_REQUESTS,
     CALLS_DECISIONS,
     CALLS_STATUS,
+    PAYMENTS,
 )
 ALL_TOPICS: tuple[TopicSpec, ...] = PRIMARY_TOPICS + tuple(t.dlq for t in PRIMARY_TOPICS)
 

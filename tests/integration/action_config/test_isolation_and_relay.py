@@ -14,6 +14,7 @@ from action_config.settings import Settings
 from action_config.store import Collections
 from action_config.target_lookup import Targets
 from action_config.views import MaskingConfigs
+from action_config.voice_records import MongoHistoryStore, MongoNumberStore
 from action_config.voice_setups import Mode, VoiceSetups
 from tests.endpoints import Endpoints
 from tests.integration.action_config.targets import (
@@ -88,17 +89,23 @@ async def test_relay_publishes_what_a_crash_left_unpublished(
     try:
         collections = Collections.of(mongo, settings.mongodb_database)
         crashing = cast("KafkaBroker", _CrashingBroker())
-        setups = VoiceSetups(collections, Targets(collections, MaskingConfigs()), crashing)
+        setups = VoiceSetups(
+            MongoNumberStore(collections.numbers, crashing),
+            MongoHistoryStore(collections.voice_history),
+            Targets(collections, MaskingConfigs()),
+        )
         setup = VoiceSetup.model_validate({"action": {"type": "VOICE_FORWARD_TO_CONVERSATIONS"}})
-        with pytest.raises(ConnectionError):
-            await setups.set(
-                tenant.account_id,
-                ChangedBy(account_id=tenant.account_id, system="crash-test"),
-                number.number_key,
-                requested=setup,
-                mode=Mode.CREATE,
-                if_match=None,
-            )
+        # The write committed, so the caller hears success (item 4 of issue 13): answering an
+        # error would make it retry a change that took effect; the relay publishes it instead.
+        done = await setups.set(
+            tenant.account_id,
+            ChangedBy(account_id=tenant.account_id, system="crash-test"),
+            number.number_key,
+            requested=setup,
+            mode=Mode.CREATE,
+            if_match=None,
+        )
+        assert done.version == 2
         staged = await collections.numbers.find_one({"_id": number.number_key})
         assert staged is not None
         assert len(staged["_outbox"]) == 1  # written, not published

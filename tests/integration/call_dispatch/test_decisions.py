@@ -221,7 +221,7 @@ async def test_operator_endpoint_explains_a_call(
     number = await _number_with(producer, dispatch, ForwardToIvr(scenario_key="scn-op"))
     call = inbound(number)
     await decision_for(producer, dispatch, call)
-    headers = {"Authorization": "Bearer local-operator-token"}
+    headers = {"Authorization": "Bearer local-operator-token-change-me-0123456789"}
     async with httpx.AsyncClient(base_url=endpoints.base_url, headers=headers) as client:
 
         async def logged() -> dict[str, object] | None:

@@ -29,7 +29,7 @@ async def test_publisher_awaits_the_decision_and_the_log_keeps_the_trace(
         )
     assert decision.call_id == call.call_id
     assert decision.instruction.kind == "reject"
-    headers = {"Authorization": "Bearer local-operator-token"}
+    headers = {"Authorization": "Bearer local-operator-token-change-me-0123456789"}
     async with httpx.AsyncClient(base_url=endpoints.base_url, headers=headers) as client:
 
         async def logged() -> dict[str, object] | None:

@@ -82,6 +82,20 @@ class Inventory:
         assert reply.status_code == 200, reply.text
         return float(reply.json()["balance"])
 
+    async def top_up(self, tenant: Tenant, amount: float) -> dict[str, Any]:
+        """Request a payment as the customer and settle it as the operator."""
+        requested = await self.http.post(
+            "/account/1/payments", json={"amount": amount}, headers=tenant.headers
+        )
+        assert requested.status_code == 201, requested.text
+        payment_id = requested.json()["paymentId"]
+        settled = await self.http.post(
+            f"/admin/1/payments/{payment_id}/settle", json={}, headers=self.admin
+        )
+        assert settled.status_code == 200, settled.text
+        result: dict[str, Any] = settled.json()
+        return result
+
     async def import_csv(self, text: str) -> dict[str, Any]:
         reply = await self.http.post(
             "/admin/1/numbers/import",

@@ -14,7 +14,7 @@ from callplane_shared.events import BalanceLow, NumberLeased, NumberReleased
 from callplane_shared.topics import ACCOUNTS_BALANCE, NUMBERS_LIFECYCLE, TopicSpec
 from tests.endpoints import Endpoints
 from tests.integration.number_inventory.inventory import Inventory
-from tests.support import eventually
+from tests.support import eventually, stop_bounded
 
 pytestmark = pytest.mark.integration
 
@@ -50,7 +50,7 @@ async def tail(endpoints: Endpoints, topic: TopicSpec) -> AsyncIterator[Tail]:
             consumer.seek(tp, offset)
         yield Tail(consumer)
     finally:
-        await consumer.stop()
+        await stop_bounded(consumer.stop, what=f"{topic.name} tail")
 
 
 async def test_lease_and_release_are_published_on_numbers_lifecycle(
@@ -88,10 +88,7 @@ async def test_low_balance_is_announced_once_per_crossing(
         assert (await inventory.lease(tenant, numbers[1].number_key)).status_code == 200  # 3
         assert (await inventory.lease(tenant, numbers[2].number_key)).status_code == 200  # 0
         first = await alerts.until(lambda key, _: key == mine)
-        topped = await inventory.http.post(
-            "/account/1/payments", json={"amount": 10}, headers=tenant.headers
-        )
-        assert topped.status_code == 201
+        await inventory.top_up(tenant, 10)
         path = f"/numbers/1/numbers/{numbers[0].number_key}"
         assert (await inventory.http.delete(path, headers=tenant.headers)).status_code == 204
         assert (await inventory.lease(tenant, numbers[0].number_key)).status_code == 200  # 7

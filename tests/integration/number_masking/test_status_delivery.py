@@ -14,10 +14,11 @@ import pytest
 from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
+from callplane_shared.mongo import Document
 from callplane_shared.webhooks import AddressPolicy, SenderLimits, WebhookSender
 from number_masking.crypto import CredentialCipher
 from number_masking.reports import DEAD_LETTER, StatusDelivery
-from number_masking.store import Document, Store
+from number_masking.store import Store
 from tests.endpoints import Endpoints
 from tests.integration.number_masking.customer import CustomerServer, answer, slow
 from tests.support import eventually, unique

@@ -12,6 +12,7 @@ from typing import Any, cast
 import pytest
 from aiokafka import TopicPartition
 
+from callplane_shared.supervision import Supervisor
 from number_masking.consumer import ConcurrentConsumer, Record
 from tests.support import eventually
 
@@ -82,7 +83,13 @@ class Gate:
 async def running() -> AsyncIterator[tuple[ConcurrentConsumer, FakeKafka, Gate]]:
     gate, kafka = Gate(), FakeKafka()
     consumer = ConcurrentConsumer(
-        {}, TP.topic, "unit", gate.handle, max_in_flight=10, drain_timeout=0.05
+        {},
+        TP.topic,
+        "unit",
+        gate.handle,
+        max_in_flight=10,
+        drain_timeout=0.05,
+        supervisor=Supervisor("unit"),
     )
     consumer._consumer = cast("Any", kafka)  # noqa: SLF001 - the fake broker, without start()
     consumer._lag_due = float("inf")  # noqa: SLF001 - no lag gauge against a fake

@@ -14,12 +14,13 @@ from callplane_shared.events import (
     MaskingRequest,
     RejectInstruction,
 )
+from callplane_shared.mongo import Document
 from callplane_shared.voice import FallbackForward
 from callplane_shared.webhooks import SigningKey, WebhookError
 from number_masking.domain.configs import MaskingConfig
 from number_masking.domain.decisions import Timeouts
 from number_masking.resolver import Resolver
-from number_masking.store import CredentialsUnreadableError, Document
+from number_masking.store import CredentialsUnreadableError
 
 pytestmark = pytest.mark.unit
 

@@ -73,6 +73,40 @@ valueFrom:
 {{- if and (has .Values.kafka.securityProtocol (list "SSL" "SASL_SSL")) .Values.kafka.tls.caSecret.name -}}true{{- end -}}
 {{- end -}}
 
+{{/*
+The Kafka settings as container env, for a pod that cannot use the services' ConfigMaps (the
+topic hook Job runs before they exist): the same values the ConfigMaps and Deployments carry.
+*/}}
+{{- define "callplane.kafkaEnv" -}}
+- name: KAFKA_BOOTSTRAP_SERVERS
+  value: {{ .Values.kafka.bootstrapServers | quote }}
+{{- if ne .Values.kafka.securityProtocol "PLAINTEXT" }}
+- name: KAFKA_SECURITY_PROTOCOL
+  value: {{ .Values.kafka.securityProtocol | quote }}
+{{- end }}
+{{- if eq (include "callplane.kafkaSasl" .) "true" }}
+- name: KAFKA_SASL_MECHANISM
+  value: {{ .Values.kafka.sasl.mechanism | quote }}
+- name: KAFKA_SASL_USERNAME
+  {{- include "callplane.secretKeyRef" (dict "what" "kafka.sasl.usernameSecret" "ref" .Values.kafka.sasl.usernameSecret) | nindent 2 }}
+- name: KAFKA_SASL_PASSWORD
+  {{- include "callplane.secretKeyRef" (dict "what" "kafka.sasl.passwordSecret" "ref" .Values.kafka.sasl.passwordSecret) | nindent 2 }}
+{{- end }}
+{{- if eq (include "callplane.kafkaTls" .) "true" }}
+- name: KAFKA_SSL_CA_FILE
+  value: /etc/callplane/kafka-ca/{{ .Values.kafka.tls.caSecret.key }}
+{{- end }}
+{{- end -}}
+
+{{- define "callplane.kafkaCaVolume" -}}
+- name: kafka-ca
+  secret:
+    secretName: {{ .Values.kafka.tls.caSecret.name }}
+    items:
+      - key: {{ .Values.kafka.tls.caSecret.key }}
+        path: {{ .Values.kafka.tls.caSecret.key }}
+{{- end -}}
+
 {{- define "callplane.terminationGracePeriodSeconds" -}}
 {{- $c := .Values.common -}}
 {{- add $c.preStopSleepSeconds (ceil $c.shutdownGraceSeconds) $c.terminationMarginSeconds -}}

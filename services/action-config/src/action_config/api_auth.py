@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import Request
 
 from action_config.domain.voice_setup import ChangedBy
 from callplane_shared.auth import AccountDirectory, api_key_from, hash_api_key, require_account
+from callplane_shared.events import AccountLimits
 
 KEY_HASH_PREFIX = 12
 
@@ -17,6 +18,7 @@ KEY_HASH_PREFIX = 12
 class Caller:
     account_id: str
     key_hash_prefix: str
+    limits: AccountLimits = field(default_factory=AccountLimits)
 
     @property
     def changed_by(self) -> ChangedBy:
@@ -29,6 +31,6 @@ def caller_dependency(directory: AccountDirectory) -> Callable[[Request], Awaita
     async def caller(request: Request) -> Caller:
         account = await account_of(request)
         key = api_key_from(request) or ""
-        return Caller(account.account_id, hash_api_key(key)[:KEY_HASH_PREFIX])
+        return Caller(account.account_id, hash_api_key(key)[:KEY_HASH_PREFIX], account.limits)
 
     return caller

@@ -9,8 +9,10 @@ from pydantic import Field
 from action_config.api_auth import Caller
 from action_config.domain.refusals import missing
 from action_config.domain.targets import PageInfo, page_info
+from action_config.quotas import Quotas
 from action_config.routes import Routes
 from action_config.store import now
+from callplane_shared.paging import MAX_PAGE
 from callplane_shared.routing import CallFacts, Route, RouteRequest, RouteStatus
 from callplane_shared.wire import WireModel
 
@@ -23,7 +25,7 @@ class RoutePage(WireModel):
 
 
 class RouteOrder(WireModel):
-    order: int = Field(ge=1)
+    order: int = Field(ge=1, le=1_000_000)
 
 
 class RouteStatusChange(WireModel):
@@ -46,20 +48,22 @@ class RouteSimulation(WireModel):
 
 
 def routes_router(  # noqa: C901 - one nested function per endpoint
-    routes: Routes, caller: Callable[[Request], Awaitable[Caller]]
+    routes: Routes, caller: Callable[[Request], Awaitable[Caller]], quotas: Quotas
 ) -> APIRouter:
     router = APIRouter(tags=["call routing"])
     CallerDep = Annotated[Caller, Depends(caller)]  # noqa: N806
 
     @router.post(BASE, status_code=201)
     async def create_route(body: RouteRequest, who: CallerDep) -> Route:
+        quotas.criteria_fit(len(body.criteria), who.limits)
+        await quotas.route_may_be_added(who.account_id, who.limits)
         return await routes.create(who.account_id, body)
 
     @router.get(BASE)
     async def list_routes(
         who: CallerDep,
         nameContains: Annotated[str | None, Query(max_length=255)] = None,  # noqa: N803
-        page: Annotated[int, Query(ge=0)] = 0,
+        page: Annotated[int, Query(ge=0, le=MAX_PAGE)] = 0,
         size: Annotated[int, Query(ge=1, le=100)] = 20,
     ) -> RoutePage:
         found = await routes.all(who.account_id)
@@ -94,6 +98,7 @@ def routes_router(  # noqa: C901 - one nested function per endpoint
 
     @router.put(f"{BASE}/{{routeId}}")
     async def replace_route(routeId: str, body: RouteRequest, who: CallerDep) -> Route:  # noqa: N803
+        quotas.criteria_fit(len(body.criteria), who.limits)
         return await routes.replace(who.account_id, routeId, body)
 
     @router.patch(f"{BASE}/{{routeId}}")

@@ -3,7 +3,7 @@
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from action_config.api_auth import Caller
 from action_config.calls_configurations import CallsConfigurations
@@ -16,15 +16,22 @@ from action_config.domain.targets import (
     ScenarioRequest,
 )
 from action_config.ivr_scenarios import IvrScenarios
+from action_config.quotas import Quotas
+from callplane_shared.paging import MAX_PAGE
 
 CONFIGS = "/calls/1/configurations"
 SCENARIOS = "/voice/ivr/1/scenarios"
+
+
+ConfigId = Annotated[str, Path(max_length=128)]
+ScenarioId = Annotated[str, Path(max_length=64)]
 
 
 def targets_router(  # noqa: C901 - one nested function per endpoint
     configs: CallsConfigurations,
     scenarios: IvrScenarios,
     caller: Callable[[Request], Awaitable[Caller]],
+    quotas: Quotas,
 ) -> APIRouter:
     router = APIRouter()
     CallerDep = Annotated[Caller, Depends(caller)]  # noqa: N806
@@ -34,26 +41,27 @@ def targets_router(  # noqa: C901 - one nested function per endpoint
     async def create_calls_configuration(
         body: CallsConfigurationCreate, who: CallerDep
     ) -> CallsConfiguration:
+        await quotas.config_may_be_added(who.account_id, who.limits)
         return await configs.create(who.account_id, body)
 
     @router.get(CONFIGS, tags=["calls configurations"])
     async def list_calls_configurations(
         who: CallerDep,
-        page: Annotated[int, Query(ge=0)] = 0,
+        page: Annotated[int, Query(ge=0, le=MAX_PAGE)] = 0,
         size: Annotated[int, Query(ge=1, le=100)] = 20,
     ) -> CallsConfigurationPage:
         return await configs.page(who.account_id, page, size)
 
     @router.get(config_id, tags=["calls configurations"])
     async def get_calls_configuration(
-        callsConfigurationId: str,  # noqa: N803 - Infobip's path parameter name
+        callsConfigurationId: ConfigId,  # noqa: N803 - Infobip's path parameter name
         who: CallerDep,
     ) -> CallsConfiguration:
         return await configs.get(who.account_id, callsConfigurationId)
 
     @router.put(config_id, tags=["calls configurations"])
     async def update_calls_configuration(
-        callsConfigurationId: str,  # noqa: N803
+        callsConfigurationId: ConfigId,  # noqa: N803
         body: CallsConfigurationUpdate,
         who: CallerDep,
     ) -> CallsConfiguration:
@@ -61,7 +69,7 @@ def targets_router(  # noqa: C901 - one nested function per endpoint
 
     @router.delete(config_id, tags=["calls configurations"])
     async def delete_calls_configuration(
-        callsConfigurationId: str,  # noqa: N803
+        callsConfigurationId: ConfigId,  # noqa: N803
         who: CallerDep,
     ) -> CallsConfiguration:
         return await configs.delete(who.account_id, callsConfigurationId)
@@ -69,26 +77,27 @@ def targets_router(  # noqa: C901 - one nested function per endpoint
     @router.get(SCENARIOS, tags=["IVR scenarios"])
     async def search_scenarios(
         who: CallerDep,
-        page: Annotated[int, Query(ge=1)] = 1,
+        page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
         pageSize: Annotated[int, Query(ge=1, le=50)] = 20,  # noqa: N803
-        name: str | None = None,
+        name: Annotated[str | None, Query(max_length=255)] = None,
     ) -> list[Scenario]:
         return await scenarios.search(who.account_id, page, pageSize, name)
 
     @router.post(SCENARIOS, tags=["IVR scenarios"])
     async def create_scenario(body: ScenarioRequest, who: CallerDep) -> Scenario:
+        await quotas.scenario_may_be_added(who.account_id, who.limits)
         return await scenarios.create(who.account_id, body)
 
     @router.get(f"{SCENARIOS}/{{id}}", tags=["IVR scenarios"])
-    async def get_scenario(id: str, who: CallerDep) -> Scenario:  # noqa: A002
+    async def get_scenario(id: ScenarioId, who: CallerDep) -> Scenario:  # noqa: A002
         return await scenarios.get(who.account_id, id)
 
     @router.put(f"{SCENARIOS}/{{id}}", tags=["IVR scenarios"])
-    async def replace_scenario(id: str, body: ScenarioRequest, who: CallerDep) -> Scenario:  # noqa: A002
+    async def replace_scenario(id: ScenarioId, body: ScenarioRequest, who: CallerDep) -> Scenario:  # noqa: A002
         return await scenarios.replace(who.account_id, id, body)
 
     @router.delete(f"{SCENARIOS}/{{id}}", status_code=204, tags=["IVR scenarios"])
-    async def delete_scenario(id: str, who: CallerDep) -> Response:  # noqa: A002
+    async def delete_scenario(id: ScenarioId, who: CallerDep) -> Response:  # noqa: A002
         await scenarios.delete(who.account_id, id)
         return Response(status_code=204)
 

@@ -5,7 +5,7 @@
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
 from action_config.api_auth import Caller
 from action_config.domain.voice_setup import (
@@ -15,11 +15,17 @@ from action_config.domain.voice_setup import (
     parse_if_match,
 )
 from action_config.voice_setups import Mode, VoiceSetups
+from callplane_shared.paging import PageNumber
 
 PATH = "/numbers/2/numbers/{numberKey}/voice"
+NumberKey = Annotated[str, Path(max_length=64)]
 IfMatch = Annotated[
     str | None,
-    Header(alias="If-Match", description='Make the change conditional on this ETag ("3").'),
+    Header(
+        alias="If-Match",
+        max_length=32,
+        description='Make the change conditional on this ETag ("3").',
+    ),
 ]
 
 
@@ -33,7 +39,7 @@ def voice_router(setups: VoiceSetups, caller: Callable[[Request], Awaitable[Call
 
     @router.get(PATH)
     async def get_voice_setup(
-        numberKey: str,  # noqa: N803 - Infobip's path parameter name
+        numberKey: NumberKey,  # noqa: N803 - Infobip's path parameter name
         who: CallerDep,
         response: Response,
     ) -> VoiceSetupResponse:
@@ -55,7 +61,7 @@ def voice_router(setups: VoiceSetups, caller: Callable[[Request], Awaitable[Call
 
     @router.post(PATH)
     async def create_voice_setup(
-        numberKey: str,  # noqa: N803
+        numberKey: NumberKey,  # noqa: N803
         body: VoiceSetup,
         who: CallerDep,
         response: Response,
@@ -66,7 +72,7 @@ def voice_router(setups: VoiceSetups, caller: Callable[[Request], Awaitable[Call
 
     @router.put(PATH)
     async def replace_voice_setup(
-        numberKey: str,  # noqa: N803
+        numberKey: NumberKey,  # noqa: N803
         body: VoiceSetup,
         who: CallerDep,
         response: Response,
@@ -78,7 +84,7 @@ def voice_router(setups: VoiceSetups, caller: Callable[[Request], Awaitable[Call
 
     @router.delete(PATH, status_code=204, response_class=Response)
     async def delete_voice_setup(
-        numberKey: str,  # noqa: N803
+        numberKey: NumberKey,  # noqa: N803
         who: CallerDep,
         if_match: IfMatch = None,
     ) -> Response:
@@ -89,9 +95,13 @@ def voice_router(setups: VoiceSetups, caller: Callable[[Request], Awaitable[Call
 
     @router.get(f"{PATH}/history")
     async def voice_setup_history(
-        numberKey: str,  # noqa: N803
+        numberKey: NumberKey,  # noqa: N803
         who: CallerDep,
+        page: PageNumber = 0,
+        size: Annotated[int, Query(ge=1, le=100)] = 20,
     ) -> VoiceHistory:
-        return await setups.history(who.account_id, numberKey)
+        """Changes made while you held the number, newest first, kept for the retention period
+        (VOICE_HISTORY_RETENTION_DAYS)."""
+        return await setups.history(who.account_id, numberKey, page, size)
 
     return router

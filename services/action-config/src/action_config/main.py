@@ -5,6 +5,8 @@ settings → telemetry → broker, database, views → services → handlers/rou
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -18,18 +20,23 @@ from action_config.domain.refusals import Refusal
 from action_config.handlers import register_subscribers
 from action_config.ivr_scenarios import IvrScenarios
 from action_config.number_lifecycle import NumberLifecycle
+from action_config.quotas import QuotaDefaults, Quotas
 from action_config.routes import Routes
 from action_config.settings import Settings
 from action_config.store import Collections
 from action_config.target_lookup import Targets
 from action_config.views import MaskingConfigs
+from action_config.voice_records import MongoHistoryStore, MongoNumberStore
 from action_config.voice_setups import VoiceSetups
 from callplane_shared.auth import AccountDirectory
 from callplane_shared.http_errors import error_response
 from callplane_shared.kafka import build_broker, client_options
 from callplane_shared.mongo import build_mongo_client
 from callplane_shared.outbox import OutboxRelay
+from callplane_shared.periodic import Periodic
+from callplane_shared.ratelimit import rate_limiter
 from callplane_shared.runtime import ServiceParts, serve, service_app
+from callplane_shared.supervision import Supervisor
 from callplane_shared.telemetry import configure_telemetry, package_version
 from callplane_shared.topics import ACCOUNTS, MASKING_CONFIGS
 from callplane_shared.views import CompactedTopicView
@@ -48,24 +55,45 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     mongo = build_mongo_client(settings, SERVICE_NAME)
     collections = Collections.of(mongo, settings.mongodb_database)
 
-    directory = AccountDirectory()
+    supervisor = Supervisor(SERVICE_NAME)
+    directory = AccountDirectory(rate_limiter(settings))
     masking = MaskingConfigs()
-    accounts_view = CompactedTopicView(client_options(settings), ACCOUNTS.name, directory.apply)
-    masking_view = CompactedTopicView(client_options(settings), MASKING_CONFIGS.name, masking.apply)
-    relay = OutboxRelay(broker, collections.with_outbox)
+    kafka = client_options(settings)
+    accounts_view = CompactedTopicView(kafka, ACCOUNTS.name, directory.apply, supervisor=supervisor)
+    masking_view = CompactedTopicView(
+        kafka, MASKING_CONFIGS.name, masking.apply, supervisor=supervisor
+    )
+    relay = OutboxRelay(broker, collections.with_outbox, supervisor=supervisor)
 
     targets = Targets(collections, masking)
-    lifecycle = NumberLifecycle(collections, broker)
-    register_subscribers(broker, lifecycle)
+    numbers = MongoNumberStore(collections.numbers, broker)
+    history = MongoHistoryStore(collections.voice_history)
+    lifecycle = NumberLifecycle(numbers, history)
+    register_subscribers(broker, lifecycle, settings.group(SERVICE_NAME))
     caller = caller_dependency(directory)
+    quotas = Quotas(
+        collections,
+        QuotaDefaults(
+            routes=settings.max_routes_per_account,
+            criteria_per_route=settings.max_criteria_per_route,
+            scenarios=settings.max_scenarios_per_account,
+            configs=settings.max_configs_per_account,
+        ),
+    )
+
+    retention = timedelta(days=settings.voice_history_retention_days)
+    pruner = Periodic("voice-history-retention", 3600, lambda: history.prune(retention))
 
     async def start() -> None:
         await collections.ensure_indexes()
+        await history.ensure_indexes()
+        await pruner.start()
         await accounts_view.start()
         await masking_view.start()
         await relay.start()
 
     async def stop() -> None:
+        await pruner.stop()
         await relay.stop()
         await masking_view.stop()
         await accounts_view.stop()
@@ -82,17 +110,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             mongo=mongo,
             tracer_provider=tracer_provider,
             routers=(
-                voice_router(VoiceSetups(collections, targets, broker), caller),
-                routes_router(Routes(collections, targets, broker), caller),
+                voice_router(VoiceSetups(numbers, history, targets), caller),
+                routes_router(Routes(collections, targets, broker), caller, quotas),
                 targets_router(
                     CallsConfigurations(collections, targets),
                     IvrScenarios(collections, targets),
                     caller,
+                    quotas,
                 ),
             ),
             readiness={"views": views_caught_up},
             on_startup=(start,),
             on_shutdown=(stop,),
+            supervisor=supervisor,
         )
     )
     app.add_exception_handler(Refusal, _on_refusal)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import logging
 
-from faststream.kafka import KafkaBroker
-
-from action_config.domain.voice_setup import VOICE, Change, ChangedBy, HistoryEntry, dump
-from action_config.publishing import flush, stage_voice_action, voice_action_event
-from action_config.store import Collections, now
-from callplane_shared import outbox
-from callplane_shared.events import NumberLeased, NumberReleased, VoiceActionSet
+from action_config.domain.voice_setup import VOICE, Change, ChangedBy, HistoryEntry
+from action_config.domain.voice_setup import history_document as as_stored
+from action_config.publishing import stage_voice_action, voice_action_event
+from action_config.store import now
+from action_config.voice_records import HistoryStore, NumberStore
+from action_config.voice_setups import record_last_change
+from callplane_shared.events import NumberLeased, NumberReleased
 
 logger = logging.getLogger(__name__)
 LIFECYCLE = "numbers.lifecycle"
@@ -24,19 +24,26 @@ _ATTEMPTS = 5
 
 
 class NumberLifecycle:
-    def __init__(self, collections: Collections, broker: KafkaBroker) -> None:
-        self._numbers = collections.numbers
-        self._broker = broker
+    def __init__(self, numbers: NumberStore, history: HistoryStore) -> None:
+        self._numbers = numbers
+        self._history = history
 
     async def on_leased(self, event: NumberLeased) -> None:
         for _ in range(_ATTEMPTS):
-            doc = await self._numbers.find_one({"_id": event.number_key})
+            doc = await self._numbers.get(event.number_key)
             if doc and doc.get("leased") and doc.get("accountId") == event.account_id:
                 # Redelivery of a lease we already applied: only make sure it went out.
-                await flush(self._broker, self._numbers, event.number_key)
+                await self._numbers.publish(event.number_key)
                 return
-            previous = int(doc["version"]) if doc else 0
-            version = previous + 1
+            previous = int(doc["version"]) if doc else None
+            version = (previous or 0) + 1
+            entry = HistoryEntry(
+                version=version,
+                change=Change.LEASED,
+                changed_by=ChangedBy(account_id=event.account_id, system=LIFECYCLE),
+                changed_at=now(),
+            )
+            last_change = as_stored(event.number_key, entry)
             state = {
                 "number": event.number,
                 "accountId": event.account_id,
@@ -46,38 +53,23 @@ class NumberLifecycle:
                 "setup": None,
                 "version": version,
                 "leasedAt": now(),
+                "lastChange": last_change,
             }
-            staged = {"_id": event.number_key, **state}
-            entry = HistoryEntry(
-                version=version,
-                change=Change.LEASED,
-                changed_by=ChangedBy(account_id=event.account_id, system=LIFECYCLE),
-                changed_at=now(),
-            )
-            update = {
-                "$set": state,
-                "$push": {
-                    "history": dump(entry),
-                    **_outbox_push(event.number, voice_action_event(staged, None, version)),
-                },
-            }
-            doc_filter = {"_id": event.number_key, "version": previous} if doc else None
-            if doc_filter is None:
-                result = await self._numbers.update_one(
-                    {"_id": event.number_key}, update, upsert=True
-                )
-                done = result.upserted_id is not None or result.modified_count == 1
-            else:
-                done = (await self._numbers.update_one(doc_filter, update)).modified_count == 1
-            if done:
-                await flush(self._broker, self._numbers, event.number_key)
+            staged = voice_action_event({"_id": event.number_key, **state}, None, version)
+            if doc:
+                await record_last_change(self._history, doc)
+            if await self._numbers.compare_and_set(
+                event.number_key, previous, state, [stage_voice_action(event.number, staged)]
+            ):
+                await self._history.record(last_change)
+                await self._numbers.publish(event.number_key)
                 return
         logger.warning("lease of %s kept racing; left for redelivery", event.number_key)
         raise RuntimeError(f"could not apply lease of {event.number_key}")
 
     async def on_released(self, event: NumberReleased) -> None:
         for _ in range(_ATTEMPTS):
-            doc = await self._numbers.find_one({"_id": event.number_key})
+            doc = await self._numbers.get(event.number_key)
             if not doc or not doc.get("leased") or doc.get("accountId") != event.account_id:
                 return  # never leased here, or already released: nothing to undo
             version = int(doc["version"]) + 1
@@ -88,21 +80,15 @@ class NumberLifecycle:
                 changed_by=ChangedBy(account_id=event.account_id, system=LIFECYCLE),
                 changed_at=now(),
             )
-            result = await self._numbers.update_one(
-                {"_id": event.number_key, "version": doc["version"]},
-                {
-                    "$set": {"leased": False, "setup": None, "version": version},
-                    "$push": {
-                        "history": dump(entry),
-                        **_outbox_push(doc["number"], None),
-                    },
-                },
-            )
-            if result.modified_count == 1:
-                await flush(self._broker, self._numbers, event.number_key)
+            stored = as_stored(event.number_key, entry)
+            await record_last_change(self._history, doc)
+            if await self._numbers.compare_and_set(
+                event.number_key,
+                int(doc["version"]),
+                {"leased": False, "setup": None, "version": version, "lastChange": stored},
+                [stage_voice_action(doc["number"], None)],
+            ):
+                await self._history.record(stored)
+                await self._numbers.publish(event.number_key)
                 return
         raise RuntimeError(f"could not apply release of {event.number_key}")
-
-
-def _outbox_push(number: str, event: VoiceActionSet | None) -> dict[str, object]:
-    return outbox.push(stage_voice_action(number, event))

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from faststream.kafka import KafkaBroker
-from pymongo.asynchronous.collection import AsyncCollection
-
 from action_config.domain.voice_setup import VoiceSetup
 from callplane_shared import outbox
 from callplane_shared.events import VoiceActionSet
+from callplane_shared.mongo import Document
 from callplane_shared.topics import VOICE_ACTIONS
-
-Document = dict[str, Any]
 
 
 def voice_action_event(doc: Document, setup: VoiceSetup | None, version: int) -> VoiceActionSet:
@@ -33,7 +27,3 @@ def voice_action_event(doc: Document, setup: VoiceSetup | None, version: int) ->
 def stage_voice_action(number: str, event: VoiceActionSet | None) -> Document:
     """The `_outbox` entry publishing `event` (None: tombstone) under the number's key."""
     return outbox.outbox_entry(VOICE_ACTIONS.name, number, event)
-
-
-async def flush(broker: KafkaBroker, collection: AsyncCollection[Document], doc_id: str) -> int:
-    return await outbox.flush(broker, collection, {"_id": doc_id})

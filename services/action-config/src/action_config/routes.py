@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from faststream.kafka import KafkaBroker
 
@@ -18,6 +17,7 @@ from action_config.store import Collections, without_internals
 from action_config.target_lookup import Targets
 from callplane_shared import outbox
 from callplane_shared.events import RouteUpserted
+from callplane_shared.mongo import Document
 from callplane_shared.routing import (
     CallFacts,
     Route,
@@ -28,7 +28,6 @@ from callplane_shared.routing import (
 )
 from callplane_shared.topics import VOICE_ROUTES
 
-Document = dict[str, Any]
 LIVE = {"deleted": {"$ne": True}}
 
 
@@ -69,7 +68,7 @@ class Routes:
         await self._routes.insert_one(
             {"_id": route.id, **_stored(route), outbox.OUTBOX_FIELD: [_staged(route)]}
         )
-        await outbox.flush(self._broker, self._routes, {"_id": route.id})
+        await outbox.flush_after_commit(self._broker, self._routes, {"_id": route.id})
         return route
 
     async def replace(self, account_id: str, route_id: str, request: RouteRequest) -> Route:
@@ -92,7 +91,7 @@ class Routes:
         )
         if result.modified_count != 1:
             raise Refusal(409, f"route {route_id} changed at the same time; GET it and retry")
-        await outbox.flush(self._broker, self._routes, {"_id": route_id})
+        await outbox.flush_after_commit(self._broker, self._routes, {"_id": route_id})
         return route
 
     async def delete(self, account_id: str, route_id: str) -> Route:
@@ -103,7 +102,7 @@ class Routes:
             {"_id": route_id, **LIVE},
             {"$set": {"deleted": True}, "$push": outbox.push(tombstone)},
         )
-        await outbox.flush(self._broker, self._routes, {"_id": route_id})
+        await outbox.flush_after_commit(self._broker, self._routes, {"_id": route_id})
         await self._routes.delete_one({"_id": route_id, "deleted": True})
         return route
 

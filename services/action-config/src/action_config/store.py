@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 
-Document = dict[str, Any]
+from callplane_shared import outbox
+from callplane_shared.mongo import Document
 
 
 @dataclass(frozen=True)
 class Collections:
     numbers: AsyncCollection[Document]
-    """numberKey → number, owner, capabilities, current voice setup, version, history, outbox."""
+    """numberKey → number, owner, capabilities, current voice setup, version, last change,
+    outbox (the history is in `voice_history`, so this document stays small)."""
+    voice_history: AsyncCollection[Document]
+    """One document per voice-action change of a number, expired after the retention."""
     routes: AsyncCollection[Document]
     calls_configurations: AsyncCollection[Document]
     ivr_scenarios: AsyncCollection[Document]
@@ -25,6 +28,7 @@ class Collections:
         db = client[database]
         return cls(
             numbers=db["action_numbers"],
+            voice_history=db["action_voice_history"],
             routes=db["action_routes"],
             calls_configurations=db["action_calls_configurations"],
             ivr_scenarios=db["action_ivr_scenarios"],
@@ -41,6 +45,8 @@ class Collections:
         await self.routes.create_index([("accountId", ASCENDING), ("order", ASCENDING)], name="acc")
         await self.ivr_scenarios.create_index([("accountId", ASCENDING)], name="account")
         await self.calls_configurations.create_index([("accountId", ASCENDING)], name="account")
+        for collection in self.with_outbox:
+            await outbox.ensure_outbox_index(collection)
 
 
 def now() -> datetime:

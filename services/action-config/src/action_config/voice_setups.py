@@ -1,30 +1,36 @@
-"""Set, read, replace and remove the one voice action of a number (the HTTP use cases)."""
+"""Set, read, replace and remove the one voice action of a number (the HTTP use cases).
+
+Storage is behind `NumberStore` / `HistoryStore` (voice_records.py), so these rules are
+unit-tested against in-memory fakes.
+"""
 
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
-
-from faststream.kafka import KafkaBroker
+from typing import Protocol
 
 from action_config.domain.refusals import Refusal, missing
 from action_config.domain.voice_setup import (
     Change,
     ChangedBy,
     HistoryEntry,
+    TargetRef,
     VoiceHistory,
     VoiceSetup,
     VoiceSetupResponse,
     dump,
+    history_document,
     normalized,
     target_of,
 )
-from action_config.publishing import flush, stage_voice_action, voice_action_event
-from action_config.store import Collections, now
-from action_config.target_lookup import Targets
-from callplane_shared import outbox
+from action_config.publishing import stage_voice_action, voice_action_event
+from action_config.store import now
+from action_config.voice_records import HistoryStore, NumberStore
+from callplane_shared.mongo import Document
 
-Document = dict[str, Any]
+
+class TargetCheck(Protocol):
+    async def require(self, account_id: str, ref: TargetRef | None) -> None: ...
 
 
 class Mode(Enum):
@@ -36,16 +42,14 @@ ONE_ACTION = "only one voice action per number: use PUT to replace it"
 
 
 class VoiceSetups:
-    def __init__(self, collections: Collections, targets: Targets, broker: KafkaBroker) -> None:
-        self._numbers = collections.numbers
+    def __init__(self, numbers: NumberStore, history: HistoryStore, targets: TargetCheck) -> None:
+        self._numbers = numbers
+        self._history = history
         self._targets = targets
-        self._broker = broker
 
     async def _owned(self, account_id: str, number_key: str) -> Document:
-        doc = await self._numbers.find_one(
-            {"_id": number_key, "accountId": account_id, "leased": True}
-        )
-        if doc is None:
+        doc = await self._numbers.get(number_key)
+        if doc is None or doc.get("accountId") != account_id or not doc.get("leased"):
             # Same answer for "not yours" and "does not exist": tenants learn nothing of others.
             raise missing(f"number {number_key} is not one of your leased numbers")
         return doc
@@ -71,7 +75,7 @@ class VoiceSetups:
         current = doc.get("setup")
         if mode is Mode.CREATE and current is not None:
             raise Refusal(409, ONE_ACTION)
-        _check_precondition(if_match, doc, current)
+        check_precondition(if_match, doc, current)
         await self._targets.require(account_id, target_of(setup.action))
         change = Change.SET if current is None else Change.REPLACED
         await self._write(doc, setup, change, who, if_match)
@@ -84,17 +88,23 @@ class VoiceSetups:
         current = doc.get("setup")
         if current is None:
             raise missing(f"number {number_key} has no voice action to delete (No Action)")
-        _check_precondition(if_match, doc, current)
+        check_precondition(if_match, doc, current)
         await self._write(doc, None, Change.REMOVED, who, if_match)
         return int(doc["version"]) + 1
 
-    async def history(self, account_id: str, number_key: str) -> VoiceHistory:
+    async def history(self, account_id: str, number_key: str, page: int, size: int) -> VoiceHistory:
         doc = await self._owned(account_id, number_key)
-        entries = [HistoryEntry.model_validate(h) for h in doc.get("history", [])]
-        # Only what happened during this account's lease: earlier tenants stay private.
-        entries = [e for e in entries if e.changed_by.account_id == account_id]
-        entries.sort(key=lambda e: e.version, reverse=True)
-        return VoiceHistory(number_key=number_key, number=doc["number"], versions=entries)
+        await record_last_change(self._history, doc)
+        # Only what happened during this account's leases: earlier tenants stay private.
+        found, total = await self._history.page(number_key, account_id, page * size, size)
+        return VoiceHistory(
+            number_key=number_key,
+            number=doc["number"],
+            versions=[HistoryEntry.model_validate(d) for d in found],
+            page=page,
+            size=size,
+            total=total,
+        )
 
     async def _write(
         self,
@@ -109,27 +119,37 @@ class VoiceSetups:
             version=version, change=change, setup=setup, changed_by=who, changed_at=now()
         )
         event = voice_action_event(doc, setup, version)
-        result = await self._numbers.update_one(
-            {"_id": doc["_id"], "version": doc["version"], "leased": True},
+        await record_last_change(self._history, doc)
+        changed = await self._numbers.compare_and_set(
+            doc["_id"],
+            int(doc["version"]),
             {
-                "$set": {"setup": None if setup is None else dump(setup), "version": version},
-                "$push": {
-                    "history": dump(entry),
-                    **outbox.push(stage_voice_action(doc["number"], event)),
-                },
+                "setup": None if setup is None else dump(setup),
+                "version": version,
+                "lastChange": history_document(doc["_id"], entry),
             },
+            [stage_voice_action(doc["number"], event)],
         )
-        if result.modified_count != 1:
+        # Version alone decides: a release or re-lease bumps it too, so a match means the number
+        # is still this account's lease.
+        if not changed:
             status = 412 if if_match is not None else 409
             raise Refusal(
                 status,
                 "the voice action changed while you were updating it; "
                 "GET it again and retry with its ETag in If-Match",
             )
-        await flush(self._broker, self._numbers, doc["_id"])
+        await self._history.record(history_document(doc["_id"], entry))
+        await self._numbers.publish(doc["_id"])
 
 
-def _check_precondition(if_match: int | str | None, doc: Document, current: object) -> None:
+async def record_last_change(history: HistoryStore, doc: Document) -> None:
+    """Make sure the number's last change is in the history (it may not be after a crash)."""
+    if doc.get("lastChange"):
+        await history.record(doc["lastChange"])
+
+
+def check_precondition(if_match: int | str | None, doc: Document, current: object) -> None:
     if if_match is None:
         return
     if if_match == "*":

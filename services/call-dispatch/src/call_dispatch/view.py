@@ -74,6 +74,9 @@ def _intern(value: str | None) -> str | None:
     return None if value is None else sys.intern(value)
 
 
+FALLBACK_CACHE_MAX = 10_000
+
+
 def e164(number: str) -> str:
     """The view's key: E.164 with '+' (the edge may send the number without it)."""
     number = number.strip()
@@ -86,9 +89,13 @@ class DispatchView:
     def __init__(self) -> None:
         self._numbers: dict[str, NumberEntry] = {}
         self._routes: dict[str, RouteEntry] = {}
-        # Fallbacks repeat across numbers: keep one object per distinct value.
+        # Fallbacks repeat across numbers: keep one object per distinct value, for the
+        # FALLBACK_CACHE_MAX most recently used values (distinct fallbacks are unbounded).
         self._fallbacks: dict[tuple[str, str], Fallback] = {}
-        self._routes_by_account: dict[str, tuple[Route, ...]] | None = None
+        # Routes indexed per account, and each account's enabled routes sorted on first use: a
+        # change of one tenant's route re-sorts that tenant's routes only, never everyone's.
+        self._route_ids_by_account: dict[str, set[str]] = {}
+        self._enabled_by_account: dict[str, tuple[Route, ...]] = {}
         self.stale_ignored = 0
         # Kept as records are applied, for the view gauges (counting the dicts is O(n)).
         self.numbers_live = 0
@@ -130,7 +137,13 @@ class DispatchView:
         if fallback is None:
             return None
         detail = fallback.pstn_number if isinstance(fallback, FallbackForward) else fallback.reason
-        return self._fallbacks.setdefault((fallback.type, detail), fallback)
+        key = (fallback.type, detail)
+        shared = self._fallbacks.pop(key, None) or fallback
+        self._fallbacks[key] = shared  # re-inserted: most recently used last
+        if len(self._fallbacks) > FALLBACK_CACHE_MAX:
+            # Only sharing is lost: numbers keep their own reference to an evicted fallback.
+            del self._fallbacks[next(iter(self._fallbacks))]
+        return shared
 
     def _remove_number(self, number: str) -> None:
         held = self._numbers.get(number)
@@ -154,7 +167,7 @@ class DispatchView:
             if held is not None and held.route is not None:
                 self.routes_live -= 1
                 self._routes[route_id] = RouteEntry(held.version, None)
-                self._routes_by_account = None
+                self._forget_route(held.route)
             return
         route = RouteUpserted.model_validate_json(value).route
         self.set_route(route)
@@ -166,8 +179,19 @@ class DispatchView:
             return
         if held is None or held.route is None:
             self.routes_live += 1
+        else:
+            self._forget_route(held.route)
         self._routes[route.id] = RouteEntry(route.version, route)
-        self._routes_by_account = None
+        self._route_ids_by_account.setdefault(route.account_id, set()).add(route.id)
+        self._enabled_by_account.pop(route.account_id, None)
+
+    def _forget_route(self, route: Route) -> None:
+        ids = self._route_ids_by_account.get(route.account_id)
+        if ids is not None:
+            ids.discard(route.id)
+            if not ids:
+                del self._route_ids_by_account[route.account_id]
+        self._enabled_by_account.pop(route.account_id, None)
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -183,17 +207,13 @@ class DispatchView:
     def enabled_routes(self, account_id: str) -> Sequence[Route]:
         """An account's enabled routes, lowest `order` first: dynamic routing never crosses
         accounts."""
-        if self._routes_by_account is None:
-            grouped: dict[str, list[Route]] = {}
-            for entry in self._routes.values():
-                route = entry.route
-                if route is not None and route.status is RouteStatus.ENABLED:
-                    grouped.setdefault(route.account_id, []).append(route)
-            self._routes_by_account = {
-                account: tuple(sorted(routes, key=lambda r: (r.order, r.id)))
-                for account, routes in grouped.items()
-            }
-        return self._routes_by_account.get(account_id, ())
+        cached = self._enabled_by_account.get(account_id)
+        if cached is None:
+            routes = [self._routes[i].route for i in self._route_ids_by_account.get(account_id, ())]
+            enabled = [r for r in routes if r is not None and r.status is RouteStatus.ENABLED]
+            cached = tuple(sorted(enabled, key=lambda r: (r.order, r.id)))
+            self._enabled_by_account[account_id] = cached
+        return cached
 
     @property
     def numbers_held(self) -> int:

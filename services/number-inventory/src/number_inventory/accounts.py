@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,10 +17,11 @@ from faststream.kafka import KafkaBroker
 
 from callplane_shared import outbox
 from callplane_shared.auth import AccountDirectory, generate_api_key, hash_api_key
-from callplane_shared.events import AccountStatus, AccountUpserted
+from callplane_shared.events import AccountLimits, AccountStatus, AccountUpserted
+from callplane_shared.mongo import Document
 from callplane_shared.topics import ACCOUNTS
 from number_inventory.ledger import Ledger
-from number_inventory.store import Collections, Document, now
+from number_inventory.store import Collections, now
 
 _MAX_VERSION_RETRIES = 20
 
@@ -46,6 +48,8 @@ def account_event(doc: Document) -> AccountUpserted:
         status=AccountStatus(doc.get("status", AccountStatus.ACTIVE.value)),
         currency=doc["currency"],
         api_key_hashes=[k["hash"] for k in doc.get("apiKeys", [])],
+        version=doc["version"],
+        limits=AccountLimits.model_validate(doc.get("limits") or {}),
     )
 
 
@@ -66,7 +70,7 @@ class Accounts:
         self._key_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def _publish(self, account_id: str) -> None:
-        await outbox.flush(self._broker, self._c.accounts, {"_id": account_id})
+        await outbox.flush_after_commit(self._broker, self._c.accounts, {"_id": account_id})
 
     async def get(self, account_id: str) -> Document:
         doc = await self._c.accounts.find_one({"_id": account_id})
@@ -97,21 +101,28 @@ class Accounts:
         return doc
 
     async def _change_keys(self, account_id: str, change: Any) -> Document:
-        """Optimistic update on `version`: the published event must list exactly the stored
-        keys, so it is computed from the document it replaces."""
-        async with self._key_locks[account_id]:
-            return await self._change_keys_once(account_id, change)
+        return await self._change(account_id, lambda doc: {"apiKeys": change(doc["apiKeys"])})
 
-    async def _change_keys_once(self, account_id: str, change: Any) -> Document:
+    async def _change(self, account_id: str, change: Callable[[Document], Document]) -> Document:
+        """Optimistic update on `version`: the published event must state exactly the stored
+        account, so it is computed from the document it replaces; its version lets views drop
+        an older state published after a newer one."""
+        async with self._key_locks[account_id]:
+            return await self._change_once(account_id, change)
+
+    async def _change_once(
+        self, account_id: str, change: Callable[[Document], Document]
+    ) -> Document:
         for _ in range(_MAX_VERSION_RETRIES):
             doc = await self.get(account_id)
-            keys = change(list(doc.get("apiKeys", [])))
-            updated = {**doc, "apiKeys": keys, "version": doc["version"] + 1}
+            fields = change({**doc, "apiKeys": list(doc.get("apiKeys", []))})
+            fields["version"] = doc["version"] + 1
+            updated = {**doc, **fields}
             event = account_event(updated)
             result = await self._c.accounts.update_one(
                 {"_id": account_id, "version": doc["version"]},
                 {
-                    "$set": {"apiKeys": keys, "version": updated["version"]},
+                    "$set": fields,
                     "$push": outbox.push(outbox.outbox_entry(ACCOUNTS.name, account_id, event)),
                 },
             )
@@ -127,6 +138,11 @@ class Accounts:
         entry = {"keyId": key_id, "hash": hash_api_key(api_key), "createdAt": now()}
         await self._change_keys(account_id, lambda keys: [*keys, entry])
         return IssuedKey(account_id=account_id, key_id=key_id, api_key=api_key)
+
+    async def set_limits(self, account_id: str, limits: AccountLimits) -> Document:
+        """Per-account overrides of rate limits and quotas, published to every service."""
+        dumped = limits.model_dump(by_alias=True, exclude_none=True)
+        return await self._change(account_id, lambda _: {"limits": dumped})
 
     async def revoke_key(self, account_id: str, key_id: str) -> bool:
         doc = await self.get(account_id)

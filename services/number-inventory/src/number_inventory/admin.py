@@ -32,13 +32,14 @@ from number_inventory.api_models import account_response
 from number_inventory.domain.money import to_minor
 from number_inventory.importer import import_csv
 from number_inventory.ledger import Ledger
+from number_inventory.ledger_entries import MongoLedgerEntries
 from number_inventory.settings import Settings
 from number_inventory.store import Collections
 
 
 @asynccontextmanager
 async def _accounts() -> AsyncIterator[tuple[Accounts, Collections]]:
-    settings = Settings(admin_token=SecretStr("not-used-by-the-command-line"))
+    settings = Settings(admin_token=SecretStr("not-used-by-the-command-line-" + "x" * 8))
     tracer_provider = configure_telemetry(f"{SERVICE_NAME}-admin", SERVICE_NAME)
     broker = build_broker(f"{SERVICE_NAME}-admin", settings, tracer_provider)
     mongo = build_mongo_client(settings, f"{SERVICE_NAME}-admin")
@@ -46,7 +47,10 @@ async def _accounts() -> AsyncIterator[tuple[Accounts, Collections]]:
     await broker.start()
     try:
         await collections.ensure_indexes()
-        ledger = Ledger(collections.ledger, broker, to_minor(settings.low_balance_threshold))
+        ledger = Ledger(
+            MongoLedgerEntries(collections.ledger, broker),
+            to_minor(settings.low_balance_threshold),
+        )
         yield Accounts(collections, broker, AccountDirectory(), ledger), collections
     finally:
         await broker.stop()

@@ -1,7 +1,7 @@
 """Operator endpoints: accounts, API keys and pool imports, behind `Authorization: Admin <token>`.
 
 Not part of Infobip's API; nginx exposes them under /admin/1/ only for local development, and a
-deployment keeps them on an internal ingress.
+deployment keeps them on the chart's internal Ingress (or behind an allowlist).
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 from pydantic import SecretStr
 
+from callplane_shared.events import AccountLimits
 from callplane_shared.http_errors import ApiError, bad_request, not_found
 from number_inventory.accounts import AccountNotFoundError, Accounts
+from number_inventory.api_admin_payments import admin_payments_router
 from number_inventory.api_models import (
     AccountResponse,
     ApiKeyResponse,
@@ -23,9 +25,11 @@ from number_inventory.api_models import (
 )
 from number_inventory.domain.money import to_minor
 from number_inventory.importer import import_csv
+from number_inventory.payments import Payments
 from number_inventory.store import Collections
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
+IMPORT_PATH = "/admin/1/numbers/import"
 AccountId = Annotated[str, Path(alias="accountId", max_length=64)]
 
 
@@ -47,9 +51,10 @@ def admin_guard(token: SecretStr) -> Any:
 
 
 def admin_router(  # noqa: C901 - one closure per route
-    accounts: Accounts, collections: Collections, token: SecretStr
+    accounts: Accounts, payments: Payments, collections: Collections, token: SecretStr
 ) -> APIRouter:
     router = APIRouter(prefix="/admin/1", tags=["admin"], dependencies=[admin_guard(token)])
+    router.include_router(admin_payments_router(payments))
 
     def _missing(account_id: str) -> ApiError:
         return not_found(f"No account {account_id}.")
@@ -63,6 +68,15 @@ def admin_router(  # noqa: C901 - one closure per route
     async def get_account(account_id: AccountId) -> AccountResponse:
         try:
             doc = await accounts.get(account_id)
+        except AccountNotFoundError as exc:
+            raise _missing(account_id) from exc
+        return account_response(doc, await accounts.ledger.balance(account_id))
+
+    @router.put("/accounts/{accountId}/limits", response_model=AccountResponse)  # noqa: FAST003
+    async def set_account_limits(account_id: AccountId, body: AccountLimits) -> AccountResponse:
+        """Per-account rate limits and quotas; null fields keep the services' defaults."""
+        try:
+            doc = await accounts.set_limits(account_id, body)
         except AccountNotFoundError as exc:
             raise _missing(account_id) from exc
         return account_response(doc, await accounts.ledger.balance(account_id))
@@ -100,9 +114,7 @@ def admin_router(  # noqa: C901 - one closure per route
         },
     )
     async def import_numbers(request: Request) -> ImportResponse:
-        body = await request.body()
-        if len(body) > MAX_CSV_BYTES:
-            raise ApiError(413, f"CSV larger than {MAX_CSV_BYTES} bytes; split it.")
+        body = await request.body()  # bounded by BodyLimitMiddleware (MAX_CSV_BYTES here)
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError as exc:

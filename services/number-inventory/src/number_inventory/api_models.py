@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from pydantic import Field
 
+from callplane_shared.events import AccountLimits
+from callplane_shared.mongo import Document
 from callplane_shared.voice import VoiceAction
 from callplane_shared.wire import WireModel
 from number_inventory.domain.money import to_units
@@ -16,10 +18,8 @@ from number_inventory.domain.pool import (
     country_name,
     display_number,
 )
-from number_inventory.store import Document
+from number_inventory.payments import PaymentStatus
 from number_inventory.voice_setups import VoiceSetups
-
-_AMOUNT = Field(gt=0, max_digits=12, decimal_places=2)
 
 
 class NumberPrice(WireModel):
@@ -90,20 +90,48 @@ class BalanceResponse(WireModel):
 
 
 class PaymentRequest(WireModel):
-    amount: Decimal = _AMOUNT
+    amount: Decimal = Field(
+        gt=0,
+        le=1_000_000,
+        max_digits=12,
+        decimal_places=2,
+        description="Currency units, at most two decimals; credited once the payment settles.",
+    )
 
 
 class PaymentResponse(WireModel):
-    payment_id: str
+    payment_id: str = Field(description="32 hex digits; the payment system settles by it.")
+    account_id: str
     amount: float
-    balance: float
     currency: str
+    status: PaymentStatus
+    reason: str | None = Field(default=None, description="Why it failed or was refunded.")
+    provider_reference: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class PaymentsResponse(WireModel):
+    payments: list[PaymentResponse]
+    payment_count: int
+
+
+class SettlePaymentRequest(WireModel):
+    provider_reference: str | None = Field(
+        default=None, max_length=255, description="The payment system's id, for audits."
+    )
+
+
+class FailPaymentRequest(WireModel):
+    reason: str = Field(min_length=1, max_length=500, examples=["card declined"])
 
 
 class CreateAccountRequest(WireModel):
     name: str = Field(min_length=1, max_length=200)
     currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["EUR"])
-    balance: Decimal = Field(default=Decimal(0), ge=0, max_digits=12, decimal_places=2)
+    balance: Decimal = Field(
+        default=Decimal(0), ge=0, le=1_000_000, max_digits=12, decimal_places=2
+    )
 
 
 class AccountResponse(WireModel):
@@ -113,6 +141,7 @@ class AccountResponse(WireModel):
     balance: float
     status: str
     api_key_ids: list[str]
+    limits: AccountLimits = Field(default_factory=AccountLimits)
 
 
 class ApiKeyResponse(WireModel):
@@ -166,13 +195,19 @@ def account_response(doc: Document, balance: int) -> AccountResponse:
         balance=to_units(balance),
         status=doc["status"],
         api_key_ids=[k["keyId"] for k in doc.get("apiKeys", [])],
+        limits=AccountLimits.model_validate(doc.get("limits") or {}),
     )
 
 
-def payment_response(raw: dict[str, Any]) -> PaymentResponse:
+def payment_response(doc: Document) -> PaymentResponse:
     return PaymentResponse(
-        payment_id=raw["paymentId"],
-        amount=to_units(raw["amount"]),
-        balance=to_units(raw["balance"]),
-        currency=raw["currency"],
+        payment_id=doc["_id"],
+        account_id=doc["accountId"],
+        amount=to_units(doc["amount"]),
+        currency=doc["currency"],
+        status=PaymentStatus(doc["status"]),
+        reason=doc.get("reason"),
+        provider_reference=doc.get("providerReference"),
+        created_at=doc["createdAt"],
+        updated_at=doc["updatedAt"],
     )

@@ -9,7 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from callplane_shared.events import AccountUpserted
-from callplane_shared.http_errors import ApiError, bad_request, conflict, not_found
+from callplane_shared.http_errors import (
+    ApiError,
+    bad_request,
+    conflict,
+    not_found,
+    quota_exceeded,
+)
+from callplane_shared.paging import PageNumber
 from number_inventory.api_models import (
     NumberResponse,
     NumbersResponse,
@@ -18,8 +25,9 @@ from number_inventory.api_models import (
     number_response,
 )
 from number_inventory.domain.pool import Capability, InvalidNumberError, international_to_e164
-from number_inventory.domain.search import Page, SearchError
+from number_inventory.domain.search import MAX_LIMIT, Page, SearchError
 from number_inventory.leasing import (
+    ClaimLostError,
     CurrencyMismatchError,
     InsufficientFundsError,
     Leasing,
@@ -53,7 +61,7 @@ def _e164(raw: str) -> str:
 
 
 def numbers_router(  # noqa: C901 - one closure per route
-    leasing: Leasing, voice: VoiceSetups, current_account: AccountDependency
+    leasing: Leasing, voice: VoiceSetups, current_account: AccountDependency, max_numbers: int
 ) -> APIRouter:
     router = APIRouter(prefix="/numbers/1/numbers", tags=["numbers"])
     Account = Annotated[AccountUpserted, Depends(current_account)]  # noqa: N806
@@ -61,11 +69,11 @@ def numbers_router(  # noqa: C901 - one closure per route
     @router.get("/available")
     async def get_available_numbers(
         _: Account,
-        capabilities: Annotated[list[Capability] | None, Query()] = None,
-        country: str | None = None,
+        capabilities: Annotated[list[Capability] | None, Query(max_length=5)] = None,
+        country: Annotated[str | None, Query(min_length=2, max_length=2)] = None,
         number: Annotated[str | None, Query(max_length=32)] = None,
-        limit: int = 10,
-        page: int = 0,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
+        page: PageNumber = 0,
     ) -> NumbersResponse:
         try:
             docs, count = await leasing.search_available(
@@ -82,6 +90,9 @@ def numbers_router(  # noqa: C901 - one closure per route
         if bool(body.number_key) == bool(body.number):
             raise bad_request("Give exactly one of numberKey or number.", "numberKey")
         e164 = _e164(body.number) if body.number else None
+        quota = account.limits.numbers if account.limits.numbers is not None else max_numbers
+        if await leasing.count_owned(account.account_id) >= quota:
+            raise quota_exceeded("numbers", quota, "release a number or ask for a higher quota")
         try:
             doc = await leasing.purchase(
                 account.account_id,
@@ -104,14 +115,19 @@ def numbers_router(  # noqa: C901 - one closure per route
             raise ApiError(402, str(exc), message_id="INSUFFICIENT_FUNDS") from exc
         except CurrencyMismatchError as exc:
             raise bad_request(f"Cannot buy this number: {exc}.", "numberKey") from exc
+        except ClaimLostError as exc:
+            raise conflict(
+                f"The purchase of {exc} took too long and was undone; the price was refunded. "
+                "Try again."
+            ) from exc
         return number_response(doc, voice)
 
     @router.get("")
     async def list_owned_numbers(
         account: Account,
         number: Annotated[str | None, Query(max_length=32)] = None,
-        limit: int = 50,
-        page: int = 0,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+        page: PageNumber = 0,
     ) -> NumbersResponse:
         try:
             docs, count = await leasing.list_owned(account.account_id, number, _page(limit, page))

@@ -19,13 +19,14 @@ from pymongo.errors import DuplicateKeyError
 
 from callplane_shared import outbox
 from callplane_shared.events import NumberLeased, NumberReleased
+from callplane_shared.mongo import Document
 from callplane_shared.topics import NUMBERS_LIFECYCLE
 from number_inventory.accounts import Accounts
 from number_inventory.domain.money import format_units
 from number_inventory.domain.pool import Capability, InvalidNumberError
 from number_inventory.domain.search import Page, available_filter, owned_filter
-from number_inventory.ledger import Movement, Refused
-from number_inventory.store import Collections, Document, now
+from number_inventory.ledger import Ledger, Movement, Refused
+from number_inventory.store import Collections, now
 
 LEASED = "LEASED"
 PENDING = "PENDING"
@@ -41,6 +42,18 @@ class NumberTakenError(RuntimeError):
 
 class CurrencyMismatchError(ValueError):
     pass
+
+
+class ClaimLostError(RuntimeError):
+    """The sweeper freed this purchase's claim while it was still running; refunded."""
+
+
+def purchase_reference(claim_id: str) -> str:
+    return f"purchase:{claim_id}"
+
+
+def purchase_refund_reference(claim_id: str) -> str:
+    return f"purchase-refund:{claim_id}"
 
 
 @dataclass(frozen=True)
@@ -60,6 +73,13 @@ class InsufficientFundsError(RuntimeError):
             f"{format_units(self.balance, self.currency)}; top up at least "
             f"{format_units(self.missing, self.currency)} with POST /account/1/payments."
         )
+
+
+async def refund_purchase(ledger: Ledger, account_id: str, cost: int, claim_id: str) -> None:
+    """Once per claim, whoever notices first (the purchase itself or the sweeper)."""
+    await ledger.apply(
+        account_id, cost, Movement.PURCHASE_REFUND, purchase_refund_reference(claim_id)
+    )
 
 
 def _lifecycle(
@@ -101,6 +121,10 @@ class Leasing:
         )
         docs = await cursor.to_list()
         return docs, await self._c.numbers.count_documents(query)
+
+    async def count_owned(self, account_id: str) -> int:
+        """Leased and pending numbers of the account (for its `numbers` quota)."""
+        return await self._c.claims.count_documents({"accountId": account_id})
 
     async def owned(self, account_id: str, number_key: str) -> Document:
         """Another account's number is 'not found', never 'forbidden': its existence is not
@@ -150,14 +174,14 @@ class Leasing:
             {"_id": doc["_id"]},
             {"$set": {"accountId": account_id, "leaseState": PENDING, "claimId": claim_id}},
         )
-        debit = await self._accounts.ledger.move(
-            account_id, -cost, Movement.NUMBER_PURCHASE, doc["_id"]
+        debit = await self._accounts.ledger.apply(
+            account_id, -cost, Movement.NUMBER_PURCHASE, purchase_reference(claim_id)
         )
         if isinstance(debit, Refused):
             await self._unclaim(doc["_id"], claim_id)
             raise InsufficientFundsError(cost=cost, balance=debit.balance, currency=debit.currency)
         event = _lifecycle(NumberLeased, doc, account_id)
-        await self._c.numbers.update_one(
+        leased = await self._c.numbers.update_one(
             {"_id": doc["_id"], "claimId": claim_id},
             {
                 "$set": {
@@ -171,7 +195,11 @@ class Leasing:
                 ),
             },
         )
-        await outbox.flush(self._broker, self._c.numbers, {"_id": doc["_id"]})
+        if leased.matched_count != 1:
+            # The sweeper judged this purchase dead and freed the number: give the money back.
+            await refund_purchase(self._accounts.ledger, account_id, cost, claim_id)
+            raise ClaimLostError(doc["_id"])
+        await outbox.flush_after_commit(self._broker, self._c.numbers, {"_id": doc["_id"]})
         return await self.owned(account_id, doc["_id"])
 
     async def _unclaim(self, number_key: str, claim_id: str) -> None:
@@ -214,5 +242,5 @@ class Leasing:
         )
         if result.modified_count != 1:
             raise NumberNotFoundError(number_key)
-        await outbox.flush(self._broker, self._c.numbers, {"_id": number_key})
+        await outbox.flush_after_commit(self._broker, self._c.numbers, {"_id": number_key})
         await self._c.claims.delete_one({"_id": number_key, "accountId": account_id})

@@ -8,6 +8,11 @@ conditional updates such as `{"balance": {"$gte": price}}` atomic under concurre
 concurrent debits all succeeding.) A debit that would take the balance below zero is refused,
 so a balance never goes negative, and the ledger is the complete history by construction.
 
+Every movement has a reference unique within the account (`payment:<id>`, `purchase:<claimId>`,
+`call:<callId>`...): `apply` checks it after reading the last entry and before inserting the
+next, so of two applies of one reference racing for a sequence number the loser re-reads, finds
+the winner's entry and returns it. That makes every credit and charge happen once (invariant 9).
+
 An entry that crosses the low-balance threshold carries its `BalanceLow` event in its outbox:
 exactly one entry crosses per crossing, so the alert is published once per crossing.
 """
@@ -17,16 +22,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from faststream.kafka import KafkaBroker
-from pymongo import DESCENDING
-from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
-
 from callplane_shared import outbox
 from callplane_shared.events import BalanceLow
+from callplane_shared.mongo import Document
 from callplane_shared.topics import ACCOUNTS_BALANCE
 from number_inventory.domain.money import crossed_below, to_units
-from number_inventory.store import Document, now
+from number_inventory.ledger_entries import LedgerEntries
+from number_inventory.store import now
 
 MAX_ATTEMPTS = 500
 
@@ -34,7 +36,11 @@ MAX_ATTEMPTS = 500
 class Movement(StrEnum):
     STARTING_BALANCE = "STARTING_BALANCE"
     TOP_UP = "TOP_UP"
+    PAYMENT_FAILED = "PAYMENT_FAILED"
+    REFUND = "REFUND"
     NUMBER_PURCHASE = "NUMBER_PURCHASE"
+    PURCHASE_REFUND = "PURCHASE_REFUND"
+    CALL_CHARGE = "CALL_CHARGE"
 
 
 class LedgerBusyError(RuntimeError):
@@ -53,27 +59,34 @@ class Refused:
     currency: str
 
 
+@dataclass(frozen=True)
+class Applied:
+    entry: Document
+    replayed: bool = False
+    """True when the reference had been applied before: `entry` is that earlier entry, which
+    may be of another movement (the caller decides whether that is a conflict)."""
+
+
 def entry_id(account_id: str, seq: int) -> str:
     return f"{account_id}:{seq:012d}"
 
 
 class Ledger:
-    def __init__(
-        self, collection: AsyncCollection[Document], broker: KafkaBroker, low_threshold: int
-    ) -> None:
-        self._entries = collection
-        self._broker = broker
+    def __init__(self, entries: LedgerEntries, low_threshold: int) -> None:
+        self._entries = entries
         self._threshold = low_threshold
 
     async def last(self, account_id: str) -> Document:
-        cursor = self._entries.find({"accountId": account_id}).sort("seq", DESCENDING).limit(1)
-        found = await cursor.to_list()
-        if not found:
+        found = await self._entries.last(account_id)
+        if found is None:
             raise AccountHasNoLedgerError(account_id)
-        return found[0]
+        return found
 
     async def balance(self, account_id: str) -> int:
         return int((await self.last(account_id))["balanceAfter"])
+
+    async def with_reference(self, account_id: str, reference: str) -> Document | None:
+        return await self._entries.with_reference(account_id, reference)
 
     async def open(self, account_id: str, currency: str, starting_balance: int) -> Document:
         entry = self._entry(
@@ -83,18 +96,23 @@ class Ledger:
             amount=starting_balance,
             before=0,
             currency=currency,
-            reference=None,
+            reference=f"open:{account_id}",
         )
         # A second open of the same account fails on the id; it is an error, not a retry.
-        await self._entries.insert_one(entry)
+        if not await self._entries.insert(entry):
+            raise LedgerBusyError(f"account {account_id} already has a ledger")
         return entry
 
-    async def move(
-        self, account_id: str, amount: int, movement: Movement, reference: str | None
-    ) -> Document | Refused:
-        """Append `amount` (signed minor units); a debit the balance does not cover is Refused."""
+    async def apply(
+        self, account_id: str, amount: int, movement: Movement, reference: str
+    ) -> Applied | Refused:
+        """Append `amount` (signed minor units) once per `reference`; a debit the balance does
+        not cover is Refused. The one way money moves."""
         for _ in range(MAX_ATTEMPTS):
             last = await self.last(account_id)
+            earlier = await self._entries.with_reference(account_id, reference)
+            if earlier is not None:
+                return Applied(entry=earlier, replayed=True)
             before = int(last["balanceAfter"])
             if before + amount < 0:
                 return Refused(balance=before, currency=last["currency"])
@@ -107,13 +125,11 @@ class Ledger:
                 currency=last["currency"],
                 reference=reference,
             )
-            try:
-                await self._entries.insert_one(entry)
-            except DuplicateKeyError:
+            if not await self._entries.insert(entry):
                 continue  # another movement took this sequence number; re-read and retry
             if entry.get(outbox.OUTBOX_FIELD):
-                await outbox.flush(self._broker, self._entries, {"_id": entry["_id"]})
-            return entry
+                await self._entries.publish_pending(entry["_id"])
+            return Applied(entry=entry)
         raise LedgerBusyError(f"account {account_id} is too busy; try again")
 
     def _entry(
@@ -125,7 +141,7 @@ class Ledger:
         amount: int,
         before: int,
         currency: str,
-        reference: str | None,
+        reference: str,
     ) -> Document:
         after = before + amount
         entry: Document = {

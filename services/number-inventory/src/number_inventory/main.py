@@ -2,7 +2,8 @@
 
 settings → telemetry → broker, database, views → services → HTTP routers.
 Consumes: `accounts` (its own, to authenticate like every other service) and `voice.actions`
-(for `voiceSetup`), both as compacted-topic views. Produces: `accounts`, `accounts.balance` and
+(for `voiceSetup`), both as compacted-topic views, and `payments` (group number-inventory: the
+payment system's PaymentSettled / PaymentFailed). Produces: `accounts`, `accounts.balance` and
 `numbers.lifecycle`, all through the outbox.
 """
 
@@ -14,18 +15,23 @@ from callplane_shared.auth import AccountDirectory, require_account
 from callplane_shared.kafka import build_broker, client_options
 from callplane_shared.mongo import build_mongo_client
 from callplane_shared.outbox import OutboxRelay
+from callplane_shared.ratelimit import rate_limiter
 from callplane_shared.runtime import ServiceParts, serve, service_app
+from callplane_shared.supervision import Supervisor
 from callplane_shared.telemetry import configure_telemetry, package_version
 from callplane_shared.topics import ACCOUNTS, VOICE_ACTIONS
 from callplane_shared.views import CompactedTopicView
 from number_inventory import SERVICE_NAME
 from number_inventory.accounts import Accounts
 from number_inventory.api_account import account_router
-from number_inventory.api_admin import admin_router
+from number_inventory.api_admin import IMPORT_PATH, MAX_CSV_BYTES, admin_router
 from number_inventory.api_numbers import numbers_router
 from number_inventory.domain.money import to_minor
 from number_inventory.leasing import Leasing
 from number_inventory.ledger import Ledger
+from number_inventory.ledger_entries import MongoLedgerEntries
+from number_inventory.payment_events import register_payment_subscriber
+from number_inventory.payment_records import MongoPaymentRecords
 from number_inventory.payments import Payments
 from number_inventory.recovery import StaleClaimSweeper
 from number_inventory.settings import Settings
@@ -40,17 +46,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     mongo = build_mongo_client(settings, SERVICE_NAME)
     collections = Collections.of(mongo, settings.mongodb_database)
 
-    directory = AccountDirectory()
+    supervisor = Supervisor(SERVICE_NAME)
+    directory = AccountDirectory(rate_limiter(settings))
     voice = VoiceSetups()
-    accounts_view = CompactedTopicView(client_options(settings), ACCOUNTS.name, directory.apply)
-    voice_view = CompactedTopicView(client_options(settings), VOICE_ACTIONS.name, voice.apply)
+    kafka = client_options(settings)
+    accounts_view = CompactedTopicView(kafka, ACCOUNTS.name, directory.apply, supervisor=supervisor)
+    voice_view = CompactedTopicView(kafka, VOICE_ACTIONS.name, voice.apply, supervisor=supervisor)
 
-    ledger = Ledger(collections.ledger, broker, to_minor(settings.low_balance_threshold))
+    ledger = Ledger(
+        MongoLedgerEntries(collections.ledger, broker), to_minor(settings.low_balance_threshold)
+    )
     accounts = Accounts(collections, broker, directory, ledger)
     leasing = Leasing(collections, broker, accounts)
-    payments = Payments(collections, ledger)
-    relay = OutboxRelay(broker, [collections.accounts, collections.numbers, collections.ledger])
-    sweeper = StaleClaimSweeper(collections, broker)
+    payments = Payments(MongoPaymentRecords(collections.payments), ledger)
+    register_payment_subscriber(broker, payments, settings.group(SERVICE_NAME))
+    relay = OutboxRelay(
+        broker,
+        [collections.accounts, collections.numbers, collections.ledger],
+        supervisor=supervisor,
+    )
+    sweeper = StaleClaimSweeper(collections, broker, ledger, supervisor=supervisor)
     current_account = require_account(directory)
 
     async def start() -> None:
@@ -83,13 +98,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             mongo=mongo,
             tracer_provider=tracer_provider,
             routers=[
-                numbers_router(leasing, voice, current_account),
+                numbers_router(leasing, voice, current_account, settings.max_numbers_per_account),
                 account_router(accounts, payments, current_account),
-                admin_router(accounts, collections, settings.admin_token),
+                admin_router(accounts, payments, collections, settings.admin_token),
             ],
+            body_limits={IMPORT_PATH: MAX_CSV_BYTES},
             readiness={"accounts-view": accounts_ready, "voice-actions-view": voice_ready},
             on_startup=[start],
             on_shutdown=[stop],
+            supervisor=supervisor,
         )
     )
 

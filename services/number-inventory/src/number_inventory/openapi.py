@@ -18,7 +18,7 @@ def openapi_document() -> dict[str, Any]:
     from number_inventory.main import create_app
 
     # A placeholder token: the document does not depend on its value.
-    settings = Settings(admin_token=SecretStr("openapi-generation-only"))
+    settings = Settings(admin_token=SecretStr("openapi-generation-only-placeholder-token"))
     return create_app(settings).openapi()
 
 

@@ -10,8 +10,6 @@ the customer does not get, and no number is kept without payment.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import timedelta
 
@@ -19,9 +17,12 @@ from faststream.kafka import KafkaBroker
 
 from callplane_shared import outbox
 from callplane_shared.events import NumberLeased
+from callplane_shared.mongo import Document
+from callplane_shared.supervision import Supervisor
 from callplane_shared.topics import NUMBERS_LIFECYCLE
-from number_inventory.ledger import Movement
-from number_inventory.store import Collections, Document, now
+from number_inventory.leasing import purchase_reference, refund_purchase
+from number_inventory.ledger import Ledger
+from number_inventory.store import Collections, now
 
 logger = logging.getLogger(__name__)
 
@@ -33,15 +34,18 @@ class StaleClaimSweeper:
         self,
         collections: Collections,
         broker: KafkaBroker,
+        ledger: Ledger,
         *,
+        supervisor: Supervisor,
         stale_after: timedelta = timedelta(minutes=2),
         interval_seconds: float = 30.0,
     ) -> None:
         self._c = collections
         self._broker = broker
+        self._ledger = ledger
         self._stale_after = stale_after
         self._interval = interval_seconds
-        self._task: asyncio.Task[None] | None = None
+        self._supervisor = supervisor
 
     async def sweep_once(self) -> int:
         fixed = 0
@@ -53,24 +57,24 @@ class StaleClaimSweeper:
             if number.get("claimId") == claim["claimId"] and number.get("leaseState") == LEASED:
                 continue  # a healthy lease
             fixed += 1
-            if number.get("claimId") == claim["claimId"] and await self._paid(claim):
+            debit = await self._paid(claim)
+            if number.get("claimId") == claim["claimId"] and debit is not None:
                 await self._finish(number, claim)
             else:
                 await self._free(number, claim)
+                if debit is not None:
+                    # Paid, yet the number went elsewhere: the money goes back (once).
+                    await refund_purchase(
+                        self._ledger, claim["accountId"], -int(debit["amount"]), claim["claimId"]
+                    )
         if fixed:
             logger.warning("recovered %d interrupted purchase(s) or release(s)", fixed)
         return fixed
 
-    async def _paid(self, claim: Document) -> bool:
-        debit = await self._c.ledger.find_one(
-            {
-                "accountId": claim["accountId"],
-                "movement": Movement.NUMBER_PURCHASE.value,
-                "reference": claim["_id"],
-                "createdAt": {"$gte": claim["at"]},
-            }
+    async def _paid(self, claim: Document) -> Document | None:
+        return await self._ledger.with_reference(
+            claim["accountId"], purchase_reference(claim["claimId"])
         )
-        return debit is not None
 
     async def _finish(self, number: Document, claim: Document) -> None:
         event = NumberLeased(
@@ -90,7 +94,7 @@ class StaleClaimSweeper:
                 ),
             },
         )
-        await outbox.flush(self._broker, self._c.numbers, {"_id": number["_id"]})
+        await outbox.flush_after_commit(self._broker, self._c.numbers, {"_id": number["_id"]})
 
     async def _free(self, number: Document, claim: Document) -> None:
         if number.get("claimId") == claim["claimId"]:
@@ -100,19 +104,8 @@ class StaleClaimSweeper:
             )
         await self._c.claims.delete_one({"_id": claim["_id"], "claimId": claim["claimId"]})
 
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await self.sweep_once()
-            except Exception:
-                logger.exception("stale-claim sweep failed; retrying")
-            await asyncio.sleep(self._interval)
-
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="stale-claim-sweeper")
+        self._supervisor.every("stale-claim-sweeper", self._interval, self.sweep_once)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._supervisor.stop("stale-claim-sweeper")

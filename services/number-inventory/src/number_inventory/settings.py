@@ -14,7 +14,7 @@ class Settings(ServiceSettings):
             "Token operators send as `Authorization: Admin <token>` to the /admin/1/ endpoints. "
             "Required: the service refuses to start without it."
         ),
-        min_length=16,
+        min_length=32,
     )
     low_balance_threshold: Decimal = Field(
         default=Decimal(5),
@@ -23,6 +23,15 @@ class Settings(ServiceSettings):
         description=(
             "A debit that takes a balance below this amount (currency units) publishes "
             "BalanceLow on accounts.balance, once per crossing."
+        ),
+    )
+    max_numbers_per_account: int = Field(
+        default=1000,
+        ge=0,
+        le=1_000_000,
+        description=(
+            "Default `numbers` quota: leased numbers per account (an account's own limit, set "
+            "with PUT /admin/1/accounts/{accountId}/limits, overrides it)."
         ),
     )
     view_catch_up_seconds: float = Field(

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 
+from callplane_shared import outbox
+from callplane_shared.mongo import Document
 from number_inventory.domain.pool import PoolNumber, country_name
-
-Document = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -42,6 +41,19 @@ class Collections:
         await self.ledger.create_index(
             [("accountId", ASCENDING), ("seq", ASCENDING)], name="account_seq"
         )
+        # `Ledger.apply` looks a reference up before every movement.
+        await self.ledger.create_index(
+            [("accountId", ASCENDING), ("reference", ASCENDING)], name="account_reference"
+        )
+        await self.payments.create_index(
+            [("accountId", ASCENDING), ("createdAt", ASCENDING)], name="account_created"
+        )
+        await self.payments.create_index(
+            [("status", ASCENDING), ("createdAt", ASCENDING)], name="status_created"
+        )
+        await self.claims.create_index([("accountId", ASCENDING)], name="account")
+        for collection in (self.accounts, self.numbers, self.ledger):
+            await outbox.ensure_outbox_index(collection)
 
 
 def now() -> datetime:

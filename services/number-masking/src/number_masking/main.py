@@ -17,6 +17,7 @@ from callplane_shared.kafka import build_broker, client_options
 from callplane_shared.mongo import build_mongo_client
 from callplane_shared.outbox import OutboxRelay
 from callplane_shared.runtime import ServiceParts, serve, service_app
+from callplane_shared.supervision import Supervisor
 from callplane_shared.telemetry import configure_telemetry, package_version
 from callplane_shared.topics import ACCOUNTS, MASKING_REQUESTS
 from callplane_shared.views import CompactedTopicView
@@ -38,8 +39,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     tracer_provider = configure_telemetry(SERVICE_NAME)
     broker = build_broker(SERVICE_NAME, settings, tracer_provider)
     mongo = build_mongo_client(settings, SERVICE_NAME)
+    supervisor = Supervisor(SERVICE_NAME)
     directory = AccountDirectory()
-    accounts = CompactedTopicView(client_options(settings), ACCOUNTS.name, directory.apply)
+    accounts = CompactedTopicView(
+        client_options(settings), ACCOUNTS.name, directory.apply, supervisor=supervisor
+    )
 
     store = Store(
         mongo[settings.mongodb_database], broker, CredentialCipher(settings.credentials_key_bytes)
@@ -75,12 +79,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     requests = ConcurrentConsumer(
         client_options(settings),
         MASKING_REQUESTS.name,
-        SERVICE_NAME,
+        settings.group(SERVICE_NAME),
         masking_request_handler(broker, resolver),
         max_in_flight=settings.masking_max_in_flight,
         drain_timeout=settings.shutdown_grace_seconds,
+        supervisor=supervisor,
     )
-    register_subscribers(broker, store)
+    register_subscribers(broker, store, settings.group(SERVICE_NAME))
+    # TODO(issue 12, masking): StatusDelivery still runs its own loop with asyncio.create_task;
+    # switch it to `supervisor.every("status-delivery", poll_seconds, delivery.deliver_due)` so
+    # a dead delivery loop fails /livez like every other task (its owner changes reports.py).
     delivery = StatusDelivery(
         store,
         reports,
@@ -91,7 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         poll_seconds=settings.masking_status_poll_seconds,
         concurrency=settings.masking_status_concurrency,
     )
-    relay = OutboxRelay(broker, [store.configs, store.decisions])
+    relay = OutboxRelay(broker, [store.configs, store.decisions], supervisor=supervisor)
 
     async def accounts_ready() -> bool:
         return accounts.caught_up
@@ -120,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 callbacks.aclose,
                 reports.aclose,
             ],
+            supervisor=supervisor,
         )
     )
     _stop_before_broker(app, requests.stop)

@@ -15,10 +15,11 @@ from pymongo.errors import DuplicateKeyError
 
 from callplane_shared.events import CallStatus
 from callplane_shared.metrics import STATUS_REPORT_BACKLOG, STATUS_REPORTS
+from callplane_shared.mongo import Document
 from callplane_shared.webhooks import WebhookError
 from number_masking.domain.reports import FINAL_STATES, build_report
 from number_masking.resolver import Poster
-from number_masking.store import Document, Store
+from number_masking.store import Store
 
 logger = logging.getLogger(__name__)
 

@@ -29,6 +29,7 @@ from callplane_shared.events import (
     MaskingRequest,
     PlayAudioInstruction,
 )
+from callplane_shared.mongo import Document
 from callplane_shared.webhooks import SigningKey, WebhookError
 from number_masking.domain.answers import (
     DialAnswer,
@@ -40,7 +41,7 @@ from number_masking.domain.answers import parse_answer as parse
 from number_masking.domain.configs import MaskingConfig
 from number_masking.domain.decisions import Timeouts, decision, round_id, unavailable
 from number_masking.metrics import annotate_decision, record_callback, record_decision
-from number_masking.store import CredentialsUnreadableError, Document
+from number_masking.store import CredentialsUnreadableError
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

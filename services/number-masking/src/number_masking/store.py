@@ -16,12 +16,12 @@ from pymongo.errors import DuplicateKeyError
 
 from callplane_shared import outbox
 from callplane_shared.events import CallDecision, MaskingConfigUpserted
+from callplane_shared.mongo import Document
 from callplane_shared.topics import CALLS_DECISIONS, MASKING_CONFIGS
 from callplane_shared.webhooks import SigningKey
 from number_masking.crypto import CredentialCipher
 from number_masking.domain.configs import ConfigBody, MaskingConfig
 
-Document = dict[str, Any]
 _CONFIG_FIELDS = tuple(ConfigBody.model_fields)
 
 

@@ -113,7 +113,7 @@ class TimeWindow(WireModel):
     """`days` are the days the window STARTS on; a window whose `to` is not after `from` runs
     across midnight into the next day."""
 
-    days: list[Weekday] = Field(min_length=1)
+    days: list[Weekday] = Field(min_length=1, max_length=7)
     from_: TimeOfDay = Field(
         validation_alias=AliasChoices("from", "from_"), serialization_alias="from"
     )
@@ -164,12 +164,16 @@ class ApplicationValue(WireModel):
 
 
 class _DestinationBase(WireModel):
-    priority: int | None = Field(default=None, ge=1, description="1 is tried first.")
-    weight: int | None = Field(default=None, ge=1, description="Share within one priority.")
-    allowed_time_windows: list[TimeWindow] | None = Field(
-        default=None, description="When this destination may be used; none means always."
+    priority: int | None = Field(default=None, ge=1, le=100, description="1 is tried first.")
+    weight: int | None = Field(
+        default=None, ge=1, le=10_000, description="Share within one priority."
     )
-    connect_timeout: int | None = Field(default=None, ge=1, description="Seconds.")
+    allowed_time_windows: list[TimeWindow] | None = Field(
+        default=None,
+        max_length=50,
+        description="When this destination may be used; none means always.",
+    )
+    connect_timeout: int | None = Field(default=None, ge=1, le=600, description="Seconds.")
 
 
 class EndpointDestination(_DestinationBase):
@@ -201,7 +205,12 @@ class RouteRequest(WireModel):
 
     name: str = Field(min_length=1, max_length=255)
     criteria: list[SearchCriteria] = Field(
-        default_factory=list, description="Any-match; an empty list matches every call."
+        default_factory=list,
+        max_length=1000,
+        description=(
+            "Any-match; an empty list matches every call. At most the account's "
+            "criteriaPerRoute quota."
+        ),
     )
     destinations: list[Destination] = Field(min_length=1, max_length=MAX_DESTINATIONS)
     transfer_only: bool = False

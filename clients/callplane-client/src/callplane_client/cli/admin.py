@@ -11,6 +11,7 @@ import typer
 
 from callplane_client.cli.client import Api, ApiError
 from callplane_client.cli.errors import CliError
+from callplane_client.cli.numbers import PAYMENT_COLUMNS
 from callplane_client.cli.output import JsonFlag, QuietFlag, emit, err_console, note
 from callplane_client.cli.runtime import Runtime, api, runtime
 
@@ -76,6 +77,70 @@ def revoke_key(
     """Revoke an API key.  Example: callplane admin revoke-key <accountId> <keyId>"""
     api(ctx).delete(f"/admin/1/accounts/{account_id}/api-keys/{key_id}", auth="Admin")
     note(f"revoked key {key_id}")
+
+
+@app.command("payments")
+def list_payments(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(help="PENDING, SETTLED, FAILED, REFUNDED.")] = None,
+    account_id: Annotated[str | None, typer.Option(help="Only this account's.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Payments of every account, newest first.
+
+    Example: callplane admin payments --status PENDING
+    """
+    params = {k: v for k, v in {"status": status, "accountId": account_id}.items() if v}
+    found = api(ctx).get("/admin/1/payments", auth="Admin", params=params)
+    emit(found["payments"], as_json=as_json, columns=PAYMENT_COLUMNS, title="payments")
+
+
+@app.command("settle-payment")
+def settle_payment(
+    ctx: typer.Context,
+    payment_id: Annotated[str, typer.Argument(help="The paymentId top-up answered.")],
+    reference: Annotated[str | None, typer.Option(help="Your payment system's id.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Confirm a pending payment: its amount is credited, once.
+
+    Example: callplane admin settle-payment <paymentId> --reference bank-transfer-4711
+    """
+    body = {"providerReference": reference} if reference else {}
+    paid = api(ctx).post(f"/admin/1/payments/{payment_id}/settle", auth="Admin", json=body)
+    emit(paid, as_json=as_json, columns=PAYMENT_COLUMNS)
+
+
+@app.command("fail-payment")
+def fail_payment(
+    ctx: typer.Context,
+    payment_id: Annotated[str, typer.Argument(help="The paymentId.")],
+    reason: Annotated[str, typer.Option(help="Why it failed.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Mark a pending payment failed (nothing is credited).
+
+    Example: callplane admin fail-payment <paymentId> --reason "card declined"
+    """
+    body = {"reason": reason}
+    failed = api(ctx).post(f"/admin/1/payments/{payment_id}/fail", auth="Admin", json=body)
+    emit(failed, as_json=as_json, columns=PAYMENT_COLUMNS)
+
+
+@app.command("refund-payment")
+def refund_payment(
+    ctx: typer.Context,
+    payment_id: Annotated[str, typer.Argument(help="The paymentId of a settled payment.")],
+    reason: Annotated[str, typer.Option(help="Why it is refunded.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Debit a settled payment back, once.
+
+    Example: callplane admin refund-payment <paymentId> --reason "customer asked"
+    """
+    body = {"reason": reason}
+    refunded = api(ctx).post(f"/admin/1/payments/{payment_id}/refund", auth="Admin", json=body)
+    emit(refunded, as_json=as_json, columns=PAYMENT_COLUMNS)
 
 
 # One cheap authenticated read per service: each learns keys from Kafka on its own.

@@ -16,7 +16,8 @@ app = typer.Typer(help="Search the pool, lease, list, show and release numbers."
 _COLUMNS = ("numberKey", "number", "country", "type", "capabilities", "price", "voiceSetup")
 NUMBER_KEY = re.compile(r"[0-9A-F]{32}")
 Limit = Annotated[int, typer.Option(help="At most this many (1..1000).", min=1, max=1000)]
-Page = Annotated[int, typer.Option(help="Page, from 0.", min=0)]
+Page = Annotated[int, typer.Option(help="Page, from 0.", min=0, max=100_000)]
+PAYMENT_COLUMNS = ("paymentId", "accountId", "amount", "currency", "status", "reason")
 
 
 def _flat(number: dict[str, Any]) -> dict[str, Any]:
@@ -142,11 +143,27 @@ def top_up(
         str | None, typer.Option(help="Repeat-safe key; a new one by default.")
     ] = None,
     as_json: JsonFlag = False,
+    quiet: QuietFlag = False,
 ) -> None:
-    """Add money to your balance.  Example: callplane top-up 20"""
+    """Request a top-up: a PENDING payment, credited once the payment system (or an operator:
+    `callplane admin settle-payment`) settles it.  Example: callplane top-up 20 -q"""
     headers = {"Idempotency-Key": idempotency_key or uuid.uuid4().hex}
     paid = api(ctx).post("/account/1/payments", json={"amount": amount}, headers=headers)
-    emit(paid, as_json=as_json, columns=("paymentId", "amount", "balance", "currency"))
+    emit(paid, as_json=as_json, columns=PAYMENT_COLUMNS, quiet=quiet, key="paymentId")
+
+
+def payments(
+    ctx: typer.Context,
+    status: Annotated[
+        str | None, typer.Option(help="PENDING, SETTLED, FAILED or REFUNDED.")
+    ] = None,
+    page: Page = 0,
+    as_json: JsonFlag = False,
+) -> None:
+    """Your payments, newest first.  Example: callplane payments --status PENDING"""
+    params = _present({"status": status, "page": page})
+    found = api(ctx).get("/account/1/payments", params=params)
+    emit(found["payments"], as_json=as_json, columns=PAYMENT_COLUMNS, title="payments")
 
 
 def _present(values: dict[str, Any]) -> dict[str, Any]:

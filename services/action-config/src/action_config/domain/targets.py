@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
+from callplane_shared.bounded_json import MAX_DEPTH, check_bounded
 from callplane_shared.wire import WireModel
 
 CALLS_CONFIGURATION_ID = r"^[a-zA-Z0-9_-]{1,128}$"
@@ -49,7 +50,13 @@ class CallsConfigurationPage(WireModel):
 class ScenarioRequest(WireModel):
     name: str = Field(min_length=1, max_length=255)
     description: str | None = Field(default=None, max_length=1000)
-    script: list[Any] = Field(description="IVR steps, checked against the step types.")
+    script: Annotated[list[Any], AfterValidator(check_bounded)] = Field(
+        max_length=200,
+        description=(
+            "IVR steps, checked against the step types; free-form options nest at most "
+            f"{MAX_DEPTH} levels."
+        ),
+    )
     notify_url: str | None = Field(default=None, pattern=r"^https?://", max_length=2048)
     notify_content_type: str | None = Field(default=None, examples=["application/json"])
     record: bool | None = None

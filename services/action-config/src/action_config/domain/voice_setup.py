@@ -133,6 +133,21 @@ class VoiceHistory(WireModel):
     number_key: str
     number: str
     versions: list[HistoryEntry] = Field(description="Newest first.")
+    page: int = Field(description="Zero-based page of `versions`.")
+    size: int
+    total: int = Field(description="Changes made during your leases of the number (kept ones).")
+
+
+def history_document(number_key: str, entry: HistoryEntry) -> dict[str, Any]:
+    """A change as stored: one document per (number, version); `changedAt` stays a date so the
+    retention index can expire it."""
+    return {
+        **dump(entry),
+        "_id": f"{number_key}:{entry.version:012d}",
+        "numberKey": number_key,
+        "accountId": entry.changed_by.account_id,
+        "changedAt": entry.changed_at,
+    }
 
 
 def parse_if_match(header: str | None) -> int | str | None:
