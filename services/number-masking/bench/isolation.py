@@ -278,7 +278,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / ".cache/bench/number-masking.json")
     args = parser.parse_args()
     try:
-        httpx.get(f"{args.base_url}/_services/number-masking/readyz", timeout=3).raise_for_status()
+        httpx.get(f"{args.base_url}/_services/number-masking/readyz", timeout=15).raise_for_status()
     except httpx.HTTPError as exc:
         raise SystemExit(
             f"number-masking is not ready at {args.base_url} ({exc}): run `make up`"

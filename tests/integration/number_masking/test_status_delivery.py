@@ -15,6 +15,7 @@ from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
 from callplane_shared.mongo import Document
+from callplane_shared.supervision import Supervisor
 from callplane_shared.webhooks import AddressPolicy, SenderLimits, WebhookSender
 from number_masking.crypto import CredentialCipher
 from number_masking.reports import DEAD_LETTER, StatusDelivery
@@ -57,6 +58,7 @@ def delivery(store: Store, sender: WebhookSender, **overrides: Any) -> StatusDel
         "backoff_seconds": 0.05,
         "poll_seconds": 0.05,
         "concurrency": 8,
+        "supervisor": Supervisor("test"),
         **overrides,
     }
     return StatusDelivery(store, sender, **options)

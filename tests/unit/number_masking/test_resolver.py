@@ -283,7 +283,9 @@ async def test_a_failing_store_decides_by_the_fallback_and_publishes_unstored(
 ) -> None:
     store = FailingStore(config(), failing)
     poster = FakePoster({"https://primary.example/cb": DIAL})
-    resolver = Resolver(store, poster, DEFAULTS, clock=lambda: NOW, store_timeout=0.05)
+    # A short bound only where a hang is under test: elsewhere it must not be what decides.
+    bound = 0.05 if None in failing.values() else 5.0
+    resolver = Resolver(store, poster, DEFAULTS, clock=lambda: NOW, store_timeout=bound)
 
     decided = await resolver.handle(request(fallback=FALLBACK))
 
@@ -299,7 +301,7 @@ async def test_a_failing_store_decides_by_the_fallback_and_publishes_unstored(
 async def test_without_a_fallback_a_failing_store_rejects_with_the_reason() -> None:
     store = FailingStore(config(), {"config_for_call": ConnectionError("down")})
     decided = await Resolver(
-        store, FakePoster({}), DEFAULTS, clock=lambda: NOW, store_timeout=0.05
+        store, FakePoster({}), DEFAULTS, clock=lambda: NOW, store_timeout=5.0
     ).handle(request())
     assert decided.path is DecisionPath.REJECTED
     assert isinstance(decided.instruction, RejectInstruction)
@@ -311,7 +313,7 @@ async def test_without_a_fallback_a_failing_store_rejects_with_the_reason() -> N
 async def test_the_customers_answer_is_published_even_when_it_cannot_be_stored() -> None:
     store = FailingStore(config(), {"save_decision": ConnectionError("down")})
     poster = FakePoster({"https://primary.example/cb": DIAL})
-    resolver = Resolver(store, poster, DEFAULTS, clock=lambda: NOW, store_timeout=0.05)
+    resolver = Resolver(store, poster, DEFAULTS, clock=lambda: NOW, store_timeout=5.0)
 
     decided = await resolver.handle(request())
 
@@ -323,7 +325,7 @@ async def test_an_unverifiable_caller_id_is_replaced_by_the_masked_number() -> N
     store = FailingStore(config(), {"leased_by": ConnectionError("down")})
     store.leased.add("+41793026111")
     poster = FakePoster({"https://primary.example/cb": {**DIAL, "callerId": "+41793026111"}})
-    resolver = Resolver(store, poster, DEFAULTS, clock=lambda: NOW, store_timeout=0.05)
+    resolver = Resolver(store, poster, DEFAULTS, clock=lambda: NOW, store_timeout=5.0)
 
     decided = await resolver.handle(request())
 
@@ -344,7 +346,28 @@ async def test_a_decision_that_cannot_be_published_is_retried_until_it_is() -> N
     store.publish_unstored = publish  # type: ignore[method-assign]
     with stamina.set_testing(True, attempts=5):
         decided = await Resolver(
-            store, FakePoster({}), DEFAULTS, clock=lambda: NOW, store_timeout=0.05
+            store, FakePoster({}), DEFAULTS, clock=lambda: NOW, store_timeout=5.0
         ).handle(request())
     assert failures == []
     assert store.unstored == [decided]
+
+
+async def test_a_store_call_past_the_deadline_is_left_to_finish_not_cancelled() -> None:
+    """Cancelling a MongoDB call mid-reply would throw its connection away."""
+    release, finished = asyncio.Event(), asyncio.Event()
+
+    class SlowStore(FakeStore):
+        async def find_decision(self, round_id: str) -> Document | None:  # noqa: ARG002
+            await release.wait()
+            finished.set()
+            return None
+
+    store = SlowStore(config())
+    resolver = Resolver(store, FakePoster({}), DEFAULTS, clock=lambda: NOW, store_timeout=0.05)
+
+    decided = await resolver.handle(request())
+    release.set()
+    async with asyncio.timeout(5):
+        await finished.wait()  # a cancelled call would never get here
+
+    assert "store did not answer in 50 ms" in (decided.path_reason or "")

@@ -91,9 +91,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         supervisor=supervisor,
     )
     register_subscribers(broker, store, settings.group(SERVICE_NAME))
-    # TODO(issue 12, masking): StatusDelivery still runs its own loop with asyncio.create_task;
-    # switch it to `supervisor.every("status-delivery", poll_seconds, delivery.deliver_due)` so
-    # a dead delivery loop fails /livez like every other task (its owner changes reports.py).
     delivery = StatusDelivery(
         store,
         reports,
@@ -103,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         backoff_seconds=settings.masking_status_backoff_seconds,
         poll_seconds=settings.masking_status_poll_seconds,
         concurrency=settings.masking_status_concurrency,
+        supervisor=supervisor,
     )
     relay = OutboxRelay(broker, [store.configs, store.decisions], supervisor=supervisor)
 

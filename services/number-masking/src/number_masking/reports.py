@@ -16,6 +16,7 @@ from pymongo.errors import DuplicateKeyError
 from callplane_shared.events import CallStatus
 from callplane_shared.metrics import STATUS_REPORT_BACKLOG, STATUS_REPORTS
 from callplane_shared.mongo import Document
+from callplane_shared.supervision import Supervisor
 from callplane_shared.webhooks import WebhookError
 from number_masking.domain.reports import FINAL_STATES, build_report
 from number_masking.resolver import Poster
@@ -87,6 +88,7 @@ class StatusDelivery:
         backoff_seconds: float,
         poll_seconds: float,
         concurrency: int,
+        supervisor: Supervisor,
     ) -> None:
         self._store = store
         self._poster = poster
@@ -97,26 +99,19 @@ class StatusDelivery:
         self._poll = poll_seconds
         self._concurrency = concurrency
         self._running: set[asyncio.Task[None]] = set()
-        self._task: asyncio.Task[None] | None = None
+        self._supervisor = supervisor
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="status-delivery")
+        self._supervisor.every("status-delivery", self._poll, self.deliver_due)
 
     async def stop(self) -> None:
-        tasks = [t for t in (self._task, *self._running) if t is not None]
-        for task in tasks:
+        await self._supervisor.stop("status-delivery")
+        # Deliveries still in flight are abandoned: their claim lapses and the next owner of
+        # the queue sends them (a report may then arrive twice; the receiver answers 200).
+        running = list(self._running)
+        for task in running:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await self.deliver_due()
-            except Exception:
-                logger.exception("status delivery pass failed; retrying")
-            await asyncio.sleep(self._poll)
+        await asyncio.gather(*running, return_exceptions=True)
 
     async def deliver_due(self) -> list[asyncio.Task[None]]:
         """Claim due reports for the free delivery slots and start delivering them; the pass

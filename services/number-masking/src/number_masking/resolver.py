@@ -2,10 +2,10 @@
 number's fallback, else reject. Idempotent per callback round.
 
 Every request ends in a published decision (invariant 3). When the store fails or hangs, the
-call is decided by the number's fallback (carried in the request) within `store_timeout` per
-read, and the decision is published without being stored; only a decision that cannot be
-published at all keeps its record in flight (retried with jittered backoff, never committed
-past), so a crash re-delivers it.
+call is decided by the number's fallback (carried in the request): the reads before the callback
+share one `store_timeout`, and so does the write after it. A decision that could not be stored is
+published as it is; only one that cannot be published at all keeps its record in flight (retried
+with jittered backoff, never committed past), so a crash re-delivers it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
@@ -45,6 +45,7 @@ from number_masking.store import CredentialsUnreadableError
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+MAX_ABANDONED = 256
 
 
 class DecisionStore(Protocol):
@@ -107,7 +108,7 @@ class Resolver:
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         stale_after: timedelta = timedelta(seconds=120),
-        store_timeout: float = 1.0,
+        store_timeout: float = 3.0,
         audio: AudioLookup | None = None,
     ) -> None:
         self._audio = audio
@@ -117,11 +118,13 @@ class Resolver:
         self._defaults = defaults
         self._clock = clock
         self._store_timeout = store_timeout
+        self._abandoned: set[asyncio.Future[Any]] = set()
 
     async def handle(self, request: MaskingRequest) -> CallDecision:
         rid = round_id(request)
+        lookups = self._deadline()
         try:
-            existing = await self._ask(self._store.find_decision(rid), "reading decisions")
+            existing = await self._ask(self._store.find_decision(rid), "reading decisions", lookups)
         except StoreFailedError as exc:
             # Whether this round was decided before is unknown: decide now rather than leave
             # the caller waiting (a re-delivery during an outage may then differ from the first).
@@ -132,13 +135,15 @@ class Resolver:
             again = CallDecision.model_validate_json(existing["decision"])
             annotate_decision(trace.get_current_span(), again)
             return again
-        instruction, path, why, meta = await self._decide(request)
+        instruction, path, why, meta = await self._decide(request, lookups)
         action, extra = action_of(instruction)
         meta.update({"action": action, "extra": extra, "round": rid})
         result = decision(request, instruction, path, why, self._clock())
         try:
             doc = await self._ask(
-                self._store.save_decision(rid, result, meta), "saving the decision"
+                self._store.save_decision(rid, result, meta),
+                "saving the decision",
+                self._deadline(),
             )
         except StoreFailedError as exc:
             logger.warning("masking %s: %s; publishing unstored", request.call_id, exc.reason)
@@ -165,13 +170,28 @@ class Resolver:
         annotate_decision(trace.get_current_span(), result)
         return result
 
-    async def _ask(self, work: Awaitable[T], what: str) -> T:
-        """One store call, bounded; every failure becomes StoreFailedError with a short reason
-        (driver errors can carry whole topology descriptions: only their type is kept)."""
+    def _deadline(self) -> float:
+        return asyncio.get_running_loop().time() + self._store_timeout
+
+    async def _ask(self, work: Coroutine[Any, Any, T], what: str, deadline: float) -> T:
+        """A store call bounded by `deadline` (loop time); every failure becomes
+        StoreFailedError with a short reason (driver errors can carry whole topology
+        descriptions: only their type is kept).
+
+        A call past the deadline is left to finish in the background rather than cancelled:
+        cancelling a MongoDB operation mid-reply throws its connection away, and reconnecting
+        is exactly what an overloaded store cannot afford. Past `MAX_ABANDONED` such calls the
+        store is not answering at all, and further ones are cancelled."""
+        task = asyncio.ensure_future(work)
         try:
-            async with asyncio.timeout(self._store_timeout):
-                return await work
+            async with asyncio.timeout_at(deadline):
+                return await asyncio.shield(task)
         except TimeoutError:
+            if len(self._abandoned) < MAX_ABANDONED:
+                self._abandoned.add(task)
+                task.add_done_callback(_forget(self._abandoned))
+            else:
+                task.cancel()
             ms = int(self._store_timeout * 1000)
             raise StoreFailedError(f"store did not answer in {ms} ms ({what})") from None
         except CredentialsUnreadableError as exc:
@@ -187,7 +207,7 @@ class Resolver:
         return str(first["caller"]) if first else request.number
 
     async def _decide(
-        self, request: MaskingRequest
+        self, request: MaskingRequest, lookups: float
     ) -> tuple[Instruction, DecisionPath, str | None, Document]:
         meta: Document = {
             "accountId": request.account_id,
@@ -196,10 +216,14 @@ class Resolver:
             "called": request.to,
         }
         try:
-            caller = await self._ask(self._original_caller(request), "reading the first round")
+            caller = await self._ask(
+                self._original_caller(request), "reading the first round", lookups
+            )
             meta["caller"] = caller
             found = await self._ask(
-                self._store.config_for_call(request.config_key), "reading the masking config"
+                self._store.config_for_call(request.config_key),
+                "reading the masking config",
+                lookups,
             )
             if found is None or found[0] != request.account_id:
                 why = f"masking config {request.config_key} not found for the account"
@@ -211,7 +235,7 @@ class Resolver:
                 why = f"request is {int(age.total_seconds())} s old; customer not asked"
                 return (*unavailable(request, why), meta)
             credentials = await self._ask(
-                self._store.credentials_for(request.account_id), "reading credentials"
+                self._store.credentials_for(request.account_id), "reading credentials", lookups
             )
         except StoreFailedError as exc:
             # Never call unsigned because the credentials could not be read.
@@ -304,6 +328,7 @@ class Resolver:
                     leased = await self._ask(
                         self._store.leased_by(normalised, request.account_id),
                         "checking leased numbers",
+                        self._deadline(),
                     )
                 except StoreFailedError:
                     leased = False  # unverifiable: the masked number is shown, never a spoof
@@ -314,6 +339,15 @@ class Resolver:
             leased_by_account=leased,
         )
         return answer.instruction(choice), choice.reason
+
+
+def _forget(abandoned: set[asyncio.Future[Any]]) -> Callable[[asyncio.Future[Any]], None]:
+    def done(task: asyncio.Future[Any]) -> None:
+        abandoned.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.info("abandoned store call failed too: %r", task.exception())
+
+    return done
 
 
 async def _until_published(publish: Callable[[], Awaitable[None]]) -> None:

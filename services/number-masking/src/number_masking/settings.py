@@ -48,7 +48,7 @@ class Settings(ServiceSettings):
         "can hold. Its next calls take the backup/fallback path at once.",
     )
     masking_store_timeout_ms: int = Field(
-        default=1000,
+        default=3000,
         ge=50,
         le=MAX_TIMEOUT_MS,
         description="Bound of each MongoDB read or write a masked call waits for; past it the "
