@@ -180,6 +180,7 @@ async def test_kill_9_mid_stream_loses_and_changes_no_decision(
         committed_at_kill = await _committed(endpoints.kafka, dispatch_process.group)
         await asyncio.gather(*(publish_call(producer, c, own_topics.inbound) for c in second))
         dispatch_process.start()
+        await dispatch_process.ready()  # the bound below is for deciding, not a cold start
 
         async def all_decided() -> bool:
             return all(c.call_id in decided for c in calls)
