@@ -17,13 +17,20 @@ from call_dispatch.settings import Settings
 from callplane_shared.dlq import REASON
 from callplane_shared.events import InboundCall, utc_now
 from callplane_shared.topics import CALLS_DECISIONS, CALLS_INBOUND, MASKING_REQUESTS
-from callplane_shared.voice import ForwardToPstn
+from callplane_shared.voice import ForwardToCallRouting, ForwardToPstn
 from tests.endpoints import Endpoints
-from tests.integration.call_dispatch.support import TopicWatcher, publish_action
+from tests.hostile_patterns import PATHOLOGICAL
+from tests.integration.call_dispatch.support import TopicWatcher, publish_action, publish_route
 from tests.integration.hostile.shapes import broken, draw, encoded
 from tests.integration.observability.scrape import scrape, value
 from tests.support import eventually, unique
-from tests.unit.call_dispatch.builders import action_set, inbound, unique_number
+from tests.unit.call_dispatch.builders import (
+    action_set,
+    inbound,
+    route,
+    route_upserted,
+    unique_number,
+)
 
 pytestmark = pytest.mark.integration
 DLQ = CALLS_INBOUND.dlq.name
@@ -182,3 +189,27 @@ async def test_generated_calls_each_end_as_a_decision_or_a_reasoned_dead_letter(
     wrong = {k: o for k, o in outcomes.items() if o.split(":")[0] != waited[k]}
     assert wrong == {}, "outcome differs from what the contract says"
     await _still_decides(producer, dispatch)
+
+
+async def test_pathological_route_patterns_cannot_freeze_the_hot_path(
+    producer: AIOKafkaProducer, dispatch: TopicWatcher
+) -> None:
+    """Issue 12's `\\d{0,9}` x22 then `\\D` took 2.1 s per call on `re`, freezing every tenant's
+    calls; on RE2 each of these patterns costs microseconds (invariant 8)."""
+    account, number = unique("acc-patterns"), unique_number()
+    for order, pattern in enumerate(PATHOLOGICAL, start=1):
+        await publish_route(producer, route_upserted(route(account, order=order, to=pattern)))
+    last = route(account, order=len(PATHOLOGICAL) + 1, to=number.lstrip("+"), phone="+41445550779")
+    await publish_route(producer, route_upserted(last))
+    await publish_action(
+        producer, action_set(number, 1, ForwardToCallRouting(), account_id=account)
+    )
+
+    async def routed_past_every_pattern() -> bool:
+        call = inbound(number)
+        await _send(producer, call.call_id, call.model_dump_json(by_alias=True).encode())
+        decision = await dispatch.first(CALLS_DECISIONS.name, call.call_id, timeout=5)
+        destinations = decision["instruction"].get("destinations") or [{}]
+        return bool(destinations[0].get("value", {}).get("phoneNumber") == "+41445550779")
+
+    await eventually(routed_past_every_pattern, timeout=30, what="routed by the last route")

@@ -19,6 +19,7 @@ from callplane_shared.routing import (
     validate_pattern,
 )
 from callplane_shared.routing.patterns import compile_pattern
+from tests.hostile_patterns import PATHOLOGICAL, REFUSED
 
 pytestmark = pytest.mark.unit
 
@@ -169,39 +170,6 @@ def test_route_closed_by_its_windows_falls_through_to_the_next() -> None:
     office = route("office", order=1, destinations=[{**PHONE_DEST, "allowedTimeWindows": [closed]}])
     after_hours = route("after-hours", order=2)
     assert match_route([office, after_hours], call(), NOON) == after_hours
-
-
-# Each refused with a message that names what to change.
-REFUSED = {
-    "(\\d)\\1": "backreferences",
-    "(?P<n>4)(?P=n)": "named backreferences",
-    "(?=4)\\d+": "lookarounds",
-    "(?<!4)9": "lookarounds",
-    "(?>49)1": "atomic groups",
-    "4++": "possessive quantifiers",
-    "\\d{1001}": "larger than 1000",
-    ".{1000}" * 8: "expands too much",
-    "[": "not a valid regular expression",
-    "": "must not be empty",
-}
-
-# Shapes that backtrack catastrophically in `re` (the first is issue 12's: 2.1 s at 22 repeats,
-# minutes at the length limit). On RE2 they are ordinary patterns: accepted, matched in linear time.
-PATHOLOGICAL = [
-    "\\d{0,9}" * 28 + "\\D",
-    "(\\d+)+\\D$",
-    "(\\d+)+x",
-    "(\\d|\\d\\d)+x",
-    "(\\d*)*x",
-    "(\\d?){40}\\d{40}x",
-    "(.*){12}x",
-    "(\\d+\\d+)+x",
-    "(4|44|444)*x",
-    "((\\d+)+)+x",
-    "(\\d{1,9}){1,9}x",
-    "\\+?(\\d+)*(\\d+)*(\\d+)*(\\d+)*x",
-    "(.*1.*){10}x",
-]
 
 
 @pytest.mark.parametrize(("pattern", "construct"), REFUSED.items())
