@@ -63,6 +63,9 @@ CALLS_DECISIONS = TopicSpec(
     "CallDecision, exactly one per callId and round (re-deliveries identical)",
 )
 CALLS_STATUS = TopicSpec("calls.status", 6, "delete", "callId", "CallStatus from the edge")
+CALLS_CHARGES = TopicSpec(
+    "calls.charges", 6, "delete", "callId", "CallCharged: one rated leg, applied to the ledger once"
+)
 
 PRIMARY_TOPICS: tuple[TopicSpec, ...] = (
     NUMBERS_LIFECYCLE,
