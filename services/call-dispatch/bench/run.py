@@ -204,16 +204,13 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
         **os.environ,
         "HTTP_PORT": str(args.port),
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-        "DISPATCH_OPERATOR_TOKEN": "bench",
         "CONSUMER_GROUP": f"{run}-dispatch",
         "CALLS_INBOUND_TOPIC": t["calls"],
         "CALLS_DECISIONS_TOPIC": t["decisions"],
         "MASKING_REQUESTS_TOPIC": t["masking"],
         "VOICE_ACTIONS_TOPIC": t["actions"],
         "VOICE_ROUTES_TOPIC": t["routes"],
-        "DECISION_LOG_COLLECTION": "bench_dispatch_decisions",
         "OTEL_TRACES_EXPORTER": "none",
-        "DECISION_LOG_ENABLED": "false" if args.no_decision_log else "true",
     }
     procs = []
     with (log_dir / "call-dispatch.log").open("wb") as out:
@@ -282,7 +279,8 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
     )
     return {
         "run": run,
-        "decision_log": not args.no_decision_log,
+        # call-dispatch keeps no database since call-records took over the decision log.
+        "mongodb_writes": False,
         "rows": [asdict(r) for r in rows],
         "view_from_topic": {
             "numbers": args.view_numbers,
@@ -320,9 +318,6 @@ def main() -> None:
     parser.add_argument("--view-numbers", type=int, default=100_000)
     parser.add_argument("--memory-numbers", type=int, default=1_000_000)
     parser.add_argument("--port", type=int, default=8193)
-    parser.add_argument(
-        "--no-decision-log", action="store_true", help="Run call-dispatch without its MongoDB log."
-    )
     parser.add_argument("--out", type=Path, default=REPO / ".cache/bench/call-dispatch.json")
     args = parser.parse_args()
     result = asyncio.run(bench(args))

@@ -38,7 +38,8 @@ class ServiceParts:
     version: str
     settings: ServiceSettings
     broker: KafkaBroker
-    mongo: AsyncMongoClient[dict[str, Any]]
+    mongo: AsyncMongoClient[dict[str, Any]] | None
+    """None for a service that keeps no database (call-dispatch)."""
     tracer_provider: TracerProvider
     routers: Sequence[APIRouter] = ()
     readiness: Mapping[str, ReadinessCheck] = field(default_factory=dict)
@@ -50,8 +51,11 @@ def service_app(parts: ServiceParts) -> FastAPI:
     async def kafka_ready() -> bool:
         return await parts.broker.ping(timeout=parts.settings.readiness_timeout_seconds)
 
+    mongo = parts.mongo
+
     async def mongo_ready() -> bool:
-        reply = await parts.mongo.admin.command("ping")
+        assert mongo is not None  # noqa: S101 - only registered with a client
+        reply = await mongo.admin.command("ping")
         return bool(reply.get("ok"))
 
     @asynccontextmanager
@@ -68,13 +72,16 @@ def service_app(parts: ServiceParts) -> FastAPI:
             await parts.broker.stop()
             for hook in parts.on_shutdown:
                 await hook()
-            await parts.mongo.close()
+            if mongo is not None:
+                await mongo.close()
             parts.tracer_provider.force_flush()
 
     app = FastAPI(title=parts.name, version=parts.version, lifespan=lifespan)
     install_error_handlers(app)
     install_metrics(app, parts.name)
-    checks: dict[str, ReadinessCheck] = {"kafka": kafka_ready, "mongodb": mongo_ready}
+    checks: dict[str, ReadinessCheck] = {"kafka": kafka_ready}
+    if mongo is not None:
+        checks["mongodb"] = mongo_ready
     checks.update(parts.readiness)
     app.include_router(health_router(checks, parts.settings.readiness_timeout_seconds))
     for router in parts.routers:

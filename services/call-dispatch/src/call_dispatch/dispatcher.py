@@ -23,7 +23,6 @@ from pydantic import TypeAdapter, ValidationError
 
 from call_dispatch import SERVICE_NAME
 from call_dispatch.decider import Decided, Outcome, decide
-from call_dispatch.decision_log import DecisionLog, LogEntry
 from call_dispatch.metrics import DecisionMetrics
 from call_dispatch.outbound import Outbound, OutboundBatch
 from call_dispatch.settings import Settings
@@ -80,7 +79,7 @@ def annotate(span: trace.Span, call: InboundCall, outcome: Outcome) -> None:
 
 
 def outgoing_trace() -> tuple[Headers, str | None]:
-    """The current span's W3C headers for the decision, and its trace id for the decision log."""
+    """The current span's W3C headers for the decision, and its trace id."""
     carrier: dict[str, str] = {}
     propagate.inject(carrier)
     span_context = trace.get_current_span().get_span_context()
@@ -93,12 +92,10 @@ class Dispatcher:
         self,
         settings: Settings,
         view: DispatchView,
-        log: DecisionLog,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._settings = settings
         self._view = view
-        self._log = log
         self._clock = clock
         self._consumer: AIOKafkaConsumer | None = None
         self._producer: AIOKafkaProducer | None = None
@@ -243,7 +240,7 @@ class Dispatcher:
         trace: tuple[Headers, str | None],
     ) -> None:
         s = self._settings
-        headers, trace_id = trace
+        headers, _ = trace
         latency = (now - call.received_at).total_seconds()
         if isinstance(outcome, Decided):
             d = outcome.decision
@@ -252,38 +249,11 @@ class Dispatcher:
             # Counted when added to the batch: a batch that fails to publish is re-read and
             # counted again, which only happens when Kafka is failing anyway.
             self._metrics.decided(d, latency)
-            entry = LogEntry(
-                call.call_id,
-                "decided",
-                d.number,
-                d.account_id,
-                d.action_type,
-                d.action_version,
-                call.received_at,
-                now,
-                latency * 1000,
-                trace_id,
-                payload,
-            )
         else:
             r = outcome.request
             payload = _MASKING_JSON.dump_json(r, by_alias=True)
             out.add(s.masking_requests_topic, call.call_id.encode(), payload, headers)
-            entry = LogEntry(
-                call.call_id,
-                "handed_to_masking",
-                r.number,
-                r.account_id,
-                "VOICE_NUMBER_MASKING",
-                r.action_version,
-                call.received_at,
-                now,
-                latency * 1000,
-                trace_id,
-                payload,
-            )
         self.decided += 1
-        self._log.record(entry)
 
     def _dead_letter(
         self, record: ConsumerRecord[bytes, bytes], reason: str, out: OutboundBatch

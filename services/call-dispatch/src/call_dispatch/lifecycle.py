@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 
-from call_dispatch.decision_log import DecisionLog
 from call_dispatch.dispatcher import Dispatcher
 from callplane_shared.views import CompactedTopicView
 
@@ -29,15 +28,12 @@ class DispatchLifecycle:
         self,
         views: tuple[CompactedTopicView, ...],
         dispatcher: Dispatcher,
-        log: DecisionLog,
     ) -> None:
         self._views = views
         self._dispatcher = dispatcher
-        self._log = log
         self._boot: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        await self._log.start()
         self._boot = asyncio.create_task(self._boot_up(), name="dispatch-boot")
         self._boot.add_done_callback(_report_failure)
 
@@ -61,4 +57,3 @@ class DispatchLifecycle:
         await self._dispatcher.stop()
         for view in self._views:
             await view.stop()
-        await self._log.stop()

@@ -20,6 +20,7 @@ import time
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from call_dispatch.account_status import AccountStatuses
 from callplane_shared.events import RouteUpserted, VoiceActionSet
 from callplane_shared.routing import Route, RouteStatus
 from callplane_shared.voice import (
@@ -89,6 +90,7 @@ class DispatchView:
         # Fallbacks repeat across numbers: keep one object per distinct value.
         self._fallbacks: dict[tuple[str, str], Fallback] = {}
         self._routes_by_account: dict[str, tuple[Route, ...]] | None = None
+        self.accounts = AccountStatuses()
         self.stale_ignored = 0
         # Kept as records are applied, for the view gauges (counting the dicts is O(n)).
         self.numbers_live = 0

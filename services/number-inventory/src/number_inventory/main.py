@@ -3,7 +3,7 @@
 settings → telemetry → broker, database, views → services → HTTP routers.
 Consumes: `accounts` (its own, to authenticate like every other service) and `voice.actions`
 (for `voiceSetup`), both as compacted-topic views. Produces: `accounts`, `accounts.balance` and
-`numbers.lifecycle`, all through the outbox.
+`numbers.lifecycle`, all through the outbox. Also consumes `calls.charges` (debits, once per call).
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ from number_inventory.accounts import Accounts
 from number_inventory.api_account import account_router
 from number_inventory.api_admin import admin_router
 from number_inventory.api_numbers import numbers_router
+from number_inventory.call_charges import CallCharges, register_charge_subscriber
 from number_inventory.domain.money import to_minor
+from number_inventory.funds import AccountFunds, FundedLedger
 from number_inventory.leasing import Leasing
-from number_inventory.ledger import Ledger
 from number_inventory.payments import Payments
 from number_inventory.recovery import StaleClaimSweeper
 from number_inventory.settings import Settings
@@ -45,7 +46,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     accounts_view = CompactedTopicView(client_options(settings), ACCOUNTS.name, directory.apply)
     voice_view = CompactedTopicView(client_options(settings), VOICE_ACTIONS.name, voice.apply)
 
-    ledger = Ledger(collections.ledger, broker, to_minor(settings.low_balance_threshold))
+    funds = AccountFunds(collections.accounts, broker, directory)
+    ledger = FundedLedger(
+        collections.ledger, broker, to_minor(settings.low_balance_threshold), funds=funds
+    )
+    charges = CallCharges(ledger, collections.ledger, funds)
+    register_charge_subscriber(broker, charges)
     accounts = Accounts(collections, broker, directory, ledger)
     leasing = Leasing(collections, broker, accounts)
     payments = Payments(collections, ledger)
@@ -55,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     async def start() -> None:
         await collections.ensure_indexes()
+        await charges.ensure_indexes()
         await accounts_view.start()
         await voice_view.start()
         await accounts_view.wait_caught_up(settings.view_catch_up_seconds)
