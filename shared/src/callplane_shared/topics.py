@@ -78,6 +78,7 @@ PRIMARY_TOPICS: tuple[TopicSpec, ...] = (
     MASKING_REQUESTS,
     CALLS_DECISIONS,
     CALLS_STATUS,
+    CALLS_CHARGES,
 )
 ALL_TOPICS: tuple[TopicSpec, ...] = PRIMARY_TOPICS + tuple(t.dlq for t in PRIMARY_TOPICS)
 
