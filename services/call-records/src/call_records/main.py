@@ -20,6 +20,7 @@ from call_records.handlers import register_subscribers
 from call_records.overrides import PriceOverrides
 from call_records.prices import load_price_list
 from call_records.records import RecordStore
+from call_records.retention import RetentionSweeper
 from call_records.settings import Settings
 from callplane_shared.auth import AccountDirectory, require_account
 from callplane_shared.kafka import build_broker, client_options
@@ -47,14 +48,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     charger = Charger(store, prices, overrides, directory, broker)
     register_subscribers(broker, store, charger)
     relay = OutboxRelay(broker, [store.calls])
+    sweeper = RetentionSweeper(store)
 
     async def start() -> None:
-        await store.ensure_indexes()
+        if not await store.ensure_indexes():
+            await sweeper.start()
         await accounts.start()
         await accounts.wait_caught_up(settings.view_catch_up_seconds)
         await relay.start()
 
     async def stop() -> None:
+        await sweeper.stop()
         await relay.stop()
         await accounts.stop()
 

@@ -15,13 +15,14 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from call_records.domain.call_log import STATE_RANK, TERMINAL
 from callplane_shared.events import CallDecision, CallStatus, InboundCall, utc_now
 
 Document = dict[str, Any]
 _UNSAFE_KEY = re.compile(r"[.$]")
+_NOT_IMPLEMENTED = 238
 
 
 @dataclass(frozen=True)
@@ -67,13 +68,25 @@ class RecordStore:
         self.overrides: AsyncCollection[Document] = client[database]["records_price_overrides"]
         self._retention = retention
 
-    async def ensure_indexes(self) -> None:
+    async def ensure_indexes(self) -> bool:
+        """Create the indexes; False when the server has no TTL indexes (then `expire` must
+        run periodically: FerretDB 1.24 answers NotImplemented, MongoDB expires by itself)."""
         await self.calls.create_index(
             [("accountId", ASCENDING), ("startTime", DESCENDING)], name="account_start"
         )
-        # MongoDB deletes a record once `expireAt` passed (FerretDB keeps the index but may not
-        # expire); the retention is RECORDS_RETENTION_DAYS.
-        await self.calls.create_index("expireAt", expireAfterSeconds=0, name="retention_ttl")
+        try:
+            await self.calls.create_index("expireAt", expireAfterSeconds=0, name="retention_ttl")
+        except OperationFailure as exc:
+            if exc.code != _NOT_IMPLEMENTED:
+                raise
+            await self.calls.create_index("expireAt", name="retention")
+            return False
+        return True
+
+    async def expire(self) -> int:
+        """Delete the records whose retention ended (where the server cannot do it itself)."""
+        result = await self.calls.delete_many({"expireAt": {"$lt": utc_now()}})
+        return result.deleted_count
 
     async def _upsert(self, call_id: str, fields: Document) -> None:
         update = {
