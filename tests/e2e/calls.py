@@ -58,7 +58,7 @@ async def until_forwarded(publisher: CallPublisher, number: str) -> WholeCall:
         call = await decided(publisher, number)
         return call if call.decision.instruction.kind == "forward" else None
 
-    return await eventually(probe, timeout=30, interval=0.3, what="the number forwards")
+    return await eventually(probe, timeout=90, interval=0.3, what="the number forwards")
 
 
 def timeline(call: WholeCall, destination: str) -> list[CallStatus]:
