@@ -301,6 +301,14 @@ async def test_an_account_at_zero_is_rejected_for_funds_until_a_top_up(stack: St
     await eventually(at_zero, timeout=20, what="the balance at zero")
     assert len(await charges_of(stack.ledger, call.call_id)) == 1
 
+    async def alerted() -> dict[str, Any] | None:
+        reply = await customer.api.get("/account/1/balance/alerts")
+        last: dict[str, Any] | None = reply.json()["lastAlert"]
+        return last
+
+    alert = await eventually(alerted, what="the BalanceLow alert visible")
+    assert (alert["balance"], alert["currency"]) == (0, "EUR")
+
     async def rejected_for_funds() -> str | None:
         attempt = await decided(stack.edge, number)
         instruction = attempt.decision.instruction

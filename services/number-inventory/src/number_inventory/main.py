@@ -23,6 +23,11 @@ from number_inventory.accounts import Accounts
 from number_inventory.api_account import account_router
 from number_inventory.api_admin import admin_router
 from number_inventory.api_numbers import numbers_router
+from number_inventory.balance_alerts import (
+    BalanceAlerts,
+    alerts_router,
+    register_alert_subscriber,
+)
 from number_inventory.call_charges import CallCharges, register_charge_subscriber
 from number_inventory.domain.money import to_minor
 from number_inventory.funds import AccountFunds, FundedLedger
@@ -52,6 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     charges = CallCharges(ledger, collections.ledger, funds)
     register_charge_subscriber(broker, charges)
+    alerts = BalanceAlerts(mongo[settings.mongodb_database]["inventory_balance_alerts"])
+    register_alert_subscriber(broker, alerts)
     accounts = Accounts(collections, broker, directory, ledger)
     leasing = Leasing(collections, broker, accounts)
     payments = Payments(collections, ledger)
@@ -93,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 numbers_router(leasing, voice, current_account),
                 account_router(accounts, payments, current_account),
                 admin_router(accounts, collections, settings.admin_token),
+                alerts_router(alerts, current_account),
             ],
             readiness={"accounts-view": accounts_ready, "voice-actions-view": voice_ready},
             on_startup=[start],
