@@ -29,7 +29,7 @@ def _record() -> dict[str, object]:
         "startTime": T0,
         "endpoint": {"type": "PHONE"},
         "number": "+41445550100",
-        "state": "FINISHED",
+        "stateKey": "5FINISHED",
         "decisions": {
             "e1": {
                 "instruction": {"kind": "forward", "destination": "+41445550101"},
@@ -89,7 +89,7 @@ def test_the_duration_comes_from_answer_and_end_times_when_both_are_known() -> N
 def test_a_rejected_call_names_the_reason() -> None:
     record = {
         "_id": "c-2",
-        "state": "FAILED",
+        "stateKey": "5FAILED",
         "decisions": {
             "e": {
                 "instruction": {"kind": "reject", "reason": "INSUFFICIENT_FUNDS"},

@@ -2,8 +2,8 @@
 
 Each event sets only its own part of the document (`$set` of its fields, upsert), so the three
 topics can arrive in any order and any number of times: a duplicate sets the same values again.
-The coarse `state` only moves forward (a conditional update on its rank), so a late RINGING never
-hides a FINISHED. Records expire through a TTL index on `expireAt`.
+The coarse state only moves forward (`$max` of its rank and name in the same update), so a late
+RINGING never hides a FINISHED. Records expire through a TTL index on `expireAt`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
-from call_records.domain.call_log import STATE_RANK, TERMINAL
+from call_records.domain.call_log import STATE_RANK
 from callplane_shared.events import CallDecision, CallStatus, InboundCall, utc_now
 
 Document = dict[str, Any]
@@ -45,7 +45,7 @@ class HistoryFilter:
             "callsConfigurationId": self.calls_configuration_id,
             "from": self.from_,
             "to": self.to,
-            "state": self.status,
+            "stateKey": None if self.status is None else state_key(self.status),
         }
         query.update({k: v for k, v in exact.items() if v is not None})
         if self.direction is not None and self.direction != "INBOUND":
@@ -88,9 +88,15 @@ class RecordStore:
         result = await self.calls.delete_many({"expireAt": {"$lt": utc_now()}})
         return result.deleted_count
 
-    async def _upsert(self, call_id: str, fields: Document) -> None:
+    async def _upsert(self, call_id: str, fields: Document, state: str) -> None:
+        """Set this event's fields and move the coarse state forward, in one update by `_id`.
+
+        `stateKey` is the state's rank followed by its name ("2RINGING", "5FINISHED"), so `$max`
+        keeps the furthest state whatever order events arrive in, without a conditional update
+        (FerretDB answers those in seconds; an update by `_id` alone in milliseconds)."""
         update = {
             "$set": fields,
+            "$max": {"stateKey": state_key(state)},
             "$setOnInsert": {"createdAt": utc_now(), "expireAt": utc_now() + self._retention},
         }
         try:
@@ -98,16 +104,6 @@ class RecordStore:
         except DuplicateKeyError:
             # Two first writes of one call raced to insert; the loser now updates.
             await self.calls.update_one({"_id": call_id}, update)
-
-    async def _advance_state(self, call_id: str, state: str) -> None:
-        rank = STATE_RANK[state]
-        await self.calls.update_one(
-            {
-                "_id": call_id,
-                "$or": [{"stateRank": {"$lt": rank}}, {"stateRank": {"$exists": False}}],
-            },
-            {"$set": {"state": state, "stateRank": rank}},
-        )
 
     async def apply_inbound(self, call: InboundCall) -> None:
         await self._upsert(
@@ -121,8 +117,8 @@ class RecordStore:
                 "direction": "INBOUND",
                 "inboundAt": call.occurred_at,
             },
+            "CALLING",
         )
-        await self._advance_state(call.call_id, "CALLING")
 
     async def apply_decision(self, decision: CallDecision, trace_id: str | None) -> None:
         instruction = decision.instruction.model_dump(mode="json", by_alias=True)
@@ -148,10 +144,8 @@ class RecordStore:
             fields["accountId"] = decision.account_id
         if instruction.get("callsConfigurationId"):
             fields["callsConfigurationId"] = instruction["callsConfigurationId"]
-        await self._upsert(decision.call_id, fields)
-        await self._advance_state(
-            decision.call_id, "FAILED" if instruction["kind"] == "reject" else "CALLING"
-        )
+        state = "FAILED" if instruction["kind"] == "reject" else "CALLING"
+        await self._upsert(decision.call_id, fields, state)
 
     async def apply_status(self, status: CallStatus) -> None:
         state = str(status.state)
@@ -166,8 +160,7 @@ class RecordStore:
             "hangupCause": status.hangup_cause,
         }
         fields: Document = {f"states.{state}": entry, "direction": "INBOUND"}
-        await self._upsert(status.call_id, fields)
-        await self._advance_state(status.call_id, state)
+        await self._upsert(status.call_id, fields, state)
 
     async def get(self, call_id: str) -> Document | None:
         return await self.calls.find_one({"_id": call_id}, {"_outbox": 0})
@@ -189,5 +182,5 @@ class RecordStore:
         return await cursor.to_list(), total
 
 
-def is_terminal(doc: Document) -> bool:
-    return doc.get("state") in TERMINAL
+def state_key(state: str) -> str:
+    return f"{STATE_RANK[state]}{state}"

@@ -25,6 +25,12 @@ CHARGED_KINDS = {"forward": "forwarded", "call_routing": "routed"}
 """Decision kinds that open an outbound leg we pay for, and the leg's name in a charge."""
 
 
+def current_state(doc: Document) -> str:
+    """The furthest state the call reached (stored as rank + name, see `records.state_key`)."""
+    key: str = doc.get("stateKey") or "1CALLING"
+    return key[1:]
+
+
 def infobip_time(value: datetime | None) -> str | None:
     """Infobip's timestamp shape, `yyyy-MM-dd'T'HH:mm:ss.SSS+ZZZZ`, always in UTC."""
     if value is None:
@@ -120,7 +126,7 @@ def error_code(doc: Document, decision: Document | None) -> str | None:
 def hangup_source(doc: Document, decision: Document | None) -> str | None:
     if ((decision or {}).get("instruction") or {}).get("kind") == "reject":
         return "PLATFORM"
-    if doc.get("state") in TERMINAL:
+    if current_state(doc) in TERMINAL:
         return "ENDPOINT"
     return None
 
@@ -137,7 +143,7 @@ def call_log(doc: Document) -> Document:
         "from": doc.get("from"),
         "to": doc.get("to"),
         "direction": "INBOUND",
-        "state": doc.get("state", "CALLING"),
+        "state": current_state(doc),
         "startTime": infobip_time(doc.get("startTime")),
         "answerTime": infobip_time(answered_at(doc)),
         "endTime": infobip_time(ended_at(doc)),
