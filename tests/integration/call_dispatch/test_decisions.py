@@ -226,7 +226,9 @@ async def test_operator_endpoint_explains_a_call(
 
         async def logged() -> dict[str, object] | None:
             reply = await client.get(f"/records/1/calls/{call.call_id}")
-            return reply.json() if reply.status_code == 200 else None
+            # The inbound call may be recorded before its decision: wait for the decision.
+            found = reply.json() if reply.status_code == 200 else {}
+            return found if found.get("decisions") else None
 
         entry = await eventually(logged, what="call recorded by call-records")
     assert entry["actionType"] == "FORWARD_TO_IVR"
