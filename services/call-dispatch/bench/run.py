@@ -237,7 +237,7 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
             )
         )
     try:
-        rebuild_s = await _ready(procs[0], args.port, 120)
+        rebuild_s = await _ready(procs[0], args.port, 300)
         # Warm both paths (connections, caches, group joins) before measuring.
         await _measure(bootstrap, t["calls"], t["decisions"], numbers, 500, 1)
         await _measure(bootstrap, t["relay-in"], t["relay-out"], numbers, 500, 1)
