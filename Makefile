@@ -83,3 +83,5 @@ openapi: sync ## Regenerate every service's committed OpenAPI document (CI fails
 	@$(UV) run --frozen python -m action_config.openapi
 	@$(UV) run --frozen python -m number_inventory.openapi > services/number-inventory/openapi.json
 	@$(UV) run --frozen python -m number_masking.openapi > services/number-masking/openapi.json
+	@$(UV) run --frozen python -m call_dispatch.openapi > services/call-dispatch/openapi.json
+	@$(UV) run --frozen python -m call_records.openapi > services/call-records/openapi.json

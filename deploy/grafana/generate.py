@@ -168,6 +168,8 @@ def dashboard(
 
 CALL_DISPATCH = "call-dispatch"
 NUMBER_MASKING = "number-masking"
+CALL_RECORDS = "call-records"
+NUMBER_INVENTORY = "number-inventory"
 ERROR = {"error": "true"}
 SERVICE, APP = series_label("service"), series_label("app_name")
 
@@ -446,11 +448,68 @@ def service_red() -> Json:
     )
 
 
+def money() -> Json:
+    charges, ledger = "callplane_call_charges_total", "callplane_ledger_charges_total"
+    funds = '{kind="reject", reason="INSUFFICIENT_FUNDS"}'
+    panels = [
+        panel(
+            "Rated legs/s by outcome",
+            "call-records: finished legs charged, or left unrated (no price, currency mismatch).",
+            [(sum_rate(charges, "outcome"), "{{outcome}}")],
+            in_range(CALL_RECORDS),
+            unit="ops",
+        ),
+        panel(
+            "Charged amount/s by currency",
+            "call-records: sum of the charges published on calls.charges, in currency units.",
+            [(sum_rate("callplane_call_charged_amount_total", "currency"), "{{currency}}")],
+            in_range(CALL_RECORDS),
+        ),
+        panel(
+            "Ledger charges/s by outcome",
+            "number-inventory: applied, duplicate (a re-delivery, already in the ledger) or short "
+            "(the balance covered part of it).",
+            [(sum_rate(ledger, "outcome"), "{{outcome}}")],
+            failed(NUMBER_INVENTORY),
+            unit="ops",
+        ),
+        panel(
+            "Blocked accounts",
+            "Accounts call-dispatch holds as BLOCKED: their calls are rejected INSUFFICIENT_FUNDS.",
+            [("max by (service) (callplane_blocked_accounts)", "{{service}}")],
+            in_range(CALL_DISPATCH),
+        ),
+        panel(
+            "Accounts blocked / unblocked per second",
+            "number-inventory: balance reached zero (BLOCKED) or a top-up settled (ACTIVE).",
+            [(sum_rate("callplane_account_status_changes_total", "status"), "{{status}}")],
+            in_range(NUMBER_INVENTORY),
+            unit="ops",
+        ),
+        panel(
+            "Calls rejected for funds/s",
+            "Decisions rejected with INSUFFICIENT_FUNDS.",
+            [(sum_rate("callplane_decisions_total", "reason", funds), "{{reason}}")],
+            dispatch_tagged("callplane.decision.reason", "reason"),
+            unit="ops",
+        ),
+    ]
+    return dashboard(
+        "callplane-money",
+        "callplane / Charges and balances",
+        "What calls cost, whether the ledger took it once, and which accounts are blocked.",
+        panels,
+        jaeger_service=CALL_RECORDS,
+        variables=[],
+    )
+
+
 DASHBOARDS = {
     "call-flow.json": call_flow,
     "masking-health.json": masking_health,
     "kafka.json": kafka,
     "service-red.json": service_red,
+    "money.json": money,
 }
 
 

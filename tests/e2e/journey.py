@@ -47,9 +47,11 @@ class Customer:
         return leased.json()["numberKey"], number
 
 
-async def new_customer(base_url: str, admin: httpx.AsyncClient) -> Customer:
+async def new_customer(
+    base_url: str, admin: httpx.AsyncClient, *, balance: float = 100
+) -> Customer:
     created = await admin.post(
-        "/admin/1/accounts", json={"name": unique("e2e"), "currency": "EUR", "balance": 100}
+        "/admin/1/accounts", json={"name": unique("e2e"), "currency": "EUR", "balance": balance}
     )
     assert created.status_code in {200, 201}, created.text
     account_id = created.json()["accountId"]

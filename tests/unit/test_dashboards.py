@@ -22,8 +22,14 @@ pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parents[2]
 GRAFANA = ROOT / "deploy" / "grafana"
 DASHBOARDS = GRAFANA / "dashboards"
-DASHBOARD_FILES = ("call-flow.json", "masking-health.json", "kafka.json", "service-red.json")
-SERVICES = ("number-inventory", "action-config", "call-dispatch", "number-masking")
+DASHBOARD_FILES = (
+    "call-flow.json",
+    "masking-health.json",
+    "kafka.json",
+    "service-red.json",
+    "money.json",
+)
+SERVICES = ("number-inventory", "action-config", "call-dispatch", "number-masking", "call-records")
 JAEGER_UI = "http://localhost:16686/"
 GRAFANA_DASHBOARDS_PATH = "/var/lib/grafana/dashboards"
 TARGET_LABELS = frozenset({"job", "instance"})  # Prometheus adds them to every scraped series
@@ -114,7 +120,7 @@ def test_the_expression_check_rejects_unknown_metrics_and_labels() -> None:
     assert label_problems("sum(up)")
 
 
-def test_the_dashboard_directory_holds_exactly_the_four_dashboards() -> None:
+def test_the_dashboard_directory_holds_exactly_the_listed_dashboards() -> None:
     assert sorted(path.name for path in DASHBOARDS.glob("*.json")) == sorted(DASHBOARD_FILES)
 
 

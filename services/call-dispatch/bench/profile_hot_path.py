@@ -1,9 +1,9 @@
-# ruff: noqa: INP001, ASYNC110, ARG002 - a throwaway-grade profiling script, kept for reuse
+# ruff: noqa: INP001, ASYNC110 - a throwaway-grade profiling script, kept for reuse
 """Profile the dispatcher in-process: pre-fill a topic with calls, drain it under cProfile.
 
-    python profile_hot_path.py [calls] [--log] [--profile]
+    python profile_hot_path.py [calls] [--profile]
 
---log writes the decision log to MongoDB; --profile runs cProfile (slows everything ~2x).
+--profile runs cProfile (slows everything ~2x).
 
 Prints calls/s and the top functions by cumulative time: what `make bench` figures hide.
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import cProfile
-import os
 import pstats
 import sys
 import time
@@ -21,28 +20,20 @@ import uuid
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
-from call_dispatch.decision_log import DecisionLog
 from call_dispatch.dispatcher import Dispatcher
 from call_dispatch.settings import Settings
 from call_dispatch.view import DispatchView
 from callplane_shared.events import VoiceActionSet
-from callplane_shared.mongo import build_mongo_client
 from callplane_shared.supervision import Supervisor
 from callplane_shared.topics import TopicSpec, ensure_topics
 from callplane_shared.voice import ForwardToPstn
 
 
-class _NoCollection:
-    async def insert_many(self, docs: object, ordered: bool = False) -> None:
-        return None
-
-
-async def main(count: int, with_log: bool, profile: bool) -> None:
+async def main(count: int, profile: bool) -> None:
     run = f"prof-{uuid.uuid4().hex[:8]}"
     specs = tuple(TopicSpec(f"{run}.{n}", 6, "delete", "callId", "profile") for n in ("in", "out"))
     bootstrap = "127.0.0.1:9092"
     await ensure_topics(bootstrap, (*specs, specs[0].dlq))
-    os.environ.setdefault("DISPATCH_OPERATOR_TOKEN", "profile-operator-token-0123456789")
     settings = Settings(
         calls_inbound_topic=specs[0].name, calls_decisions_topic=specs[1].name, consumer_group=run
     )
@@ -70,12 +61,7 @@ async def main(count: int, with_log: bool, profile: bool) -> None:
         sends.append(await producer.send(specs[0].name, value.encode(), key=f"c{i}".encode()))
     await asyncio.gather(*sends)
     await producer.stop()
-    mongo = build_mongo_client(settings, "profile")
-    collection = mongo["callplane"]["profile_decisions"] if with_log else _NoCollection()
-    supervisor = Supervisor("profile")
-    log = DecisionLog(collection, supervisor=supervisor)  # type: ignore[arg-type]
-    await log.start()
-    dispatcher = Dispatcher(settings, view, log, supervisor)
+    dispatcher = Dispatcher(settings, view, Supervisor("profile"))
     profiler = cProfile.Profile()
     await dispatcher.start()
     began = time.perf_counter()
@@ -86,8 +72,6 @@ async def main(count: int, with_log: bool, profile: bool) -> None:
     profiler.disable()
     seconds = time.perf_counter() - began
     await dispatcher.stop()
-    await log.stop()
-    await mongo.close()
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     await admin.delete_topics([s.name for s in (*specs, specs[0].dlq)])
@@ -99,4 +83,4 @@ async def main(count: int, with_log: bool, profile: bool) -> None:
 
 if __name__ == "__main__":
     count = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 20000
-    asyncio.run(main(count, "--log" in sys.argv, "--profile" in sys.argv))
+    asyncio.run(main(count, "--profile" in sys.argv))

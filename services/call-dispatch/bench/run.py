@@ -210,16 +210,13 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
         **os.environ,
         "HTTP_PORT": str(args.port),
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-        "DISPATCH_OPERATOR_TOKEN": "bench-operator-token-0123456789-xx",
         "CONSUMER_GROUP": f"{run}-dispatch",
         "CALLS_INBOUND_TOPIC": t["calls"],
         "CALLS_DECISIONS_TOPIC": t["decisions"],
         "MASKING_REQUESTS_TOPIC": t["masking"],
         "VOICE_ACTIONS_TOPIC": t["actions"],
         "VOICE_ROUTES_TOPIC": t["routes"],
-        "DECISION_LOG_COLLECTION": "bench_dispatch_decisions",
         "OTEL_TRACES_EXPORTER": "none",
-        "DECISION_LOG_ENABLED": "false" if args.no_decision_log else "true",
     }
     procs = []
     with (log_dir / "call-dispatch.log").open("wb") as out:
@@ -246,7 +243,7 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
             )
         )
     try:
-        rebuild_s = await _ready(procs[0], args.port, 120)
+        rebuild_s = await _ready(procs[0], args.port, 300)
         # Warm both paths (connections, caches, group joins) before measuring.
         await _measure(bootstrap, t["calls"], t["decisions"], numbers, 500, 1)
         await _measure(bootstrap, t["relay-in"], t["relay-out"], numbers, 500, 1)
@@ -288,7 +285,8 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
     )
     return {
         "run": run,
-        "decision_log": not args.no_decision_log,
+        # call-dispatch keeps no database since call-records took over the decision log.
+        "mongodb_writes": False,
         "rows": [asdict(r) for r in rows],
         "view_from_topic": {
             "numbers": args.view_numbers,
@@ -326,9 +324,6 @@ def main() -> None:
     parser.add_argument("--view-numbers", type=int, default=100_000)
     parser.add_argument("--memory-numbers", type=int, default=1_000_000)
     parser.add_argument("--port", type=int, default=8193)
-    parser.add_argument(
-        "--no-decision-log", action="store_true", help="Run call-dispatch without its MongoDB log."
-    )
     parser.add_argument("--out", type=Path, default=REPO / ".cache/bench/call-dispatch.json")
     args = parser.parse_args()
     result = asyncio.run(bench(args))

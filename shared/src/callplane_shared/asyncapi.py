@@ -21,6 +21,7 @@ from callplane_shared import topics
 from callplane_shared.events import (
     AccountUpserted,
     BalanceLow,
+    CallCharged,
     CallDecision,
     CallStatus,
     InboundCall,
@@ -44,13 +45,14 @@ class Channel:
     consumers: str
 
 
-INVENTORY, CONFIG, DISPATCH, MASKING, EDGE, PAYMENT_SYSTEM = (
+INVENTORY, CONFIG, DISPATCH, MASKING, EDGE, PAYMENT_SYSTEM, RECORDS = (
     "number-inventory",
     "action-config",
     "call-dispatch",
     "number-masking",
     "the media edge",
     "the payment system",
+    "call-records",
 )
 CHANNELS: tuple[Channel, ...] = (
     Channel(topics.NUMBERS_LIFECYCLE, NumberLeased, INVENTORY, f"{CONFIG}, {MASKING}"),
@@ -60,17 +62,20 @@ CHANNELS: tuple[Channel, ...] = (
         INVENTORY,
         f"{CONFIG}, {MASKING}",
     ),
-    Channel(topics.ACCOUNTS, AccountUpserted, INVENTORY, "every service (API keys)"),
+    Channel(
+        topics.ACCOUNTS, AccountUpserted, INVENTORY, "every service (API keys; status for calls)"
+    ),
     Channel(topics.ACCOUNTS_BALANCE, BalanceLow, INVENTORY, "billing and alerting"),
     Channel(topics.VOICE_ACTIONS, VoiceActionSet, CONFIG, f"{DISPATCH}, {INVENTORY}"),
     Channel(topics.VOICE_ROUTES, RouteUpserted, CONFIG, DISPATCH),
     Channel(topics.MASKING_CONFIGS, MaskingConfigUpserted, MASKING, CONFIG),
-    Channel(topics.CALLS_INBOUND, InboundCall, EDGE, DISPATCH),
+    Channel(topics.CALLS_INBOUND, InboundCall, EDGE, f"{DISPATCH}, {RECORDS}"),
     Channel(topics.MASKING_REQUESTS, MaskingRequest, DISPATCH, MASKING),
-    Channel(topics.CALLS_DECISIONS, CallDecision, f"{DISPATCH}, {MASKING}", EDGE),
-    Channel(topics.CALLS_STATUS, CallStatus, EDGE, MASKING),
+    Channel(topics.CALLS_DECISIONS, CallDecision, f"{DISPATCH}, {MASKING}", f"{EDGE}, {RECORDS}"),
+    Channel(topics.CALLS_STATUS, CallStatus, EDGE, f"{MASKING}, {RECORDS}"),
     Channel(topics.PAYMENTS, PaymentSettled, PAYMENT_SYSTEM, INVENTORY),
     Channel(topics.PAYMENTS, PaymentFailed, PAYMENT_SYSTEM, INVENTORY),
+    Channel(topics.CALLS_CHARGES, CallCharged, RECORDS, INVENTORY),
 )
 
 broker = KafkaBroker(

@@ -93,7 +93,8 @@ def require_account(directory: AccountDirectory) -> Callable[[Request], Awaitabl
         account = directory.by_api_key(key)
         if account is None:
             raise unauthorized()
-        if account.status is not AccountStatus.ACTIVE:
+        # A BLOCKED account (no funds) keeps its API access: it has to be able to top up.
+        if account.status is AccountStatus.SUSPENDED:
             raise ApiError(403, f"Account {account.account_id} is {account.status.value}.")
         directory.limiter.check(hash_api_key(key), account.limits)
         return account

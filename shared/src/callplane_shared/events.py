@@ -48,6 +48,9 @@ class Event(WireModel):
 class AccountStatus(StrEnum):
     ACTIVE = "ACTIVE"
     SUSPENDED = "SUSPENDED"
+    # The balance reached zero: calls are rejected (INSUFFICIENT_FUNDS) until a top-up settles;
+    # the account's API keys keep working so the customer can top up.
+    BLOCKED = "BLOCKED"
 
 
 class AccountLimits(WireModel):
@@ -398,3 +401,27 @@ class CallStatus(Event):
     ended_at: AwareDatetime | None = None
     duration_seconds: int | None = Field(default=None, ge=0)
     hangup_cause: str | None = None
+
+
+# --- calls.charges (key: callId) ------------------------------------------------------------------
+
+
+class CallCharged(Event):
+    """A finished call leg was rated; number-inventory debits it once (ledger reference: callId).
+
+    Re-publications of the same charge are identical (same `eventId`), so consumers apply a
+    callId once, whatever they receive."""
+
+    call_id: str = Field(min_length=1, max_length=128)
+    account_id: str
+    amount: Decimal = Field(
+        ge=0, decimal_places=2, description="What to debit, in currency units (whole cents)."
+    )
+    currency: str = Field(min_length=3, max_length=3, examples=["EUR"])
+    destination: str | None = Field(default=None, description="The number the leg reached.")
+    prefix: str = Field(description="The price-list prefix that matched ('' for the default).")
+    price_per_minute: Decimal = Field(ge=0, description="Per-minute price applied.")
+    billing_increment: str = Field(examples=["60/60", "1/1"])
+    connection_fee: Decimal = Field(ge=0)
+    duration_seconds: int = Field(ge=0, description="Answered duration of the leg.")
+    billed_seconds: int = Field(ge=0, description="Duration after the billing increment.")

@@ -159,3 +159,33 @@ def decision_labels(decision: CallDecision) -> tuple[str, str, str, str]:
         str(decision.path),
         "" if reason is None else str(reason),
     )
+
+
+# --- money: charges and blocked accounts --------------------------------------------------------
+
+CALL_CHARGES = Counter(
+    "callplane_call_charges_total",
+    "Finished legs call-records rated, by outcome (charged, unrated).",
+    ["outcome"],
+)
+CALL_CHARGED_AMOUNT = Counter(
+    "callplane_call_charged_amount_total",
+    "Sum of the charges call-records published, in currency units.",
+    ["currency"],
+)
+LEDGER_CHARGES = Counter(
+    "callplane_ledger_charges_total",
+    "CallCharged events number-inventory handled: applied, duplicate (already in the ledger), "
+    "short (the balance covered only part).",
+    ["outcome"],
+)
+ACCOUNT_STATUS_CHANGES = Counter(
+    "callplane_account_status_changes_total",
+    "Accounts blocked (balance reached zero) and unblocked (a top-up settled).",
+    ["status"],
+)
+BLOCKED_ACCOUNTS = Gauge(
+    "callplane_blocked_accounts",
+    "Accounts a service currently holds as BLOCKED (their calls are rejected).",
+    ["service"],
+)

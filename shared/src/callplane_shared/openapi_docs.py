@@ -126,7 +126,11 @@ ADMIN_TOKEN = SecurityScheme(
 )
 OPERATOR_TOKEN = SecurityScheme(
     "Operator",
-    {"type": "http", "scheme": "bearer", "description": "The operator token of call-dispatch."},
+    {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "The operator token (call-records' call lookup and price overrides).",
+    },
 )
 
 

@@ -44,7 +44,8 @@ class ServiceParts:
     # None for a service that talks to Kafka only through its own clients (call-dispatch): it
     # then names its own "kafka" readiness check.
     broker: KafkaBroker | None
-    mongo: AsyncMongoClient[dict[str, Any]]
+    mongo: AsyncMongoClient[dict[str, Any]] | None
+    """None for a service that keeps no database (call-dispatch)."""
     tracer_provider: TracerProvider
     routers: Sequence[APIRouter] = ()
     readiness: Mapping[str, ReadinessCheck] = field(default_factory=dict)
@@ -66,11 +67,16 @@ def _readiness(parts: ServiceParts) -> dict[str, ReadinessCheck]:
         assert broker is not None  # noqa: S101 - only registered with a broker
         return await broker.ping(timeout=parts.settings.readiness_timeout_seconds)
 
+    mongo = parts.mongo
+
     async def mongo_ready() -> bool:
-        reply = await parts.mongo.admin.command("ping")
+        assert mongo is not None  # noqa: S101 - only registered with a client
+        reply = await mongo.admin.command("ping")
         return bool(reply.get("ok"))
 
-    checks: dict[str, ReadinessCheck] = {"mongodb": mongo_ready}
+    checks: dict[str, ReadinessCheck] = {}
+    if mongo is not None:
+        checks["mongodb"] = mongo_ready
     if broker is not None:
         checks["kafka"] = kafka_ready
     checks.update(parts.readiness)
@@ -79,6 +85,7 @@ def _readiness(parts: ServiceParts) -> dict[str, ReadinessCheck]:
 
 def service_app(parts: ServiceParts) -> FastAPI:
     broker = parts.broker
+    mongo = parts.mongo
     supervisor = parts.supervisor or Supervisor(parts.name)
 
     @asynccontextmanager
@@ -100,7 +107,8 @@ def service_app(parts: ServiceParts) -> FastAPI:
                 await hook()
             # Whatever a component did not stop itself ends here, as a stop, not a death.
             await supervisor.stop_all()
-            await parts.mongo.close()
+            if mongo is not None:
+                await mongo.close()
             parts.tracer_provider.force_flush()
 
     app = FastAPI(title=parts.name, version=parts.version, lifespan=lifespan)

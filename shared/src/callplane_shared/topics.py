@@ -66,6 +66,9 @@ CALLS_STATUS = TopicSpec("calls.status", 6, "delete", "callId", "CallStatus from
 PAYMENTS = TopicSpec(
     "payments", 3, "delete", "paymentId", "PaymentSettled, PaymentFailed from the payment system"
 )
+CALLS_CHARGES = TopicSpec(
+    "calls.charges", 6, "delete", "callId", "CallCharged: one rated leg, applied to the ledger once"
+)
 
 PRIMARY_TOPICS: tuple[TopicSpec, ...] = (
     NUMBERS_LIFECYCLE,
@@ -79,6 +82,7 @@ PRIMARY_TOPICS: tuple[TopicSpec, ...] = (
     CALLS_DECISIONS,
     CALLS_STATUS,
     PAYMENTS,
+    CALLS_CHARGES,
 )
 ALL_TOPICS: tuple[TopicSpec, ...] = PRIMARY_TOPICS + tuple(t.dlq for t in PRIMARY_TOPICS)
 

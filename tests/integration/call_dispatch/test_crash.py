@@ -131,7 +131,6 @@ def dispatch_process(
         "HTTP_PORT": str(_free_port()),
         "KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka,
         "MONGODB_URI": endpoints.mongodb_uri,
-        "DISPATCH_OPERATOR_TOKEN": "crash-test-operator-token-0123456789",
         "CONSUMER_GROUP": unique("call-dispatch-crash"),
         "CALLS_INBOUND_TOPIC": own_topics.inbound,
         "CALLS_DECISIONS_TOPIC": own_topics.decisions,

@@ -33,10 +33,12 @@ async def test_publisher_awaits_the_decision_and_the_log_keeps_the_trace(
     async with httpx.AsyncClient(base_url=endpoints.base_url, headers=headers) as client:
 
         async def logged() -> dict[str, object] | None:
-            reply = await client.get(f"/dispatch/1/calls/{call.call_id}")
-            return reply.json() if reply.status_code == 200 else None
+            reply = await client.get(f"/records/1/calls/{call.call_id}")
+            # The inbound call may be recorded before its decision: wait for the decision.
+            found = reply.json() if reply.status_code == 200 else {}
+            return found if found.get("decisions") else None
 
-        entry = await eventually(logged, what="decision logged")
+        entry = await eventually(logged, what="call recorded by call-records")
     assert entry["traceId"] == TRACE_ID
 
 

@@ -11,9 +11,7 @@ from typing import Any
 
 import pytest
 from aiokafka import ConsumerRecord, TopicPartition
-from pydantic import SecretStr
 
-from call_dispatch.decision_log import DecisionLog
 from call_dispatch.dispatcher import Dispatcher
 from call_dispatch.settings import Settings
 from call_dispatch.view import DispatchView
@@ -22,7 +20,6 @@ from callplane_shared.events import utc_now
 from callplane_shared.supervision import Supervisor
 from callplane_shared.voice import ForwardToPstn
 from tests.unit.call_dispatch.builders import action_set, inbound, unique_number
-from tests.unit.call_dispatch.test_edges import FakeCollection
 
 pytestmark = pytest.mark.unit
 TP = TopicPartition("calls.inbound", 0)
@@ -75,10 +72,8 @@ def _record(offset: int, value: bytes | None, key: bytes = b"k") -> ConsumerReco
 
 
 def _dispatcher(view: DispatchView) -> tuple[Dispatcher, FakeConsumer, FakeOutbound]:
-    settings = Settings(dispatch_operator_token=SecretStr("t" * 32), max_call_age_seconds=60)
-    supervisor = Supervisor("test")
-    log = DecisionLog(FakeCollection(), supervisor=supervisor, enabled=False)  # type: ignore[arg-type]
-    dispatcher = Dispatcher(settings, view, log, supervisor)
+    settings = Settings(max_call_age_seconds=60)
+    dispatcher = Dispatcher(settings, view, Supervisor("test"))
     consumer, outbound = FakeConsumer(), FakeOutbound()
     dispatcher._consumer = consumer  # noqa: SLF001
     dispatcher._outbound = outbound  # type: ignore[assignment]  # noqa: SLF001

@@ -140,9 +140,9 @@ def test_issue_key_waits_until_the_services_accept_it() -> None:
     assert all(r.headers["Authorization"] == "App new-key" for r in probes)
 
 
-def test_calls_show_adds_the_trace_link() -> None:
-    entry = {"callId": "c-1", "outcome": "decided", "traceId": "ab" * 16, "decision": {}}
-    fake = FakeApi({("GET", "/dispatch/1/calls/c-1"): httpx.Response(200, json=entry)})
+def test_calls_show_reads_the_record_from_call_records_and_adds_the_trace_link() -> None:
+    entry = {"callId": "c-1", "state": "FINISHED", "traceId": "ab" * 16, "decisions": [{}]}
+    fake = FakeApi({("GET", "/records/1/calls/c-1"): httpx.Response(200, json=entry)})
     result = invoke(fake, "--operator-token", "op", "calls", "show", "c-1", "--json")
     assert result.exit_code == 0, result.output
     assert fake.seen[0].headers["Authorization"] == "Bearer op"

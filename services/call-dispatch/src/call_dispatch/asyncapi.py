@@ -15,6 +15,7 @@ from faststream.specification import AsyncAPI
 
 from call_dispatch import SERVICE_NAME
 from callplane_shared.events import (
+    AccountUpserted,
     CallDecision,
     InboundCall,
     MaskingRequest,
@@ -22,6 +23,7 @@ from callplane_shared.events import (
     VoiceActionSet,
 )
 from callplane_shared.topics import (
+    ACCOUNTS,
     CALLS_DECISIONS,
     CALLS_INBOUND,
     MASKING_REQUESTS,
@@ -78,6 +80,15 @@ async def on_voice_action(event: VoiceActionSet) -> None:
 )
 async def on_route(event: RouteUpserted) -> None:
     """Applied to the in-memory view when its version is above the one held."""
+
+
+@broker.subscriber(
+    ACCOUNTS.name,
+    title="accounts:AccountUpserted",
+    description="Compacted, key: accountId; replayed from the start; only the status is kept.",
+)
+async def on_account(event: AccountUpserted) -> None:
+    """A BLOCKED account's calls are rejected with INSUFFICIENT_FUNDS until it is ACTIVE again."""
 
 
 app = FastStream(

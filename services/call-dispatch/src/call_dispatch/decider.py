@@ -200,6 +200,10 @@ def decide(call: InboundCall, view: DispatchView, now: datetime) -> Outcome:
     if not entry.voice_capable:
         choice = _reject(RejectReason.NO_VOICE_CAPABILITY, "the number cannot take calls")
         return Decided(_decision(call, entry, choice, now))
+    if view.accounts.blocked(entry.account_id):
+        detail = "the account's balance is exhausted; calls resume after a top-up"
+        choice = _reject(RejectReason.INSUFFICIENT_FUNDS, detail)
+        return Decided(_decision(call, entry, choice, now))
     if entry.action_type is ActionType.VOICE_NUMBER_MASKING:
         assert entry.account_id is not None  # noqa: S101 - live entry
         return HandedToMasking(

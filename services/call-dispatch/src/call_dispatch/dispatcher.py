@@ -23,7 +23,6 @@ from pydantic import TypeAdapter, ValidationError
 
 from call_dispatch import SERVICE_NAME
 from call_dispatch.decider import Decided, Outcome, decide
-from call_dispatch.decision_log import DecisionLog, LogEntry
 from call_dispatch.metrics import DecisionMetrics
 from call_dispatch.outbound import Outbound, OutboundBatch
 from call_dispatch.settings import Settings
@@ -87,15 +86,15 @@ class _Refused(Exception):  # noqa: N818 - a reason to dead-letter, not an error
 
 @dataclass(frozen=True, slots=True)
 class _Emission:
-    """What deciding one call adds to the batch: the record, its log entry, the decision."""
+    """What deciding one call adds to the batch: the record, the decision, its latency."""
 
     record: tuple[str, bytes, bytes, Headers]
-    entry: LogEntry
     decision: CallDecision | None
+    latency_seconds: float
 
 
 def outgoing_trace() -> tuple[Headers, str | None]:
-    """The current span's W3C headers for the decision, and its trace id for the decision log."""
+    """The current span's W3C headers for the decision, and its trace id."""
     carrier: dict[str, str] = {}
     propagate.inject(carrier)
     span_context = trace.get_current_span().get_span_context()
@@ -108,14 +107,12 @@ class Dispatcher:
         self,
         settings: Settings,
         view: DispatchView,
-        log: DecisionLog,
         supervisor: Supervisor,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._supervisor = supervisor
         self._settings = settings
         self._view = view
-        self._log = log
         self._clock = clock
         self._consumer: AIOKafkaConsumer | None = None
         self._producer: AIOKafkaProducer | None = None
@@ -264,10 +261,9 @@ class Dispatcher:
             if emitted.decision is not None:
                 # Counted when added to the batch: a batch that fails to publish is re-read and
                 # counted again, which only happens when Kafka is failing anyway.
-                self._metrics.decided(emitted.decision, emitted.entry.latency_ms / 1000)
-            self._log.record(emitted.entry)
+                self._metrics.decided(emitted.decision, emitted.latency_seconds)
         except Exception:  # bookkeeping must never cost a decided call its decision
-            logger.warning("recording call %s failed", emitted.entry.call_id, exc_info=True)
+            logger.warning("counting call %s failed", call.call_id, exc_info=True)
 
     def _decode(self, record: ConsumerRecord[bytes, bytes]) -> InboundCall | None:
         if record.value is None:
@@ -302,43 +298,17 @@ class Dispatcher:
         trace: tuple[Headers, str | None],
     ) -> _Emission:
         s = self._settings
-        headers, trace_id = trace
+        headers, _ = trace
         latency = (now - call.received_at).total_seconds()
         if isinstance(outcome, Decided):
             d = outcome.decision
             payload = _DECISION_JSON.dump_json(d, by_alias=True)
             record = (s.calls_decisions_topic, call.call_id.encode(), payload, headers)
-            entry = LogEntry(
-                call.call_id,
-                "decided",
-                d.number,
-                d.account_id,
-                d.action_type,
-                d.action_version,
-                call.received_at,
-                now,
-                latency * 1000,
-                trace_id,
-                payload,
-            )
-            return _Emission(record, entry, d)
+            return _Emission(record, d, latency)
         r = outcome.request
         payload = _MASKING_JSON.dump_json(r, by_alias=True)
         record = (s.masking_requests_topic, call.call_id.encode(), payload, headers)
-        entry = LogEntry(
-            call.call_id,
-            "handed_to_masking",
-            r.number,
-            r.account_id,
-            "VOICE_NUMBER_MASKING",
-            r.action_version,
-            call.received_at,
-            now,
-            latency * 1000,
-            trace_id,
-            payload,
-        )
-        return _Emission(record, entry, None)
+        return _Emission(record, None, latency)
 
     def _dead_letter(
         self, record: ConsumerRecord[bytes, bytes], reason: str, out: OutboundBatch

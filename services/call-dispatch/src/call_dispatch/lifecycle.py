@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 
-from call_dispatch.decision_log import DecisionLog
 from call_dispatch.dispatcher import Dispatcher
 from callplane_shared.supervision import Supervisor
 from callplane_shared.views import CompactedTopicView
@@ -23,16 +22,13 @@ class DispatchLifecycle:
         self,
         views: tuple[CompactedTopicView, ...],
         dispatcher: Dispatcher,
-        log: DecisionLog,
         supervisor: Supervisor,
     ) -> None:
         self._views = views
         self._dispatcher = dispatcher
-        self._log = log
         self._supervisor = supervisor
 
     async def start(self) -> None:
-        await self._log.start()
         # Supervised too: a boot that fails (a topic missing, Kafka refusing) fails /livez
         # instead of leaving a process that answers HTTP but never decides a call.
         self._supervisor.start("dispatch-boot", self._boot_up, finishes=True)
@@ -54,4 +50,3 @@ class DispatchLifecycle:
         await self._dispatcher.stop()
         for view in self._views:
             await view.stop()
-        await self._log.stop()

@@ -1,7 +1,7 @@
-"""Print call-dispatch's OpenAPI document (the operator API):
-`uv run python -m call_dispatch.openapi > services/call-dispatch/openapi.json`.
+"""Print call-dispatch's OpenAPI document: health and metrics only (the operator's call lookup
+moved to call-records). `make openapi` writes it to services/call-dispatch/openapi.json.
 
-Building the app connects nothing; a placeholder token is enough to render the schema.
+Building the app connects nothing.
 """
 
 from __future__ import annotations
@@ -9,15 +9,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import SecretStr
-
 from call_dispatch.main import create_app
 from call_dispatch.settings import Settings
 
 
 def document() -> dict[str, Any]:
-    settings = Settings(dispatch_operator_token=SecretStr("openapi-generation-only"))
-    return create_app(settings).openapi()
+    return create_app(Settings()).openapi()
 
 
 def render() -> str:

@@ -1,9 +1,10 @@
 """Settings of call-dispatch; every field can be set by the environment variable of its name."""
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 
 from callplane_shared.settings import ServiceSettings
 from callplane_shared.topics import (
+    ACCOUNTS,
     CALLS_DECISIONS,
     CALLS_INBOUND,
     MASKING_REQUESTS,
@@ -14,13 +15,6 @@ from callplane_shared.topics import (
 
 class Settings(ServiceSettings):
     http_port: int = Field(default=8103, ge=1, le=65535, description="Port of the HTTP API.")
-    dispatch_operator_token: SecretStr = Field(
-        description=(
-            "Bearer token of `GET /dispatch/1/calls/{callId}` (support staff only); at least 32 "
-            "characters, so an empty or guessable token stops the service at start."
-        ),
-        min_length=32,
-    )
     # The topics are overridable (like `consumer_group`) so a crash test or the benchmark can
     # run its own instance on its own topics without sharing partitions with `make up`'s.
     calls_inbound_topic: str = CALLS_INBOUND.name
@@ -28,6 +22,7 @@ class Settings(ServiceSettings):
     masking_requests_topic: str = MASKING_REQUESTS.name
     voice_actions_topic: str = VOICE_ACTIONS.name
     voice_routes_topic: str = VOICE_ROUTES.name
+    accounts_topic: str = ACCOUNTS.name
     batch_max_records: int = Field(
         default=500, ge=1, description="Most calls decided (and committed) together."
     )
@@ -52,16 +47,4 @@ class Settings(ServiceSettings):
             "callplane_calls_skipped_total): a new consumer group starting from `earliest` "
             "must not re-decide every retained call."
         ),
-    )
-    decision_log_enabled: bool = Field(
-        default=True,
-        description="Off sheds the log's MongoDB load (the operator endpoint then finds nothing).",
-    )
-    decision_log_collection: str = "dispatch_decisions"
-    decision_log_flush_seconds: float = Field(default=0.2, gt=0)
-    decision_log_batch: int = Field(default=1000, ge=1)
-    decision_log_queue_max: int = Field(
-        default=200_000,
-        ge=1,
-        description="Entries held while MongoDB is slow; beyond this the oldest are dropped.",
     )

@@ -20,6 +20,7 @@ import time
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from call_dispatch.account_status import AccountStatuses
 from callplane_shared.events import RouteUpserted, VoiceActionSet
 from callplane_shared.routing import Route, RouteStatus
 from callplane_shared.voice import (
@@ -96,6 +97,7 @@ class DispatchView:
         # change of one tenant's route re-sorts that tenant's routes only, never everyone's.
         self._route_ids_by_account: dict[str, set[str]] = {}
         self._enabled_by_account: dict[str, tuple[Route, ...]] = {}
+        self.accounts = AccountStatuses()
         self.stale_ignored = 0
         # Kept as records are applied, for the view gauges (counting the dicts is O(n)).
         self.numbers_live = 0

@@ -2,9 +2,9 @@
 
 settings → telemetry → broker, database, views → services → HTTP routers.
 Consumes: `accounts` (its own, to authenticate like every other service) and `voice.actions`
-(for `voiceSetup`), both as compacted-topic views, and `payments` (group number-inventory: the
-payment system's PaymentSettled / PaymentFailed). Produces: `accounts`, `accounts.balance` and
-`numbers.lifecycle`, all through the outbox.
+(for `voiceSetup`), both as compacted-topic views, `payments` (group number-inventory: the
+payment system's PaymentSettled / PaymentFailed) and `calls.charges` (debits, once per call).
+Produces: `accounts`, `accounts.balance` and `numbers.lifecycle`, all through the outbox.
 """
 
 from __future__ import annotations
@@ -27,9 +27,15 @@ from number_inventory.accounts import Accounts
 from number_inventory.api_account import account_router
 from number_inventory.api_admin import IMPORT_PATH, MAX_CSV_BYTES, admin_router
 from number_inventory.api_numbers import numbers_router
+from number_inventory.balance_alerts import (
+    BalanceAlerts,
+    alerts_router,
+    register_alert_subscriber,
+)
+from number_inventory.call_charges import CallCharges, register_charge_subscriber
 from number_inventory.domain.money import to_minor
+from number_inventory.funds import AccountFunds, FundedLedger
 from number_inventory.leasing import Leasing
-from number_inventory.ledger import Ledger
 from number_inventory.ledger_entries import MongoLedgerEntries
 from number_inventory.payment_events import register_payment_subscriber
 from number_inventory.payment_records import MongoPaymentRecords
@@ -54,9 +60,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     accounts_view = CompactedTopicView(kafka, ACCOUNTS.name, directory.apply, supervisor=supervisor)
     voice_view = CompactedTopicView(kafka, VOICE_ACTIONS.name, voice.apply, supervisor=supervisor)
 
-    ledger = Ledger(
-        MongoLedgerEntries(collections.ledger, broker), to_minor(settings.low_balance_threshold)
+    funds = AccountFunds(collections.accounts, broker, directory)
+    ledger = FundedLedger(
+        MongoLedgerEntries(collections.ledger, broker),
+        to_minor(settings.low_balance_threshold),
+        funds=funds,
     )
+    charges = CallCharges(ledger, funds)
+    register_charge_subscriber(broker, charges, settings.group(SERVICE_NAME))
+    alerts = BalanceAlerts(mongo[settings.mongodb_database]["inventory_balance_alerts"])
+    register_alert_subscriber(broker, alerts, settings.group(SERVICE_NAME))
     accounts = Accounts(collections, broker, directory, ledger)
     leasing = Leasing(collections, broker, accounts)
     payments = Payments(MongoPaymentRecords(collections.payments), ledger)
@@ -102,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 numbers_router(leasing, voice, current_account, settings.max_numbers_per_account),
                 account_router(accounts, payments, current_account),
                 admin_router(accounts, payments, collections, settings.admin_token),
+                alerts_router(alerts, current_account),
             ],
             body_limits={IMPORT_PATH: MAX_CSV_BYTES},
             readiness={"accounts-view": accounts_ready, "voice-actions-view": voice_ready},

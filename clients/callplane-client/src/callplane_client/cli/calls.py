@@ -1,5 +1,5 @@
-"""`callplane calls`: simulate an inbound call, read its decision log entry, follow decisions,
-and find the trace of a call in Jaeger."""
+"""`callplane calls`: simulate an inbound call, read its record (call-records), the account's
+call history, follow decisions, and find the trace of a call in Jaeger."""
 
 from __future__ import annotations
 
@@ -15,15 +15,17 @@ import httpx
 import typer
 
 from callplane_client.cli.client import ApiError
-from callplane_client.cli.decisions import summary
+from callplane_client.cli.decisions import instruction_text, summary
 from callplane_client.cli.errors import CliError
-from callplane_client.cli.output import JsonFlag, QuietFlag, emit, note
+from callplane_client.cli.output import JsonFlag, QuietFlag, emit, note, want_json
 from callplane_client.cli.runtime import Runtime, runtime
 
 if TYPE_CHECKING:
     from callplane_shared.events import CallDecision, InboundCall
 
-app = typer.Typer(help="Inbound calls: simulate one, show its decision, tail decisions, trace.")
+app = typer.Typer(
+    help="Inbound calls: simulate one, show its record, history, tail decisions, trace."
+)
 NOT_FOUND = 404
 NUMBER_KEY = re.compile(r"[0-9A-F]{32}")
 
@@ -100,31 +102,86 @@ def _e164(state: Runtime, to: str) -> str:
 
 
 def _logged(state: Runtime, call_id: str, wait: float) -> dict[str, Any]:
+    """The call's record from call-records (operator token), waiting while it is not there."""
     client = state.api()
     deadline = time.monotonic() + wait
     while True:
         try:
-            entry: dict[str, Any] = client.get(f"/dispatch/1/calls/{call_id}", auth="Bearer")
+            entry: dict[str, Any] = client.get(f"/records/1/calls/{call_id}", auth="Bearer")
         except ApiError as exc:
             if exc.status != NOT_FOUND or time.monotonic() >= deadline:
                 raise
-            time.sleep(0.2)  # the log is written in batches within about a second
+            time.sleep(0.2)  # the record follows the decision on Kafka within moments
+            continue
+        if not entry.get("decisions") and time.monotonic() < deadline:
+            time.sleep(0.2)  # the inbound call is recorded, its decision not yet
             continue
         if entry.get("traceId"):
             entry["traceUrl"] = state.trace_url(entry["traceId"])
         return entry
 
 
+def record_summary(record: dict[str, Any]) -> dict[str, Any]:
+    """The operator's record of a call as a short record: its latest decision, state, charge."""
+    decisions = record.get("decisions") or []
+    latest = decisions[-1] if decisions else {}
+    charge = record.get("charge") or {}
+    row = {
+        "callId": record.get("callId"),
+        "number": record.get("number"),
+        "accountId": record.get("accountId"),
+        "state": record.get("state"),
+        "decision": instruction_text(latest.get("instruction")) if latest else None,
+        "actionType": record.get("actionType"),
+        "actionVersion": record.get("actionVersion"),
+        "path": latest.get("path"),
+        "pathReason": latest.get("pathReason"),
+        "decidedBy": latest.get("decidedBy"),
+        "latencyMs": record.get("latencyMs"),
+        "duration": record.get("duration"),
+        "charge": f"{charge['amount']} {charge['currency']}" if charge.get("amount") else None,
+        "traceId": record.get("traceId"),
+        "trace": record.get("traceUrl"),
+    }
+    return {name: value for name, value in row.items() if value is not None}
+
+
 @app.command()
 def show(
     ctx: typer.Context,
     call_id: Annotated[str, typer.Argument(help="The callId.")],
-    wait: Annotated[float, typer.Option(help="Seconds to wait for the entry.", min=0)] = 5.0,
+    wait: Annotated[float, typer.Option(help="Seconds to wait for the record.", min=0)] = 5.0,
     as_json: JsonFlag = False,
 ) -> None:
-    """The decision log entry of a call (operator token).  Example: callplane calls show <callId>"""
+    """A call's record: decisions, statuses, charge (operator token).
+
+    Example: callplane calls show <callId>
+    """
     entry = _logged(runtime(ctx), call_id, wait)
-    emit(entry, as_json=as_json, view=summary)
+    emit(entry, as_json=as_json, view=record_summary)
+
+
+@app.command()
+def history(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(help="FINISHED, FAILED, ...")] = None,
+    to: Annotated[str | None, typer.Option(help="Called number, E.164.")] = None,
+    page: Annotated[int, typer.Option(min=0)] = 0,
+    size: Annotated[int, typer.Option(min=1, max=100)] = 20,
+    as_json: JsonFlag = False,
+) -> None:
+    """Your account's calls, newest first (API key).  Example: callplane calls history"""
+    params = {"status": status, "to": to, "page": page, "size": size}
+    reply = (
+        runtime(ctx)
+        .api()
+        .get("/calls/1/calls/history", params={k: v for k, v in params.items() if v is not None})
+    )
+    emit(
+        reply["results"] if not want_json(as_json) else reply,
+        as_json=as_json,
+        columns=("callId", "startTime", "from", "to", "state", "duration", "decisionKind"),
+    )
 
 
 @app.command()
@@ -162,7 +219,7 @@ def trace(
     state = runtime(ctx)
     trace_id = _logged(state, call_id, wait).get("traceId")
     if not trace_id:
-        raise CliError(f"call {call_id} was logged without a trace id")
+        raise CliError(f"call {call_id} was recorded without a trace id")
     rows = _jaeger_spans(state, trace_id, wait)
     note(f"trace {trace_id}: {state.trace_url(trace_id)}")
     emit(

@@ -1,0 +1,3 @@
+from call_records.main import run
+
+run()
