@@ -22,6 +22,7 @@ EXPECTED: dict[str, list[str | re.Pattern[str]]] = {
     "admin create-account": ["balance", "50"],
     "curl -s --fail-with-body": ['"accountId"', '"balance"'],
     "numbers lease": ["numberKey", "VOICE"],
+    "admin settle-payment": ["PENDING", "SETTLED", "70"],
     "voice history": ["FORWARD_TO_CALL_ROUTING", "VOICE_NUMBER_MASKING", "FORWARD_TO_IVR"],
     '--call-id "$CALL_ID"': ["call_routing", re.compile(r"path\s+direct"), TRACE_LINK],
     "--type masking --masking-config": [
