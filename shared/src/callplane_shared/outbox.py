@@ -137,6 +137,8 @@ class OutboxRelay:
             await asyncio.sleep(self._interval)
 
     async def start(self) -> None:
+        for collection in self._collections:
+            await ensure_outbox_index(collection)
         self._task = asyncio.create_task(self._loop(), name="outbox-relay")
 
     async def stop(self) -> None:

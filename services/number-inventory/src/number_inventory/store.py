@@ -9,7 +9,6 @@ from typing import Any
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 
-from callplane_shared import outbox
 from number_inventory.domain.pool import PoolNumber, country_name
 
 Document = dict[str, Any]
@@ -54,8 +53,6 @@ class Collections:
             [("status", ASCENDING), ("createdAt", ASCENDING)], name="status_created"
         )
         await self.claims.create_index([("accountId", ASCENDING)], name="account")
-        for collection in (self.accounts, self.numbers, self.ledger):
-            await outbox.ensure_outbox_index(collection)
 
 
 def now() -> datetime:
