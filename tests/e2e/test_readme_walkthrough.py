@@ -55,6 +55,7 @@ def outputs(stdout: str) -> dict[int, str]:
     return {int(i): text for i, text in found}
 
 
+@pytest.mark.timeout(900)  # above the subprocess bound below
 def test_the_first_hour_runs_as_written(endpoints: Endpoints) -> None:
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     blocks = walkthrough_blocks(readme)
