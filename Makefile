@@ -62,8 +62,9 @@ restart: sync ## Restart services after a code change: make restart [SERVICES="c
 helm-check: sync ## Lint, render and validate the Helm chart offline (helm, kubernetes-validate, checkov)
 	@$(UV) run --frozen python deploy/helm/check.py
 
-bench: sync ## Benchmarks that print figures (call-dispatch vs a relay baseline; ~2-3 min)
+bench: sync ## Benchmarks that print figures (call-dispatch vs a relay baseline; masking isolation; ~3-4 min)
 	@$(UV) run --frozen python services/call-dispatch/bench/run.py
+	@$(UV) run --frozen python services/number-masking/bench/isolation.py
 
 .PHONY: demo demo-down
 demo: sync ## A demo account and numbers (masked + routed), a local customer platform, calls and traces
@@ -76,3 +77,9 @@ demo-down: ## Stop the demo customer platform (`make down` does it too)
 asyncapi: sync ## Regenerate the committed AsyncAPI documents from the contract (CI fails on drift)
 	@$(UV) run --frozen python -c 'from callplane_shared.asyncapi import app; import pathlib; pathlib.Path("shared/asyncapi.yaml").write_text(app.schema.to_specification().to_yaml())'
 	@$(UV) run --frozen python -c 'from call_dispatch.asyncapi import app; import pathlib; pathlib.Path("services/call-dispatch/asyncapi.yaml").write_text(app.schema.to_specification().to_yaml())'
+
+.PHONY: openapi
+openapi: sync ## Regenerate every service's committed OpenAPI document (CI fails on drift)
+	@$(UV) run --frozen python -m action_config.openapi
+	@$(UV) run --frozen python -m number_inventory.openapi > services/number-inventory/openapi.json
+	@$(UV) run --frozen python -m number_masking.openapi > services/number-masking/openapi.json

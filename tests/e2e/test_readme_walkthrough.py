@@ -15,7 +15,7 @@ from tests.support import REPO_ROOT
 pytestmark = pytest.mark.e2e
 
 SECTION = "## The first hour"
-TRACE_LINK = re.compile(r"http://127\.0\.0\.1:16686/trace/[0-9a-f]{32}")
+TRACE_LINK = re.compile(r"http://127\.0\.0\.1:16686/api/traces/[0-9a-f]{32}")
 # What a block containing the command must print (a plain substring, or a pattern).
 EXPECTED: dict[str, list[str | re.Pattern[str]]] = {
     "callplane --help": ["numbers", "calls"],

@@ -27,6 +27,7 @@ from call_dispatch.settings import Settings
 from call_dispatch.view import DispatchView
 from callplane_shared.events import VoiceActionSet
 from callplane_shared.mongo import build_mongo_client
+from callplane_shared.supervision import Supervisor
 from callplane_shared.topics import TopicSpec, ensure_topics
 from callplane_shared.voice import ForwardToPstn
 
@@ -71,9 +72,10 @@ async def main(count: int, with_log: bool, profile: bool) -> None:
     await producer.stop()
     mongo = build_mongo_client(settings, "profile")
     collection = mongo["callplane"]["profile_decisions"] if with_log else _NoCollection()
-    log = DecisionLog(collection)  # type: ignore[arg-type]
+    supervisor = Supervisor("profile")
+    log = DecisionLog(collection, supervisor=supervisor)  # type: ignore[arg-type]
     await log.start()
-    dispatcher = Dispatcher(settings, view, log)
+    dispatcher = Dispatcher(settings, view, log, supervisor)
     profiler = cProfile.Profile()
     await dispatcher.start()
     began = time.perf_counter()

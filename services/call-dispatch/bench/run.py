@@ -149,10 +149,16 @@ async def _measure(
 async def _replay_view(bootstrap: str, topic: str) -> float:
     """The service's own view code replaying the topic in this process: the rebuild time."""
     from call_dispatch.view import DispatchView
+    from callplane_shared.supervision import Supervisor
     from callplane_shared.views import CompactedTopicView
 
     began = time.perf_counter()
-    view = CompactedTopicView({"bootstrap_servers": bootstrap}, topic, DispatchView().apply_action)
+    view = CompactedTopicView(
+        {"bootstrap_servers": bootstrap},
+        topic,
+        DispatchView().apply_action,
+        supervisor=Supervisor("bench"),
+    )
     await view.start()
     await view.wait_caught_up(600)
     seconds = time.perf_counter() - began

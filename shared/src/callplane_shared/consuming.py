@@ -4,21 +4,19 @@ or handled (invariant 6), and move on."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import stamina
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 from pydantic import ValidationError
 
 from callplane_shared.dlq import dead_letter
 
-logger = logging.getLogger(__name__)
 T = TypeVar("T")
-H = TypeVar("H", bound=Callable[..., Awaitable[None]])
 RETRIES = 3
 
 
@@ -26,39 +24,52 @@ async def raw_body(message: StreamMessage[Any]) -> bytes:
     return message.body
 
 
-def subscribe(broker: KafkaBroker, topic: str, group_id: str) -> Callable[[H], H]:
-    """Register a handler of raw bodies (decode them with `decode_and_handle`) in a consumer
-    group, from the earliest record, with offsets committed only after the handler returned."""
+def consume(
+    broker: KafkaBroker,
+    topic: str,
+    *,
+    group_id: str,
+    service: str,
+    decode: Callable[[bytes], T],
+    handle: Callable[[T], Awaitable[object]],
+) -> None:
+    """The one way a service consumes a topic through FastStream: in consumer group `group_id`,
+    from the earliest record, each record decoded by `decode` (pydantic) and handed to `handle`,
+    the offset committed only after the handler returned. What cannot be decoded, or still fails
+    after the retries, is dead-lettered with the reason (`decode_and_handle`)."""
 
-    def register(handler: H) -> H:
-        broker.subscriber(
-            topic,
-            group_id=group_id,
-            auto_offset_reset="earliest",
-            ack_policy=AckPolicy.ACK,
-            decoder=raw_body,
-        )(handler)
-        return handler
+    async def on_record(body: bytes, msg: KafkaMessage) -> None:  # noqa: ARG001 - see below
+        # The raw record, not the body FastStream decoded: the DLQ needs its key, partition and
+        # offset, and decoding is ours (pydantic), not a content-type guess.
+        await decode_and_handle(
+            broker, msg.raw_message, topic=topic, service=service, decode=decode, handle=handle
+        )
 
-    return register
+    on_record.__name__ = f"on_{topic.replace('.', '_')}"
+    broker.subscriber(
+        topic,
+        group_id=group_id,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.ACK,
+        decoder=raw_body,
+    )(on_record)
 
 
 async def with_retries(
     work: Callable[[], Awaitable[object]], retries: int = RETRIES
 ) -> Exception | None:
-    """Transient failures (MongoDB failover, broker hiccup) get a few quick retries; the last
-    error is returned for the caller to dead-letter."""
-    error: Exception | None = None
-    for attempt in range(retries):
-        try:
-            await work()
-        except Exception as exc:  # noqa: BLE001 - reported to the DLQ by the caller
-            error = exc
-            logger.warning("attempt %d failed: %s", attempt + 1, exc)
-            await asyncio.sleep(0.2 * 2**attempt)
-        else:
-            return None
-    return error
+    """Transient failures (MongoDB failover, broker hiccup) get a few retries with exponential
+    backoff and jitter (stamina, which logs each retry); the last error is returned for the
+    caller to dead-letter."""
+    try:
+        async for attempt in stamina.retry_context(
+            on=Exception, attempts=retries, wait_initial=0.2, wait_max=2.0, timeout=None
+        ):
+            with attempt:
+                await work()
+    except Exception as exc:  # noqa: BLE001 - reported to the DLQ by the caller
+        return exc
+    return None
 
 
 async def dead_letter_record(

@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field, StringConstraints
 
 from callplane_shared.routing.models import Route
 from callplane_shared.voice import ActionType, Fallback, RejectReason, VoiceAction
@@ -36,7 +36,7 @@ class Event(WireModel):
         description="Unique id of this event; consumers use it to drop duplicates.",
         examples=["5f0c6a8e2b6f4c4fb1d0d7e1a0c3b2f4"],
     )
-    occurred_at: datetime = Field(
+    occurred_at: AwareDatetime = Field(
         default_factory=utc_now, description="When the fact happened (UTC, ISO 8601)."
     )
     schema_version: int = Field(default=1, ge=1, description="Version of this event's schema.")
@@ -215,23 +215,31 @@ class EndpointType(StrEnum):
     WHATSAPP = "WHATSAPP"
 
 
+# What the edge sends is external input (invariant 10): every string and map it carries is bounded.
+EdgeText = Annotated[str, StringConstraints(max_length=256)]
+
+
 class CallEndpoint(WireModel):
     type: EndpointType = EndpointType.PHONE
-    phone_number: str | None = None
-    username: str | None = Field(default=None, description="SIP user or WebRTC identity.")
-    host: str | None = Field(default=None, description="SIP host or trunk.")
-    identity: str | None = None
+    phone_number: EdgeText | None = None
+    username: EdgeText | None = Field(default=None, description="SIP user or WebRTC identity.")
+    host: EdgeText | None = Field(default=None, description="SIP host or trunk.")
+    identity: EdgeText | None = None
 
 
 class InboundCall(Event):
     """A call reached one of our numbers; published by the media edge."""
 
     call_id: str = Field(min_length=1, max_length=128)
-    from_: str = Field(alias="from", description="Caller (E.164 for PHONE).")
-    to: str = Field(description="The called number, E.164.")
-    received_at: datetime = Field(description="When the edge received the call.")
+    from_: EdgeText = Field(alias="from", description="Caller (E.164 for PHONE).")
+    to: EdgeText = Field(description="The called number, E.164.")
+    received_at: AwareDatetime = Field(
+        description="When the edge received the call, with a UTC offset (naive times are refused)."
+    )
     endpoint: CallEndpoint = Field(default_factory=CallEndpoint)
-    sip_headers: dict[str, str] | None = None
+    sip_headers: dict[EdgeText, Annotated[str, StringConstraints(max_length=4096)]] | None = Field(
+        default=None, max_length=64
+    )
 
 
 # --- masking.requests (key: callId) ---------------------------------------------------------------
@@ -246,7 +254,7 @@ class MaskingRequest(Event):
     config_key: str
     from_: str = Field(alias="from")
     to: str
-    received_at: datetime
+    received_at: AwareDatetime
     action_version: int
     fallback: Fallback | None = None
     dtmf_captured: bool | None = Field(
@@ -352,8 +360,8 @@ class CallDecision(Event):
     action_type: ActionType | None = None
     action_version: int | None = None
     instruction: Instruction
-    received_at: datetime
-    decided_at: datetime
+    received_at: AwareDatetime
+    decided_at: AwareDatetime
     decided_by: str = Field(examples=["call-dispatch", "number-masking"])
     path: DecisionPath = DecisionPath.DIRECT
     path_reason: str | None = Field(default=None, description="Why this path decided.")
@@ -382,8 +390,8 @@ class CallStatus(Event):
     from_: str = Field(alias="from")
     to: str
     transfer_to: str | None = None
-    ringing_at: datetime | None = None
-    answered_at: datetime | None = None
-    ended_at: datetime | None = None
+    ringing_at: AwareDatetime | None = None
+    answered_at: AwareDatetime | None = None
+    ended_at: AwareDatetime | None = None
     duration_seconds: int | None = Field(default=None, ge=0)
     hangup_cause: str | None = None

@@ -12,6 +12,8 @@ from typing import Any
 
 from opentelemetry import trace
 
+from callplane_shared.kafka_outages import outage_filter
+
 current_call_id: ContextVar[str | None] = ContextVar("current_call_id", default=None)
 """Set by handlers while they work on one call, so every log line of that work names it."""
 
@@ -47,11 +49,14 @@ def logging_config(service: str, level: str = "INFO") -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"json": {"()": JsonFormatter, "service": service}},
+        # aiokafka's repeated errors during a broker outage, folded (see kafka_outages).
+        "filters": {"kafka_outages": {"()": outage_filter, "service": service}},
         "handlers": {
             "stdout": {
                 "class": "logging.StreamHandler",
                 "formatter": "json",
                 "stream": "ext://sys.stdout",
+                "filters": ["kafka_outages"],
             }
         },
         "root": {"handlers": ["stdout"], "level": level},

@@ -117,6 +117,31 @@ CONSUMER_LAG = Gauge(
     "Records between a consumer group's position and the end of each partition.",
     ["service", "group", "topic", "partition"],
 )
+CALLS_SKIPPED = Counter(
+    "callplane_calls_skipped_total",
+    "Inbound calls not decided on purpose, by reason (too_old: older than MAX_CALL_AGE_SECONDS).",
+    ["service", "reason"],
+)
+VIEW_RECORDS_SKIPPED = Counter(
+    "callplane_view_records_skipped_total",
+    "Records a group-less view could not apply and skipped (it keeps following).",
+    ["service", "topic"],
+)
+TASKS_DIED = Counter(
+    "callplane_supervised_task_deaths_total",
+    "Supervised background tasks that ended unexpectedly; any makes /livez fail.",
+    ["service", "task"],
+)
+KAFKA_OUTAGES = Counter(
+    "callplane_kafka_outages_total",
+    "Broker outages seen by a component (connection errors after a quiet period).",
+    ["service", "component"],
+)
+KAFKA_OUTAGE_SECONDS = Counter(
+    "callplane_kafka_outage_seconds_total",
+    "Time components spent without the broker, summed when each outage ends.",
+    ["service", "component"],
+)
 
 
 NO_ACTION_TYPE = "none"

@@ -11,8 +11,6 @@ Consumers already tolerate duplicates (versions, event ids), so re-publishing is
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Sequence
@@ -23,6 +21,7 @@ from faststream.kafka import KafkaBroker
 from opentelemetry import propagate
 from pymongo.asynchronous.collection import AsyncCollection
 
+from callplane_shared.supervision import Supervisor
 from callplane_shared.wire import WireModel
 
 logger = logging.getLogger(__name__)
@@ -108,14 +107,15 @@ class OutboxRelay:
         broker: KafkaBroker,
         collections: Sequence[AsyncCollection[Document]],
         *,
+        supervisor: Supervisor,
         grace: timedelta = timedelta(seconds=2),
         interval_seconds: float = 1.0,
     ) -> None:
         self._broker = broker
         self._collections = collections
+        self._supervisor = supervisor
         self._grace = grace
         self._interval = interval_seconds
-        self._task: asyncio.Task[None] | None = None
 
     async def relay_once(self) -> int:
         cutoff = datetime.now(UTC) - self._grace
@@ -128,21 +128,10 @@ class OutboxRelay:
             logger.warning("outbox relay re-published %d pending event(s)", relayed)
         return relayed
 
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await self.relay_once()
-            except Exception:
-                logger.exception("outbox relay pass failed; retrying")
-            await asyncio.sleep(self._interval)
-
     async def start(self) -> None:
         for collection in self._collections:
             await ensure_outbox_index(collection)
-        self._task = asyncio.create_task(self._loop(), name="outbox-relay")
+        self._supervisor.every("outbox-relay", self._interval, self.relay_once)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._supervisor.stop("outbox-relay")

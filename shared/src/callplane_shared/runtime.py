@@ -22,11 +22,13 @@ from opentelemetry.sdk.trace import TracerProvider
 from pymongo import AsyncMongoClient
 
 from callplane_shared.body_limit import BodyLimitMiddleware
-from callplane_shared.health import ReadinessCheck, health_router
+from callplane_shared.health import ReadinessCheck, health_router, supervision_router
 from callplane_shared.http_errors import install_error_handlers
+from callplane_shared.kafka_outages import end_quiet_outages
 from callplane_shared.logs import logging_config
 from callplane_shared.metrics import install_metrics
 from callplane_shared.settings import ServiceSettings
+from callplane_shared.supervision import Supervisor
 
 Hook = Callable[[], Awaitable[None]]
 
@@ -38,28 +40,49 @@ class ServiceParts:
     name: str
     version: str
     settings: ServiceSettings
-    broker: KafkaBroker
+    # None for a service that talks to Kafka only through its own clients (call-dispatch): it
+    # then names its own "kafka" readiness check.
+    broker: KafkaBroker | None
     mongo: AsyncMongoClient[dict[str, Any]]
     tracer_provider: TracerProvider
     routers: Sequence[APIRouter] = ()
     readiness: Mapping[str, ReadinessCheck] = field(default_factory=dict)
     on_startup: Sequence[Hook] = ()
     on_shutdown: Sequence[Hook] = ()
+    # The process's long-running tasks; `/livez` fails once one of them died. Components that
+    # start tasks get the same one from the composition root.
+    supervisor: Supervisor | None = None
     body_limits: Mapping[str, int] = field(default_factory=dict)
     """Path prefixes whose bodies may exceed `max_body_bytes` (as in deploy/routes.yaml)."""
 
 
-def service_app(parts: ServiceParts) -> FastAPI:
+def _readiness(parts: ServiceParts) -> dict[str, ReadinessCheck]:
+    broker = parts.broker
+
     async def kafka_ready() -> bool:
-        return await parts.broker.ping(timeout=parts.settings.readiness_timeout_seconds)
+        assert broker is not None  # noqa: S101 - only registered with a broker
+        return await broker.ping(timeout=parts.settings.readiness_timeout_seconds)
 
     async def mongo_ready() -> bool:
         reply = await parts.mongo.admin.command("ping")
         return bool(reply.get("ok"))
 
+    checks: dict[str, ReadinessCheck] = {"mongodb": mongo_ready}
+    if broker is not None:
+        checks["kafka"] = kafka_ready
+    checks.update(parts.readiness)
+    return checks
+
+
+def service_app(parts: ServiceParts) -> FastAPI:
+    broker = parts.broker
+    supervisor = parts.supervisor or Supervisor(parts.name)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await parts.broker.start()
+        if broker is not None:
+            await broker.start()
+        supervisor.every("kafka-outage-log", 1.0, end_quiet_outages)
         for hook in parts.on_startup:
             await hook()
         try:
@@ -68,9 +91,12 @@ def service_app(parts: ServiceParts) -> FastAPI:
             # Order matters for draining: stop consuming and finish in-flight handlers (the
             # broker waits up to its graceful timeout), run the service's own flushes, then
             # close the database and export the last spans.
-            await parts.broker.stop()
+            if broker is not None:
+                await broker.stop()
             for hook in parts.on_shutdown:
                 await hook()
+            # Whatever a component did not stop itself ends here, as a stop, not a death.
+            await supervisor.stop_all()
             await parts.mongo.close()
             parts.tracer_provider.force_flush()
 
@@ -80,9 +106,10 @@ def service_app(parts: ServiceParts) -> FastAPI:
         BodyLimitMiddleware, default=parts.settings.max_body_bytes, per_prefix=parts.body_limits
     )
     install_metrics(app, parts.name)
-    checks: dict[str, ReadinessCheck] = {"kafka": kafka_ready, "mongodb": mongo_ready}
-    checks.update(parts.readiness)
-    app.include_router(health_router(checks, parts.settings.readiness_timeout_seconds))
+    checks = _readiness(parts)
+    app.include_router(health_router(checks, parts.settings.readiness_timeout_seconds, supervisor))
+    if parts.settings.supervision_fault_injection:
+        app.include_router(supervision_router(supervisor))
     for router in parts.routers:
         app.include_router(router)
     FastAPIInstrumentor.instrument_app(

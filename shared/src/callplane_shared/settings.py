@@ -53,6 +53,22 @@ class ServiceSettings(BaseSettings):
         pattern="^(DEBUG|INFO|WARNING|ERROR)$",
         description="Level of the JSON log lines written to stdout.",
     )
+    consumer_group: str | None = Field(
+        default=None,
+        min_length=1,
+        description=(
+            "Consumer group of this service's own Kafka consumers (default: the service's name). "
+            "An independent second copy (a test, a benchmark) sets its own, so it never takes "
+            "partitions from the copy that serves calls."
+        ),
+    )
+    supervision_fault_injection: bool = Field(
+        default=False,
+        description=(
+            "Test-only: adds POST /_supervision/tasks/{name}/kill, which crashes a supervised "
+            "task so a test can see /livez fail. Never set outside a test's own instance."
+        ),
+    )
     mongodb_timeout_seconds: float = Field(
         default=3.0,
         gt=0,
@@ -85,3 +101,7 @@ class ServiceSettings(BaseSettings):
         gt=0,
         description="Per-dependency deadline of a /readyz check.",
     )
+
+    def group(self, service: str) -> str:
+        """The consumer group of `service`'s own consumers."""
+        return self.consumer_group or service

@@ -12,13 +12,18 @@ import os
 from importlib.metadata import PackageNotFoundError, version
 
 from opentelemetry import trace
+from opentelemetry.distro import OpenTelemetryConfigurator
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 
 SERVICE_NAMESPACE = "callplane"
+_EXPORTER_DEFAULTS = {
+    "OTEL_TRACES_EXPORTER": "otlp",
+    "OTEL_METRICS_EXPORTER": "none",
+    "OTEL_LOGS_EXPORTER": "none",
+}
 
 
 def package_version(distribution: str) -> str:
@@ -26,29 +31,6 @@ def package_version(distribution: str) -> str:
         return version(distribution)
     except PackageNotFoundError:
         return "0.0.0"
-
-
-def _exporter() -> SpanExporter | None:
-    # Mirrors the SDK's auto-configuration: "none" switches export off, the protocol variable
-    # picks gRPC (the default) or HTTP; endpoints and headers are read by the exporters.
-    if os.environ.get("OTEL_SDK_DISABLED", "").lower() == "true":
-        return None
-    if os.environ.get("OTEL_TRACES_EXPORTER", "otlp").lower() == "none":
-        return None
-    protocol = os.environ.get(
-        "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
-    )
-    if protocol.startswith("http"):
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
-            OTLPSpanExporter as HttpExporter,
-        )
-
-        return HttpExporter()
-    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (
-        OTLPSpanExporter as GrpcExporter,
-    )
-
-    return GrpcExporter()
 
 
 def build_resource(service_name: str, distribution: str | None = None) -> Resource:
@@ -64,18 +46,38 @@ def build_resource(service_name: str, distribution: str | None = None) -> Resour
 
 
 def configure_telemetry(service_name: str, distribution: str | None = None) -> TracerProvider:
-    """Build the tracer provider for one service and install it globally.
+    """Install the OpenTelemetry SDK for one service, configured by the SDK itself from the
+    standard `OTEL_*` variables (exporters, protocol, endpoint, headers, sampler), and return the
+    tracer provider.
 
-    Sampling follows `OTEL_TRACES_SAMPLER`/`OTEL_TRACES_SAMPLER_ARG`, which the SDK's provider
-    reads itself when no sampler is passed.
+    Only the defaults differ from the SDK's: traces go to OTLP unless `OTEL_TRACES_EXPORTER` says
+    otherwise, while metrics and logs are not exported (Prometheus scrapes `/metrics`; logs are
+    JSON lines on stdout), exactly as the OpenTelemetry distro sets its own defaults.
     """
-    provider = TracerProvider(resource=build_resource(service_name, distribution))
-    exporter = _exporter()
-    if exporter is not None:
-        provider.add_span_processor(BatchSpanProcessor(exporter))
-    trace.set_tracer_provider(provider)
+    for variable, default in _EXPORTER_DEFAULTS.items():
+        os.environ.setdefault(variable, default)
+    if os.environ.get("OTEL_SDK_DISABLED", "").lower() == "true":
+        provider = TracerProvider(resource=build_resource(service_name, distribution))
+    else:
+        resource = build_resource(service_name, distribution)
+        installed = trace.get_tracer_provider()
+        if not isinstance(installed, TracerProvider):
+            configurator = OpenTelemetryConfigurator()  # type: ignore[no-untyped-call]
+            configurator.configure(resource_attributes=dict(resource.attributes))  # type: ignore[no-untyped-call]
+            installed = trace.get_tracer_provider()
+        # A process builds one service; a test process that builds several keeps the first
+        # provider installed (the SDK refuses to replace it) and gets a private one for the rest.
+        provider = (
+            installed
+            if isinstance(installed, TracerProvider) and _names(installed) == service_name
+            else TracerProvider(resource=resource)
+        )
     _instrument_clients(provider)
     return provider
+
+
+def _names(provider: TracerProvider) -> object:
+    return provider.resource.attributes.get("service.name")
 
 
 def _instrument_clients(provider: TracerProvider) -> None:

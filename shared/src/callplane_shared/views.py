@@ -2,8 +2,10 @@
 
 A service that needs another service's state (accounts, voice actions, routes, masking configs)
 keeps it in memory from that service's compacted topic instead of reading its collections. The
-view reports `caught_up` once it has applied everything up to the end offsets seen at start, which
-is what `/readyz` waits for.
+view reports `caught_up` once it has applied everything up to the end offsets seen at start, and
+only while it is still following: a view whose task died is stale, so `/readyz` goes red with it
+(and `/livez` too, through the supervisor). A record that cannot be applied is skipped and counted
+(`callplane_view_records_skipped_total`); the view keeps following.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
+from callplane_shared.metrics import VIEW_RECORDS_SKIPPED
+from callplane_shared.supervision import Supervisor
 from callplane_shared.tracing import consumer_span, has_trace_context
 
 logger = logging.getLogger(__name__)
@@ -31,23 +35,26 @@ class CompactedTopicView:
         topic: str,
         apply: Apply,
         *,
+        supervisor: Supervisor,
         on_error: Callable[[ConsumerRecord[bytes, bytes], Exception], None] | None = None,
         max_batch: int = 5000,
     ) -> None:
         self._client = dict(client)
+        self._supervisor = supervisor
+        self.task_name = f"view:{topic}"
         self._topic = topic
         self._apply = apply
         self._on_error = on_error
         self._max_batch = max_batch
         self._consumer: AIOKafkaConsumer | None = None
-        self._task: asyncio.Task[None] | None = None
         self._targets: dict[TopicPartition, int] = {}
         self._caught_up = asyncio.Event()
         self.applied = 0
+        self.skipped = 0
 
     @property
     def caught_up(self) -> bool:
-        return self._caught_up.is_set()
+        return self._caught_up.is_set() and self._supervisor.running(self.task_name)
 
     async def wait_caught_up(self, timeout: float) -> bool:
         with contextlib.suppress(TimeoutError):
@@ -79,13 +86,10 @@ class CompactedTopicView:
         self._targets = {tp: off for tp, off in ends.items() if off > 0}
         self._consumer = consumer
         self._check_caught_up()
-        self._task = asyncio.create_task(self._follow(), name=f"view:{self._topic}")
+        self._supervisor.start(self.task_name, self._follow)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._supervisor.stop(self.task_name)
         if self._consumer is not None:
             await self._consumer.stop()
 
@@ -109,7 +113,7 @@ class CompactedTopicView:
 
     def _apply_one(self, record: ConsumerRecord[bytes, bytes]) -> None:
         try:
-            if self.caught_up and has_trace_context(record.headers):
+            if self._caught_up.is_set() and has_trace_context(record.headers):
                 # Live changes only: replaying a million records at start must stay span-free.
                 with consumer_span(
                     self._topic,
@@ -122,9 +126,18 @@ class CompactedTopicView:
             else:
                 self._apply(record.key or b"", record.value)
             self.applied += 1
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - skipped and counted, never fatal to the view
             # A bad record must not stop the view; the owner decides (e.g. DLQ it).
+            self.skipped += 1
+            VIEW_RECORDS_SKIPPED.labels(self._supervisor.service, self._topic).inc()
             if self._on_error is None:
-                logger.exception("skipping bad record %s@%s", self._topic, record.offset)
+                logger.warning(
+                    "skipping bad record %s@%s/%s: %s: %s",
+                    self._topic,
+                    record.partition,
+                    record.offset,
+                    type(exc).__name__,
+                    str(exc)[:300],
+                )
             else:
                 self._on_error(record, exc)

@@ -8,6 +8,7 @@ from aiokafka import AIOKafkaProducer
 
 from tests.endpoints import Endpoints
 from tests.integration.action_config.world import Tenant, World
+from tests.support import stop_bounded
 
 
 @pytest.fixture(scope="session")
@@ -16,7 +17,7 @@ async def world(endpoints: Endpoints) -> AsyncIterator[World]:
     await producer.start()
     async with httpx.AsyncClient(base_url=endpoints.base_url, timeout=30) as http:
         yield World(endpoints.kafka, http, producer)
-    await producer.stop()
+    await stop_bounded(producer.stop, what="test producer")
 
 
 @pytest.fixture

@@ -60,9 +60,9 @@ async def test_route_lifecycle_order_status_and_simulate(tenant: Tenant) -> None
 @pytest.mark.parametrize(
     ("body_change", "field"),
     [
-        ({"criteria": [{"to": "(\\d+)+$"}]}, "criteria[0].to"),
+        ({"criteria": [{"to": "(\\d)\\1"}]}, "criteria[0].to"),
         ({"criteria": [{"to": "4" * 300}]}, "criteria[0].to"),
-        ({"criteria": [{"value": {"type": "PHONE", "from": "(a|aa)*"}}]}, "criteria[0].value.from"),
+        ({"criteria": [{"value": {"type": "PHONE", "from": "(?=4)"}}]}, "criteria[0].value.from"),
         ({"destinations": []}, "destinations"),
         ({"timeZone": "Mars/Olympus"}, "timeZone"),
     ],

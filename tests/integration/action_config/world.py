@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +23,7 @@ from callplane_shared.events import (
 )
 from callplane_shared.topics import ACCOUNTS, MASKING_CONFIGS, NUMBERS_LIFECYCLE, VOICE_ACTIONS
 from callplane_shared.wire import WireModel
-from tests.support import eventually, unique
+from tests.support import eventually, stop_bounded, unique
 
 VOICE = ["SMS", "VOICE"]
 
@@ -144,7 +145,12 @@ class World:
             ends = await consumer.end_offsets(partitions)
             found: list[dict[str, Any] | None] = []
             pending = {tp for tp, end in ends.items() if end > 0}
+            deadline = time.monotonic() + 30
             while pending:
+                if time.monotonic() > deadline:
+                    raise AssertionError(
+                        f"voice.actions not read to its end within 30 s: {pending}"
+                    )
                 batches = await consumer.getmany(timeout_ms=1000)
                 for records in batches.values():
                     found.extend(
@@ -157,7 +163,7 @@ class World:
                         pending.discard(tp)
             return found
         finally:
-            await consumer.stop()
+            await stop_bounded(consumer.stop, what="voice.actions reader")
 
 
 def _json(value: bytes) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from aiokafka import AIOKafkaProducer
 from callplane_shared.topics import CALLS_DECISIONS, CALLS_INBOUND, MASKING_REQUESTS
 from tests.endpoints import Endpoints
 from tests.integration.call_dispatch.support import TopicWatcher
-from tests.support import eventually
+from tests.support import eventually, stop_bounded
 
 
 @pytest.fixture(scope="session")
@@ -17,7 +17,7 @@ async def producer(endpoints: Endpoints) -> AsyncIterator[AIOKafkaProducer]:
     p = AIOKafkaProducer(bootstrap_servers=endpoints.kafka, acks="all", enable_idempotence=True)
     await p.start()
     yield p
-    await p.stop()
+    await stop_bounded(p.stop, what="test producer")
 
 
 @pytest.fixture(scope="session")

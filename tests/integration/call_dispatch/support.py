@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from callplane_shared.events import InboundCall, RouteUpserted, VoiceActionSet
 from callplane_shared.topics import VOICE_ACTIONS, VOICE_ROUTES
 from callplane_shared.voice import ForwardToPstn
-from tests.support import eventually
+from tests.support import eventually, stop_bounded
 from tests.unit.call_dispatch.builders import action_set, inbound, unique_number
 
 Record = dict[str, Any]
@@ -60,7 +60,7 @@ class TopicWatcher:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         if self._consumer is not None:
-            await self._consumer.stop()
+            await stop_bounded(self._consumer.stop, what="topic watcher consumer")
 
     def values(self, topic: str, key: str) -> list[Record]:
         return [json.loads(v) for _, v in self.records[topic].get(key, [])]

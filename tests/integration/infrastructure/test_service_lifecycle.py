@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from tests.endpoints import Endpoints
-from tests.support import REPO_ROOT, eventually
+from tests.support import REPO_ROOT, eventually, unique
 
 pytestmark = pytest.mark.integration
 
@@ -56,6 +56,9 @@ async def test_ready_then_clean_exit_on_sigterm(
         "KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka,
         "MONGODB_URI": endpoints.mongodb_uri,
         "OTEL_TRACES_EXPORTER": "none",
+        # Its own consumer group: joining the running service's group would take partitions
+        # from it (and rebalance it twice) while other tests are waiting for its decisions.
+        "CONSUMER_GROUP": unique(f"{service}-lifecycle"),
     }
     log = tmp_path / f"{service}.log"
     proc = start_service(service, env, log)

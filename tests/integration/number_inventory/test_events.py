@@ -14,7 +14,7 @@ from callplane_shared.events import BalanceLow, NumberLeased, NumberReleased
 from callplane_shared.topics import ACCOUNTS_BALANCE, NUMBERS_LIFECYCLE, TopicSpec
 from tests.endpoints import Endpoints
 from tests.integration.number_inventory.inventory import Inventory
-from tests.support import eventually
+from tests.support import eventually, stop_bounded
 
 pytestmark = pytest.mark.integration
 
@@ -50,7 +50,7 @@ async def tail(endpoints: Endpoints, topic: TopicSpec) -> AsyncIterator[Tail]:
             consumer.seek(tp, offset)
         yield Tail(consumer)
     finally:
-        await consumer.stop()
+        await stop_bounded(consumer.stop, what=f"{topic.name} tail")
 
 
 async def test_lease_and_release_are_published_on_numbers_lifecycle(

@@ -9,12 +9,14 @@ import pytest
 from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 
+from callplane_shared.mongo import Document
+from callplane_shared.supervision import Supervisor
 from number_inventory.domain.pool import Capability, NumberType, PoolNumber, Price, new_number_key
 from number_inventory.leasing import purchase_reference
 from number_inventory.ledger import Ledger, Movement, Refused
 from number_inventory.ledger_entries import MongoLedgerEntries
 from number_inventory.recovery import StaleClaimSweeper
-from number_inventory.store import Collections, Document, now, number_document
+from number_inventory.store import Collections, now, number_document
 from tests.endpoints import Endpoints
 from tests.support import unique
 
@@ -83,7 +85,13 @@ async def test_paid_purchases_are_finished_unpaid_freed_and_lost_ones_refunded(
         lost = await _interrupted_purchase(
             collections, ledger, "+41793026733", lost_owner, paid=True, mirrored=False
         )
-        sweeper = StaleClaimSweeper(collections, broker, ledger, stale_after=timedelta(minutes=1))
+        sweeper = StaleClaimSweeper(
+            collections,
+            broker,
+            ledger,
+            supervisor=Supervisor("test"),
+            stale_after=timedelta(minutes=1),
+        )
         assert await sweeper.sweep_once() == 3
         assert await sweeper.sweep_once() == 0  # a finished lease is healthy
     finally:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.errors import KafkaError
 
 from callplane_shared.auth import generate_api_key, hash_api_key
 from callplane_shared.events import AccountUpserted, CallDecision, Event
@@ -18,6 +19,26 @@ from tests.integration.number_masking.customer import CustomerServer
 from tests.support import eventually, unique
 
 API = "/voice/masking/2"
+logger = logging.getLogger(__name__)
+
+
+STOP_SECONDS = 10.0
+
+
+async def stop_quietly(stopping: Awaitable[None], what: str) -> None:
+    """Stop a Kafka client with a bound; a teardown never fails the run. On a busy machine
+    aiokafka's stop() can time out or raise CancelledError from its own fetch task: the tests
+    already passed or failed on their own assertions by then, so it is logged, not raised."""
+    try:
+        async with asyncio.timeout(STOP_SECONDS):
+            await stopping
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise  # we are being cancelled ourselves: let it through
+        logger.warning("stopping %s was cancelled inside aiokafka; ignored", what)
+    except (TimeoutError, KafkaError, OSError) as exc:
+        logger.warning("stopping %s failed: %r; ignored", what, exc)
 
 
 class TopicTail:
@@ -51,10 +72,9 @@ class TopicTail:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await asyncio.wait([self._task], timeout=STOP_SECONDS)
         if self._consumer is not None:
-            await self._consumer.stop()
+            await stop_quietly(self._consumer.stop(), f"tail of {self._topic}")
 
     async def wait(self, key: str, count: int = 1, timeout: float = 15.0) -> list[bytes | None]:
         async def probe() -> list[bytes | None] | None:
@@ -90,10 +110,12 @@ async def producer(endpoints: Endpoints) -> AsyncIterator[AIOKafkaProducer]:
     kafka = AIOKafkaProducer(bootstrap_servers=endpoints.kafka, acks="all")
     await kafka.start()
     yield kafka
-    await kafka.stop()
+    await stop_quietly(kafka.stop(), "the test producer")
 
 
-@pytest.fixture(scope="session")
+# Tails live as long as the module that uses them, not the whole run: a consumer left fetching
+# while other suites load the machine is what made the session teardown fail.
+@pytest.fixture(scope="module")
 async def decisions(endpoints: Endpoints) -> AsyncIterator[TopicTail]:
     tail = TopicTail(endpoints.kafka, CALLS_DECISIONS.name)
     await tail.start()
@@ -101,7 +123,7 @@ async def decisions(endpoints: Endpoints) -> AsyncIterator[TopicTail]:
     await tail.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def config_events(endpoints: Endpoints) -> AsyncIterator[TopicTail]:
     tail = TopicTail(endpoints.kafka, MASKING_CONFIGS.name)
     await tail.start()

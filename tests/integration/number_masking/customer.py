@@ -10,14 +10,14 @@ import asyncio
 import socket
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from callplane_shared import signing
@@ -41,6 +41,8 @@ class Received:
 class CustomerServer:
     host: str = "127.0.0.1"
     port: int = 0
+    tls: tuple[str, str] | None = None
+    """(certificate file, key file): serve https."""
     behaviours: dict[str, Behaviour] = field(default_factory=dict)
     secrets: dict[str, tuple[str, str]] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
@@ -48,8 +50,9 @@ class CustomerServer:
     _server: uvicorn.Server | None = None
     _thread: threading.Thread | None = None
 
-    def url(self, path: str) -> str:
-        return f"http://{self.host}:{self.port}{path}"
+    def url(self, path: str, host: str | None = None) -> str:
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{host or self.host}:{self.port}{path}"
 
     def on(
         self, path: str, behaviour: Behaviour, credentials: tuple[str, str] | None = None
@@ -87,10 +90,18 @@ class CustomerServer:
 
     def start(self) -> None:
         sock = socket.socket()
-        sock.bind((self.host, 0))
+        sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
         app = Starlette(routes=[Route("/{rest:path}", self._handle, methods=["POST"])])
-        config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_keep_alive=30)
+        certfile, keyfile = self.tls or (None, None)
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            lifespan="off",
+            timeout_keep_alive=30,
+            ssl_certfile=certfile,
+            ssl_keyfile=keyfile,
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, daemon=True
@@ -139,6 +150,35 @@ def slow(seconds: float, payload: dict[str, Any] | None = None) -> Behaviour:
 def raw(body: bytes, content_type: str, status: int = 200, **headers: str) -> Behaviour:
     async def behaviour(_: int) -> Response:
         return Response(body, status_code=status, media_type=content_type, headers=headers)
+
+    return behaviour
+
+
+def trickle(seconds_per_byte: float) -> Behaviour:
+    """A JSON answer whose body arrives one byte at a time (headers at once)."""
+
+    async def body() -> AsyncIterator[bytes]:
+        for byte in b'{"command": "dial", "phoneNumber": "41793026731"}':
+            yield bytes([byte])
+            await asyncio.sleep(seconds_per_byte)  # the customer being slow is under test
+
+    async def behaviour(_: int) -> Response:
+        return StreamingResponse(body(), media_type="application/json")
+
+    return behaviour
+
+
+def endless_json(total_bytes: int, chunk: int = 64 * 1024) -> Behaviour:
+    """A chunked JSON answer of `total_bytes` with no Content-Length to refuse it up front."""
+
+    async def body() -> AsyncIterator[bytes]:
+        yield b'{"pad": "'
+        for _ in range(total_bytes // chunk):
+            yield b"x" * chunk
+        yield b'"}'
+
+    async def behaviour(_: int) -> Response:
+        return StreamingResponse(body(), media_type="application/json")
 
     return behaviour
 

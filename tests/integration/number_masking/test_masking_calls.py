@@ -34,8 +34,10 @@ from tests.integration.number_masking.customer import (
     Behaviour,
     CustomerServer,
     answer,
+    endless_json,
     raw,
     slow,
+    trickle,
 )
 from tests.support import eventually, unique
 
@@ -143,6 +145,8 @@ async def test_audio_and_capture_dtmf_answers(
         (raw(b"<html>hi</html>", "text/html"), "is not JSON"),
         (raw(b'{"pad": "' + b"x" * 200_000 + b'"}', "application/json"), "over 65536 bytes"),
         (raw(b"", "text/plain", status=302, location="http://127.0.0.1:1/x"), "redirect"),
+        (trickle(1.0), "timeout after"),
+        (endless_json(10 * 1024 * 1024), "over 65536 bytes"),
         (answer({"command": "dial", "phoneNumber": "12"}), "invalid answer"),
         (answer({"command": "teleport"}), "unknown command"),
     ],
@@ -152,7 +156,9 @@ async def test_audio_and_capture_dtmf_answers(
         "garbage-json",
         "not-json",
         "huge-body",
-        "redirect",
+        "redirect-to-loopback",
+        "slow-body-1-byte-per-s",
+        "10-MB-body",
         "bad-number",
         "bad-command",
     ],
@@ -176,6 +182,25 @@ async def test_failed_callback_without_backup_or_fallback_is_rejected_in_time(  
     instruction = decided.decision.instruction
     assert isinstance(instruction, RejectInstruction)
     assert instruction.reason is RejectReason.MASKING_UNAVAILABLE
+    assert decided.seconds < TOTAL_MS / 1000 + MARGIN_S
+
+
+async def test_tls_failure_is_decided_by_the_backup_in_time(
+    make_tenant: MakeTenant,
+    customer: CustomerServer,
+    producer: AIOKafkaProducer,
+    decisions: TopicTail,
+) -> None:
+    tenant = await make_tenant()
+    # https to a server that speaks plain HTTP: the handshake fails.
+    primary = customer.on(f"/{unique('tls')}", answer(DIAL)).replace("http://", "https://")
+    backup = customer.on(f"/{unique('backup')}", answer(DIAL))
+    key = await create_config(tenant, primary, backupCallbackUrl=backup, totalTimeoutMs=TOTAL_MS)
+
+    decided = await decide(producer, decisions, tenant, key)
+
+    assert decided.decision.path is DecisionPath.BACKUP
+    assert "primary: TLS failure" in (decided.decision.path_reason or "")
     assert decided.seconds < TOTAL_MS / 1000 + MARGIN_S
 
 

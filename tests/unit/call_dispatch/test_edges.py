@@ -20,6 +20,7 @@ from call_dispatch.decision_log import DecisionLog, LogEntry, to_document, to_vi
 from call_dispatch.dispatcher import outgoing_trace
 from call_dispatch.operator_api import operator_router
 from callplane_shared.http_errors import install_error_handlers
+from callplane_shared.supervision import Supervisor
 from callplane_shared.tracing import context_from_headers
 
 pytestmark = pytest.mark.unit
@@ -67,7 +68,7 @@ class FakeCollection:
 
 
 def _log(collection: FakeCollection, **kwargs: Any) -> DecisionLog:
-    return DecisionLog(collection, **kwargs)  # type: ignore[arg-type]
+    return DecisionLog(collection, supervisor=Supervisor("test"), **kwargs)  # type: ignore[arg-type]
 
 
 def test_log_document_says_why() -> None:

@@ -76,6 +76,22 @@ def test_fallbacks_and_accounts_are_shared_between_numbers() -> None:
     assert ea.account_id is eb.account_id
 
 
+def test_the_fallback_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from call_dispatch import view as view_module
+    from callplane_shared.voice import FallbackForward
+
+    monkeypatch.setattr(view_module, "FALLBACK_CACHE_MAX", 3)
+    view = DispatchView()
+    numbers = [unique_number() for _ in range(10)]
+    for i, n in enumerate(numbers):
+        fallback = FallbackForward(pstn_number=f"+4144555{i:04d}")
+        view.apply_action(n.encode(), _bytes(action_set(n, 1, None, fallback=fallback)))
+    assert len(view._fallbacks) == 3  # noqa: SLF001 - the bound is the point of the test
+    oldest = view.number(numbers[0])
+    assert oldest is not None
+    assert oldest.fallback == FallbackForward(pstn_number="+41445550000")  # evicted, still held
+
+
 def test_routes_keep_the_highest_version_and_are_listed_per_account_by_order() -> None:
     view = DispatchView()
     second = route("acc-a", order=2, version=1)

@@ -17,12 +17,12 @@ def test_a_decision_reads_as_kind_and_its_fields() -> None:
         "instruction": {"kind": "forward", "destination": "+41793026727", "callerId": "+4144"},
         "path": "fallback",
         "pathReason": "primary: timeout",
-        "traceUrl": "http://127.0.0.1:16686/trace/ab",
+        "traceUrl": "http://127.0.0.1:16686/api/traces/ab",
     }
     row = summary(decision)
     assert row["decision"] == "forward destination=+41793026727 callerId=+4144"
     assert row["path"] == "fallback"
-    assert row["trace"] == "http://127.0.0.1:16686/trace/ab"
+    assert row["trace"] == "http://127.0.0.1:16686/api/traces/ab"
     assert "latencyMs" not in row  # absent fields are left out, not shown as "-"
 
 

@@ -146,7 +146,7 @@ def test_calls_show_adds_the_trace_link() -> None:
     result = invoke(fake, "--operator-token", "op", "calls", "show", "c-1", "--json")
     assert result.exit_code == 0, result.output
     assert fake.seen[0].headers["Authorization"] == "Bearer op"
-    assert json.loads(result.stdout)["traceUrl"] == f"http://127.0.0.1:16686/trace/{'ab' * 16}"
+    assert json.loads(result.stdout)["traceUrl"] == f"http://127.0.0.1:16686/api/traces/{'ab' * 16}"
 
 
 def test_the_cli_offers_every_endpoint_type_of_the_contract() -> None:

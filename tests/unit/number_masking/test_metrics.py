@@ -11,9 +11,14 @@ from prometheus_client import REGISTRY
 
 from callplane_shared.events import DecisionPath
 from callplane_shared.telemetry import Attr
-from number_masking.domain.addresses import AddressPolicy
+from callplane_shared.webhooks import (
+    OUTCOMES,
+    AddressPolicy,
+    SenderLimits,
+    WebhookError,
+    WebhookSender,
+)
 from number_masking.resolver import Resolver
-from number_masking.webhooks import OUTCOMES, WebhookClient, WebhookError
 from tests.support import unique
 from tests.unit.number_masking.test_resolver import (
     DEFAULTS,
@@ -140,14 +145,16 @@ def _failing(response: httpx.Response | Exception) -> httpx.MockTransport:
 async def test_the_client_names_each_failure_with_a_known_outcome(
     url: str, response: httpx.Response | Exception, outcome: str
 ) -> None:
-    webhooks = WebhookClient(
+    webhooks = WebhookSender(
         AddressPolicy.parse("127.0.0.1"),
-        max_response_bytes=1024,
-        per_host_concurrency=2,
+        user_agent="test/1",
+        limits=SenderLimits(max_response_bytes=1024),
         transport=_failing(response),
     )
     with pytest.raises(WebhookError) as raised:
-        await webhooks.post(url, {}, credentials=None, connect_timeout=0.5, budget=1.0)
+        await webhooks.post(
+            url, {}, customer="acct-1", signing=None, connect_timeout=0.5, budget=1.0
+        )
     await webhooks.aclose()
     assert raised.value.outcome == outcome
     assert outcome in OUTCOMES

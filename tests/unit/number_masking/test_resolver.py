@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import stamina
 
 from callplane_shared.events import (
     CallDecision,
@@ -12,12 +14,13 @@ from callplane_shared.events import (
     MaskingRequest,
     RejectInstruction,
 )
+from callplane_shared.mongo import Document
 from callplane_shared.voice import FallbackForward
+from callplane_shared.webhooks import SigningKey, WebhookError
 from number_masking.domain.configs import MaskingConfig
 from number_masking.domain.decisions import Timeouts
 from number_masking.resolver import Resolver
-from number_masking.store import Credentials, Document
-from number_masking.webhooks import WebhookError
+from number_masking.store import CredentialsUnreadableError
 
 pytestmark = pytest.mark.unit
 
@@ -34,6 +37,7 @@ class FakeStore:
         self.decisions: dict[str, Document] = {}
         self.republished: list[str] = []
         self.leased: set[str] = set()
+        self.unstored: list[CallDecision] = []
 
     async def find_decision(self, round_id: str) -> Document | None:
         return self.decisions.get(round_id)
@@ -53,8 +57,11 @@ class FakeStore:
             return None
         return self.account_id, self.config
 
-    async def credentials_for(self, account_id: str) -> Credentials | None:
-        return Credentials("app", "secret-key") if account_id == self.account_id else None
+    async def publish_unstored(self, decision: CallDecision) -> None:
+        self.unstored.append(decision)
+
+    async def credentials_for(self, account_id: str) -> SigningKey | None:
+        return SigningKey("app", "secret-key") if account_id == self.account_id else None
 
     async def leased_by(self, number: str, account_id: str) -> bool:
         return number in self.leased and account_id == self.account_id
@@ -70,12 +77,14 @@ class FakePoster:
         url: str,
         payload: dict[str, Any],
         *,
-        credentials: Credentials | None,
+        customer: str,
+        signing: SigningKey | None,
         connect_timeout: float,
         budget: float,
         expect_json: bool = True,
     ) -> Any:
-        assert credentials is not None
+        assert signing is not None
+        assert customer == "acct-1"
         assert expect_json
         assert connect_timeout <= budget
         self.calls.append((url, payload, budget))
@@ -208,3 +217,134 @@ async def test_stale_request_is_decided_without_asking_the_customer() -> None:
     assert decided.path is DecisionPath.REJECTED
     assert "600 s old" in (decided.path_reason or "")
     assert poster.calls == []
+
+
+# --- the store fails: every request still gets a decision (invariant 3) -----------------------
+
+
+class FailingStore(FakeStore):
+    """A FakeStore whose named methods raise (or hang past the store timeout)."""
+
+    def __init__(
+        self, config: MaskingConfig | None, failing: dict[str, BaseException | None]
+    ) -> None:
+        super().__init__(config)
+        self.failing = failing
+
+    async def _maybe_fail(self, name: str) -> None:
+        if name not in self.failing:
+            return
+        error = self.failing[name]
+        if error is None:
+            await asyncio.Event().wait()  # hangs: the store timeout must end it
+        raise error  # type: ignore[misc]
+
+    async def find_decision(self, round_id: str) -> Document | None:
+        await self._maybe_fail("find_decision")
+        return await super().find_decision(round_id)
+
+    async def save_decision(
+        self, round_id: str, decision: CallDecision, meta: Document
+    ) -> Document:
+        await self._maybe_fail("save_decision")
+        return await super().save_decision(round_id, decision, meta)
+
+    async def config_for_call(self, key: str) -> tuple[str, MaskingConfig] | None:
+        await self._maybe_fail("config_for_call")
+        return await super().config_for_call(key)
+
+    async def credentials_for(self, account_id: str) -> SigningKey | None:
+        await self._maybe_fail("credentials_for")
+        return await super().credentials_for(account_id)
+
+    async def leased_by(self, number: str, account_id: str) -> bool:
+        await self._maybe_fail("leased_by")
+        return await super().leased_by(number, account_id)
+
+
+FALLBACK = FallbackForward(pstn_number=TARGET)
+
+
+@pytest.mark.parametrize(
+    ("failing", "reason"),
+    [
+        ({"find_decision": ConnectionError("down")}, "store failed (reading decisions)"),
+        ({"find_decision": None}, "store did not answer in 50 ms (reading decisions)"),
+        ({"config_for_call": None}, "store did not answer in 50 ms (reading the masking config)"),
+        (
+            {"credentials_for": CredentialsUnreadableError("credentials do not decrypt")},
+            "credentials do not decrypt",
+        ),
+    ],
+    ids=["down", "hanging", "config-hangs", "credentials-unreadable"],
+)
+async def test_a_failing_store_decides_by_the_fallback_and_publishes_unstored(
+    failing: dict[str, BaseException | None], reason: str
+) -> None:
+    store = FailingStore(config(), failing)
+    poster = FakePoster({"https://primary.example/cb": DIAL})
+    resolver = Resolver(store, poster, DEFAULTS, clock=lambda: NOW, store_timeout=0.05)
+
+    decided = await resolver.handle(request(fallback=FALLBACK))
+
+    assert decided.path is DecisionPath.FALLBACK
+    assert reason in (decided.path_reason or "")
+    assert decided.instruction == ForwardInstruction(destination=TARGET, caller_id=MASKED)
+    assert poster.calls == []  # never unsigned, never without the config
+    assert store.unstored == [decided] or store.decisions  # published one way or the other
+    if "find_decision" in failing:
+        assert store.unstored == [decided]
+
+
+async def test_without_a_fallback_a_failing_store_rejects_with_the_reason() -> None:
+    store = FailingStore(config(), {"config_for_call": ConnectionError("down")})
+    decided = await Resolver(
+        store, FakePoster({}), DEFAULTS, clock=lambda: NOW, store_timeout=0.05
+    ).handle(request())
+    assert decided.path is DecisionPath.REJECTED
+    assert isinstance(decided.instruction, RejectInstruction)
+    assert "store failed (reading the masking config): ConnectionError" in (
+        decided.path_reason or ""
+    )
+
+
+async def test_the_customers_answer_is_published_even_when_it_cannot_be_stored() -> None:
+    store = FailingStore(config(), {"save_decision": ConnectionError("down")})
+    poster = FakePoster({"https://primary.example/cb": DIAL})
+    resolver = Resolver(store, poster, DEFAULTS, clock=lambda: NOW, store_timeout=0.05)
+
+    decided = await resolver.handle(request())
+
+    assert decided.path is DecisionPath.PRIMARY
+    assert store.unstored == [decided]
+
+
+async def test_an_unverifiable_caller_id_is_replaced_by_the_masked_number() -> None:
+    store = FailingStore(config(), {"leased_by": ConnectionError("down")})
+    store.leased.add("+41793026111")
+    poster = FakePoster({"https://primary.example/cb": {**DIAL, "callerId": "+41793026111"}})
+    resolver = Resolver(store, poster, DEFAULTS, clock=lambda: NOW, store_timeout=0.05)
+
+    decided = await resolver.handle(request())
+
+    assert isinstance(decided.instruction, ForwardInstruction)
+    assert decided.instruction.caller_id == MASKED
+    assert decided.instruction.caller_id_replaced
+
+
+async def test_a_decision_that_cannot_be_published_is_retried_until_it_is() -> None:
+    store = FailingStore(config(), {"find_decision": ConnectionError("down")})
+    failures = [ConnectionError("broker down"), ConnectionError("still down")]
+
+    async def publish(decision: CallDecision) -> None:
+        if failures:
+            raise failures.pop(0)
+        store.unstored.append(decision)
+
+    store.publish_unstored = publish  # type: ignore[method-assign]
+    with stamina.set_testing(True, attempts=5):
+        decided = await Resolver(
+            store, FakePoster({}), DEFAULTS, clock=lambda: NOW, store_timeout=0.05
+        ).handle(request())
+    assert failures == []
+    assert store.unstored == [decided]

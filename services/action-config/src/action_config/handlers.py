@@ -8,13 +8,14 @@ Wiring at a glance:
 
 from __future__ import annotations
 
+from functools import partial
+
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 from pydantic import TypeAdapter
 
 from action_config import SERVICE_NAME
 from action_config.number_lifecycle import NumberLifecycle
-from callplane_shared.consuming import decode_and_handle, subscribe
+from callplane_shared.consuming import consume
 from callplane_shared.events import NumberLeased, NumberLifecycleEvent, NumberReleased
 from callplane_shared.topics import NUMBERS_LIFECYCLE
 
@@ -28,17 +29,12 @@ async def apply_lifecycle(lifecycle: NumberLifecycle, event: NumberLeased | Numb
         await lifecycle.on_released(event)
 
 
-def register_subscribers(broker: KafkaBroker, lifecycle: NumberLifecycle) -> None:
-    @subscribe(broker, NUMBERS_LIFECYCLE.name, SERVICE_NAME)
-    async def on_number_lifecycle(body: bytes, msg: KafkaMessage) -> None:  # noqa: ARG001
-        async def apply(event: NumberLeased | NumberReleased) -> None:
-            await apply_lifecycle(lifecycle, event)
-
-        await decode_and_handle(
-            broker,
-            msg.raw_message,
-            topic=NUMBERS_LIFECYCLE.name,
-            service=SERVICE_NAME,
-            decode=_LIFECYCLE.validate_json,
-            handle=apply,
-        )
+def register_subscribers(broker: KafkaBroker, lifecycle: NumberLifecycle, group_id: str) -> None:
+    consume(
+        broker,
+        NUMBERS_LIFECYCLE.name,
+        group_id=group_id,
+        service=SERVICE_NAME,
+        decode=_LIFECYCLE.validate_json,
+        handle=partial(apply_lifecycle, lifecycle),
+    )

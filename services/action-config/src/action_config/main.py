@@ -33,9 +33,9 @@ from callplane_shared.http_errors import error_response
 from callplane_shared.kafka import build_broker, client_options
 from callplane_shared.mongo import build_mongo_client
 from callplane_shared.outbox import OutboxRelay
-from callplane_shared.periodic import Periodic
 from callplane_shared.ratelimit import rate_limiter
 from callplane_shared.runtime import ServiceParts, serve, service_app
+from callplane_shared.supervision import Supervisor
 from callplane_shared.telemetry import configure_telemetry, package_version
 from callplane_shared.topics import ACCOUNTS, MASKING_CONFIGS
 from callplane_shared.views import CompactedTopicView
@@ -54,17 +54,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     mongo = build_mongo_client(settings, SERVICE_NAME)
     collections = Collections.of(mongo, settings.mongodb_database)
 
+    supervisor = Supervisor(SERVICE_NAME)
     directory = AccountDirectory(rate_limiter(settings))
     masking = MaskingConfigs()
-    accounts_view = CompactedTopicView(client_options(settings), ACCOUNTS.name, directory.apply)
-    masking_view = CompactedTopicView(client_options(settings), MASKING_CONFIGS.name, masking.apply)
-    relay = OutboxRelay(broker, collections.with_outbox)
+    kafka = client_options(settings)
+    accounts_view = CompactedTopicView(kafka, ACCOUNTS.name, directory.apply, supervisor=supervisor)
+    masking_view = CompactedTopicView(
+        kafka, MASKING_CONFIGS.name, masking.apply, supervisor=supervisor
+    )
+    relay = OutboxRelay(broker, collections.with_outbox, supervisor=supervisor)
 
     targets = Targets(collections, masking)
     numbers = MongoNumberStore(collections.numbers, broker)
     history = MongoHistoryStore(collections.voice_history)
     lifecycle = NumberLifecycle(numbers, history)
-    register_subscribers(broker, lifecycle)
+    register_subscribers(broker, lifecycle, settings.group(SERVICE_NAME))
     caller = caller_dependency(directory)
     quotas = Quotas(
         collections,
@@ -77,18 +81,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     retention = timedelta(days=settings.voice_history_retention_days)
-    pruner = Periodic("voice-history-retention", 3600, lambda: history.prune(retention))
+
+    async def prune_history() -> None:
+        await history.prune(retention)
 
     async def start() -> None:
         await collections.ensure_indexes()
         await history.ensure_indexes()
-        await pruner.start()
+        supervisor.every("voice-history-retention", 3600, prune_history)
         await accounts_view.start()
         await masking_view.start()
         await relay.start()
 
     async def stop() -> None:
-        await pruner.stop()
+        await supervisor.stop("voice-history-retention")
         await relay.stop()
         await masking_view.stop()
         await accounts_view.stop()
@@ -117,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             readiness={"views": views_caught_up},
             on_startup=(start,),
             on_shutdown=(stop,),
+            supervisor=supervisor,
         )
     )
     app.add_exception_handler(Refusal, _on_refusal)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from action_config.domain.voice_setup import VoiceSetup
 from callplane_shared import outbox
 from callplane_shared.events import VoiceActionSet
+from callplane_shared.mongo import Document
 from callplane_shared.topics import VOICE_ACTIONS
-
-Document = dict[str, Any]
 
 
 def voice_action_event(doc: Document, setup: VoiceSetup | None, version: int) -> VoiceActionSet:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from faststream.kafka import KafkaBroker
 
@@ -18,6 +17,7 @@ from action_config.store import Collections, without_internals
 from action_config.target_lookup import Targets
 from callplane_shared import outbox
 from callplane_shared.events import RouteUpserted
+from callplane_shared.mongo import Document
 from callplane_shared.routing import (
     CallFacts,
     Route,
@@ -28,7 +28,6 @@ from callplane_shared.routing import (
 )
 from callplane_shared.topics import VOICE_ROUTES
 
-Document = dict[str, Any]
 LIVE = {"deleted": {"$ne": True}}
 
 

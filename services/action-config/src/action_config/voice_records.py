@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from faststream.kafka import KafkaBroker
 from pymongo import ASCENDING, DESCENDING
@@ -23,8 +23,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from callplane_shared import outbox
-
-Document = dict[str, Any]
+from callplane_shared.mongo import Document
 
 
 def history_id(number_key: str, version: int) -> str:

@@ -7,7 +7,7 @@ unit-tested against in-memory fakes.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, Protocol
+from typing import Protocol
 
 from action_config.domain.refusals import Refusal, missing
 from action_config.domain.voice_setup import (
@@ -26,8 +26,7 @@ from action_config.domain.voice_setup import (
 from action_config.publishing import stage_voice_action, voice_action_event
 from action_config.store import now
 from action_config.voice_records import HistoryStore, NumberStore
-
-Document = dict[str, Any]
+from callplane_shared.mongo import Document
 
 
 class TargetCheck(Protocol):

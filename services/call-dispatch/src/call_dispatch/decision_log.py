@@ -15,14 +15,15 @@ import logging
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, PyMongoError
 
+from callplane_shared.mongo import Document
+from callplane_shared.supervision import Supervisor
+
 logger = logging.getLogger(__name__)
 
-Document = dict[str, Any]
 _DUPLICATE_KEY = 11000
 
 
@@ -74,6 +75,7 @@ class DecisionLog:
         self,
         collection: AsyncCollection[Document],
         *,
+        supervisor: Supervisor,
         flush_seconds: float = 0.2,
         batch: int = 1000,
         queue_max: int = 200_000,
@@ -85,7 +87,7 @@ class DecisionLog:
         self._batch = batch
         self._queue: deque[LogEntry] = deque(maxlen=queue_max)
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._supervisor = supervisor
         self.dropped = 0
         self.written = 0
 
@@ -104,13 +106,10 @@ class DecisionLog:
         return len(self._queue)
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="decision-log")
+        self._supervisor.start("decision-log", self._run)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._supervisor.stop("decision-log")
         # Whatever is still queued is written once more before MongoDB closes.
         with contextlib.suppress(PyMongoError):
             while self._queue:

@@ -11,10 +11,10 @@ keeps per-call overhead to what the latency goal allows (no middleware stack per
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -38,13 +38,15 @@ from callplane_shared.events import (
     utc_now,
 )
 from callplane_shared.kafka import client_options
-from callplane_shared.metrics import DLQ_RECORDS
+from callplane_shared.metrics import CALLS_SKIPPED, DLQ_RECORDS
+from callplane_shared.supervision import Supervisor
 from callplane_shared.telemetry import Attr
 from callplane_shared.tracing import consumer_span, has_trace_context
 from callplane_shared.voice import ActionType
 
 logger = logging.getLogger(__name__)
 LAG_EVERY_SECONDS = 1.0
+TASK = "dispatcher"
 
 Headers = list[tuple[str, bytes]]
 _DECISION_JSON: TypeAdapter[CallDecision] = TypeAdapter(CallDecision)
@@ -79,6 +81,19 @@ def annotate(span: trace.Span, call: InboundCall, outcome: Outcome) -> None:
         span.set_attribute(Attr.MASKING_CONFIG_KEY, r.config_key)
 
 
+class _Refused(Exception):  # noqa: N818 - a reason to dead-letter, not an error of ours
+    """The record cannot be a call; the message is the dead-letter reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Emission:
+    """What deciding one call adds to the batch: the record, its log entry, the decision."""
+
+    record: tuple[str, bytes, bytes, Headers]
+    entry: LogEntry
+    decision: CallDecision | None
+
+
 def outgoing_trace() -> tuple[Headers, str | None]:
     """The current span's W3C headers for the decision, and its trace id for the decision log."""
     carrier: dict[str, str] = {}
@@ -94,8 +109,10 @@ class Dispatcher:
         settings: Settings,
         view: DispatchView,
         log: DecisionLog,
+        supervisor: Supervisor,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
+        self._supervisor = supervisor
         self._settings = settings
         self._view = view
         self._log = log
@@ -103,17 +120,25 @@ class Dispatcher:
         self._consumer: AIOKafkaConsumer | None = None
         self._producer: AIOKafkaProducer | None = None
         self._outbound: Outbound
-        self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self.decided = 0
         self.dead_lettered = 0
+        self.skipped = 0
         self._metrics = DecisionMetrics()
-        self._lag = LagGauge(settings.consumer_group, SERVICE_NAME)
+        self._lag = LagGauge(settings.group(SERVICE_NAME), SERVICE_NAME)
         self._lag_due = 0.0
 
     @property
     def running(self) -> bool:
-        return self._task is not None and not self._task.done()
+        return self._supervisor.running(TASK)
+
+    async def kafka_ready(self) -> bool:
+        """Kafka answers a metadata request over the dispatcher's own connection (no separate
+        client only for a readiness ping)."""
+        if self._producer is None:
+            return False
+        await self._producer.client.fetch_all_metadata()
+        return True
 
     async def start(self) -> None:
         s = self._settings
@@ -128,7 +153,7 @@ class Dispatcher:
             s.calls_inbound_topic,
             **client_options(s),
             client_id=SERVICE_NAME,
-            group_id=s.consumer_group,
+            group_id=s.group(SERVICE_NAME),
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             fetch_max_wait_ms=s.fetch_max_wait_ms,
@@ -144,14 +169,14 @@ class Dispatcher:
             ]
         )
         await self._consumer.start()
-        self._task = asyncio.create_task(self._run(), name="dispatcher")
+        self._supervisor.start(TASK, self._run)
 
     async def stop(self) -> None:
         """Finish the batch in hand (decisions acknowledged, offsets committed), then stop."""
         self._stopping = True
-        if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(self._task, self._settings.shutdown_grace_seconds)
+        await self._supervisor.stop(
+            TASK, cancel=False, timeout=self._settings.shutdown_grace_seconds
+        )
         if self._consumer is not None:
             await self._consumer.stop()
         if self._producer is not None:
@@ -202,56 +227,87 @@ class Dispatcher:
             )
 
     def _one(self, record: ConsumerRecord[bytes, bytes], now: datetime, out: OutboundBatch) -> None:
-        if record.value is None:
-            self._dead_letter(record, "empty record (tombstone) on calls.inbound", out)
-            return
+        """Every step of one record runs under this guard: whatever a record holds, it ends as a
+        decision, a masking request, a skip (too old) or a dead letter with the reason, and the
+        loop moves on to the next call (invariant 6)."""
         try:
-            call = InboundCall.model_validate_json(record.value)
-        except ValidationError as exc:
-            self._dead_letter(record, f"undecodable InboundCall: {exc}", out)
-            return
-        try:
+            call = self._decode(record)
+            if call is None or self._too_old(call, now):
+                return
             outcome = decide(call, self._view, now)
+            if has_trace_context(record.headers):
+                # Only calls the edge traces get a span: a span per untraced call would cost
+                # more than deciding it.
+                with consumer_span(
+                    record.topic,
+                    record.headers,
+                    partition=record.partition,
+                    offset=record.offset,
+                    key=record.key,
+                ) as span:
+                    annotate(span, call, outcome)
+                    emitted = self._emission(call, outcome, now, trace=outgoing_trace())
+            else:
+                emitted = self._emission(call, outcome, now, trace=([], None))
+        except _Refused as refused:
+            self._dead_letter(record, str(refused), out)
+            return
         except Exception as exc:
             logger.exception(
-                "deciding call %s failed", call.call_id, extra={"call_id": call.call_id}
+                "deciding %s@%s/%s failed", record.topic, record.partition, record.offset
             )
             self._dead_letter(record, f"decision failed: {type(exc).__name__}: {exc}", out)
             return
-        if has_trace_context(record.headers):
-            # Only calls the edge traces get a span: a span per untraced call would cost more
-            # than deciding it.
-            with consumer_span(
-                record.topic,
-                record.headers,
-                partition=record.partition,
-                offset=record.offset,
-                key=record.key,
-            ) as span:
-                annotate(span, call, outcome)
-                self._emit(call, outcome, now, out, trace=outgoing_trace())
-        else:
-            self._emit(call, outcome, now, out, trace=([], None))
+        out.add(*emitted.record)
+        self.decided += 1
+        try:
+            if emitted.decision is not None:
+                # Counted when added to the batch: a batch that fails to publish is re-read and
+                # counted again, which only happens when Kafka is failing anyway.
+                self._metrics.decided(emitted.decision, emitted.entry.latency_ms / 1000)
+            self._log.record(emitted.entry)
+        except Exception:  # bookkeeping must never cost a decided call its decision
+            logger.warning("recording call %s failed", emitted.entry.call_id, exc_info=True)
 
-    def _emit(
+    def _decode(self, record: ConsumerRecord[bytes, bytes]) -> InboundCall | None:
+        if record.value is None:
+            raise _Refused("empty record (tombstone) on calls.inbound")
+        size = len(record.value)
+        if size > self._settings.max_record_bytes:
+            raise _Refused(
+                f"record of {size} bytes is larger than MAX_RECORD_BYTES "
+                f"({self._settings.max_record_bytes})"
+            )
+        try:
+            return InboundCall.model_validate_json(record.value)
+        except ValidationError as exc:
+            raise _Refused(f"undecodable InboundCall: {exc}") from exc
+
+    def _too_old(self, call: InboundCall, now: datetime) -> bool:
+        """A consumer group that starts from `earliest` (a new group, or one whose offsets
+        expired) would re-decide every retained call; the edge gave up on those long ago."""
+        age = (now - call.received_at).total_seconds()
+        if age <= self._settings.max_call_age_seconds:
+            return False
+        self.skipped += 1
+        CALLS_SKIPPED.labels(SERVICE_NAME, "too_old").inc()
+        return True
+
+    def _emission(
         self,
         call: InboundCall,
         outcome: Outcome,
         now: datetime,
-        out: OutboundBatch,
         *,
         trace: tuple[Headers, str | None],
-    ) -> None:
+    ) -> _Emission:
         s = self._settings
         headers, trace_id = trace
         latency = (now - call.received_at).total_seconds()
         if isinstance(outcome, Decided):
             d = outcome.decision
             payload = _DECISION_JSON.dump_json(d, by_alias=True)
-            out.add(s.calls_decisions_topic, call.call_id.encode(), payload, headers)
-            # Counted when added to the batch: a batch that fails to publish is re-read and
-            # counted again, which only happens when Kafka is failing anyway.
-            self._metrics.decided(d, latency)
+            record = (s.calls_decisions_topic, call.call_id.encode(), payload, headers)
             entry = LogEntry(
                 call.call_id,
                 "decided",
@@ -265,25 +321,24 @@ class Dispatcher:
                 trace_id,
                 payload,
             )
-        else:
-            r = outcome.request
-            payload = _MASKING_JSON.dump_json(r, by_alias=True)
-            out.add(s.masking_requests_topic, call.call_id.encode(), payload, headers)
-            entry = LogEntry(
-                call.call_id,
-                "handed_to_masking",
-                r.number,
-                r.account_id,
-                "VOICE_NUMBER_MASKING",
-                r.action_version,
-                call.received_at,
-                now,
-                latency * 1000,
-                trace_id,
-                payload,
-            )
-        self.decided += 1
-        self._log.record(entry)
+            return _Emission(record, entry, d)
+        r = outcome.request
+        payload = _MASKING_JSON.dump_json(r, by_alias=True)
+        record = (s.masking_requests_topic, call.call_id.encode(), payload, headers)
+        entry = LogEntry(
+            call.call_id,
+            "handed_to_masking",
+            r.number,
+            r.account_id,
+            "VOICE_NUMBER_MASKING",
+            r.action_version,
+            call.received_at,
+            now,
+            latency * 1000,
+            trace_id,
+            payload,
+        )
+        return _Emission(record, entry, None)
 
     def _dead_letter(
         self, record: ConsumerRecord[bytes, bytes], reason: str, out: OutboundBatch

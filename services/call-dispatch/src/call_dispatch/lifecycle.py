@@ -8,20 +8,14 @@ then.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 
 from call_dispatch.decision_log import DecisionLog
 from call_dispatch.dispatcher import Dispatcher
+from callplane_shared.supervision import Supervisor
 from callplane_shared.views import CompactedTopicView
 
 logger = logging.getLogger(__name__)
-
-
-def _report_failure(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        logger.error("call-dispatch failed to start", exc_info=task.exception())
 
 
 class DispatchLifecycle:
@@ -30,16 +24,18 @@ class DispatchLifecycle:
         views: tuple[CompactedTopicView, ...],
         dispatcher: Dispatcher,
         log: DecisionLog,
+        supervisor: Supervisor,
     ) -> None:
         self._views = views
         self._dispatcher = dispatcher
         self._log = log
-        self._boot: asyncio.Task[None] | None = None
+        self._supervisor = supervisor
 
     async def start(self) -> None:
         await self._log.start()
-        self._boot = asyncio.create_task(self._boot_up(), name="dispatch-boot")
-        self._boot.add_done_callback(_report_failure)
+        # Supervised too: a boot that fails (a topic missing, Kafka refusing) fails /livez
+        # instead of leaving a process that answers HTTP but never decides a call.
+        self._supervisor.start("dispatch-boot", self._boot_up, finishes=True)
 
     async def _boot_up(self) -> None:
         for view in self._views:
@@ -54,10 +50,7 @@ class DispatchLifecycle:
         return all(v.caught_up for v in self._views) and self._dispatcher.running
 
     async def stop(self) -> None:
-        if self._boot is not None and not self._boot.done():
-            self._boot.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._boot
+        await self._supervisor.stop("dispatch-boot")
         await self._dispatcher.stop()
         for view in self._views:
             await view.stop()

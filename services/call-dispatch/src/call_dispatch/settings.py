@@ -21,9 +21,8 @@ class Settings(ServiceSettings):
         ),
         min_length=32,
     )
-    # Overridable so a crash test or the benchmark can run its own instance on its own topics
-    # without sharing partitions with the instance `make up` runs.
-    consumer_group: str = Field(default="call-dispatch", min_length=1)
+    # The topics are overridable (like `consumer_group`) so a crash test or the benchmark can
+    # run its own instance on its own topics without sharing partitions with `make up`'s.
     calls_inbound_topic: str = CALLS_INBOUND.name
     calls_decisions_topic: str = CALLS_DECISIONS.name
     masking_requests_topic: str = MASKING_REQUESTS.name
@@ -39,6 +38,20 @@ class Settings(ServiceSettings):
     )
     producer_linger_ms: int = Field(
         default=0, ge=0, description="Producer linger; batches form anyway under load."
+    )
+    max_record_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        description="Larger calls.inbound records are dead-lettered unread (a call is < 2 KiB).",
+    )
+    max_call_age_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description=(
+            "Calls received longer ago are skipped, not decided (counted in "
+            "callplane_calls_skipped_total): a new consumer group starting from `earliest` "
+            "must not re-decide every retained call."
+        ),
     )
     decision_log_enabled: bool = Field(
         default=True,

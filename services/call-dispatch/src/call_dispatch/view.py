@@ -74,6 +74,9 @@ def _intern(value: str | None) -> str | None:
     return None if value is None else sys.intern(value)
 
 
+FALLBACK_CACHE_MAX = 10_000
+
+
 def e164(number: str) -> str:
     """The view's key: E.164 with '+' (the edge may send the number without it)."""
     number = number.strip()
@@ -86,7 +89,8 @@ class DispatchView:
     def __init__(self) -> None:
         self._numbers: dict[str, NumberEntry] = {}
         self._routes: dict[str, RouteEntry] = {}
-        # Fallbacks repeat across numbers: keep one object per distinct value.
+        # Fallbacks repeat across numbers: keep one object per distinct value, for the
+        # FALLBACK_CACHE_MAX most recently used values (distinct fallbacks are unbounded).
         self._fallbacks: dict[tuple[str, str], Fallback] = {}
         # Routes indexed per account, and each account's enabled routes sorted on first use: a
         # change of one tenant's route re-sorts that tenant's routes only, never everyone's.
@@ -133,7 +137,13 @@ class DispatchView:
         if fallback is None:
             return None
         detail = fallback.pstn_number if isinstance(fallback, FallbackForward) else fallback.reason
-        return self._fallbacks.setdefault((fallback.type, detail), fallback)
+        key = (fallback.type, detail)
+        shared = self._fallbacks.pop(key, None) or fallback
+        self._fallbacks[key] = shared  # re-inserted: most recently used last
+        if len(self._fallbacks) > FALLBACK_CACHE_MAX:
+            # Only sharing is lost: numbers keep their own reference to an evicted fallback.
+            del self._fallbacks[next(iter(self._fallbacks))]
+        return shared
 
     def _remove_number(self, number: str) -> None:
         held = self._numbers.get(number)

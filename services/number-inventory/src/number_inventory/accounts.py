@@ -18,9 +18,10 @@ from faststream.kafka import KafkaBroker
 from callplane_shared import outbox
 from callplane_shared.auth import AccountDirectory, generate_api_key, hash_api_key
 from callplane_shared.events import AccountLimits, AccountStatus, AccountUpserted
+from callplane_shared.mongo import Document
 from callplane_shared.topics import ACCOUNTS
 from number_inventory.ledger import Ledger
-from number_inventory.store import Collections, Document, now
+from number_inventory.store import Collections, now
 
 _MAX_VERSION_RETRIES = 20
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pydantic import Field
 
 from callplane_shared.events import AccountLimits
+from callplane_shared.mongo import Document
 from callplane_shared.voice import VoiceAction
 from callplane_shared.wire import WireModel
 from number_inventory.domain.money import to_units
@@ -18,7 +19,6 @@ from number_inventory.domain.pool import (
     display_number,
 )
 from number_inventory.payments import PaymentStatus
-from number_inventory.store import Document
 from number_inventory.voice_setups import VoiceSetups
 
 

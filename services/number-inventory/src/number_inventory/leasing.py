@@ -19,13 +19,14 @@ from pymongo.errors import DuplicateKeyError
 
 from callplane_shared import outbox
 from callplane_shared.events import NumberLeased, NumberReleased
+from callplane_shared.mongo import Document
 from callplane_shared.topics import NUMBERS_LIFECYCLE
 from number_inventory.accounts import Accounts
 from number_inventory.domain.money import format_units
 from number_inventory.domain.pool import Capability, InvalidNumberError
 from number_inventory.domain.search import Page, available_filter, owned_filter
 from number_inventory.ledger import Ledger, Movement, Refused
-from number_inventory.store import Collections, Document, now
+from number_inventory.store import Collections, now
 
 LEASED = "LEASED"
 PENDING = "PENDING"

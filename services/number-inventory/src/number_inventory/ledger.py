@@ -24,10 +24,11 @@ from enum import StrEnum
 
 from callplane_shared import outbox
 from callplane_shared.events import BalanceLow
+from callplane_shared.mongo import Document
 from callplane_shared.topics import ACCOUNTS_BALANCE
 from number_inventory.domain.money import crossed_below, to_units
 from number_inventory.ledger_entries import LedgerEntries
-from number_inventory.store import Document, now
+from number_inventory.store import now
 
 MAX_ATTEMPTS = 500
 

@@ -11,7 +11,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from callplane_shared import outbox
-from number_inventory.store import Document
+from callplane_shared.mongo import Document
 
 
 class LedgerEntries(Protocol):

@@ -17,6 +17,7 @@ from callplane_shared.mongo import build_mongo_client
 from callplane_shared.outbox import OutboxRelay
 from callplane_shared.ratelimit import rate_limiter
 from callplane_shared.runtime import ServiceParts, serve, service_app
+from callplane_shared.supervision import Supervisor
 from callplane_shared.telemetry import configure_telemetry, package_version
 from callplane_shared.topics import ACCOUNTS, VOICE_ACTIONS
 from callplane_shared.views import CompactedTopicView
@@ -45,10 +46,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     mongo = build_mongo_client(settings, SERVICE_NAME)
     collections = Collections.of(mongo, settings.mongodb_database)
 
+    supervisor = Supervisor(SERVICE_NAME)
     directory = AccountDirectory(rate_limiter(settings))
     voice = VoiceSetups()
-    accounts_view = CompactedTopicView(client_options(settings), ACCOUNTS.name, directory.apply)
-    voice_view = CompactedTopicView(client_options(settings), VOICE_ACTIONS.name, voice.apply)
+    kafka = client_options(settings)
+    accounts_view = CompactedTopicView(kafka, ACCOUNTS.name, directory.apply, supervisor=supervisor)
+    voice_view = CompactedTopicView(kafka, VOICE_ACTIONS.name, voice.apply, supervisor=supervisor)
 
     ledger = Ledger(
         MongoLedgerEntries(collections.ledger, broker), to_minor(settings.low_balance_threshold)
@@ -56,9 +59,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     accounts = Accounts(collections, broker, directory, ledger)
     leasing = Leasing(collections, broker, accounts)
     payments = Payments(MongoPaymentRecords(collections.payments), ledger)
-    register_payment_subscriber(broker, payments)
-    relay = OutboxRelay(broker, [collections.accounts, collections.numbers, collections.ledger])
-    sweeper = StaleClaimSweeper(collections, broker, ledger)
+    register_payment_subscriber(broker, payments, settings.group(SERVICE_NAME))
+    relay = OutboxRelay(
+        broker,
+        [collections.accounts, collections.numbers, collections.ledger],
+        supervisor=supervisor,
+    )
+    sweeper = StaleClaimSweeper(collections, broker, ledger, supervisor=supervisor)
     current_account = require_account(directory)
 
     async def start() -> None:
@@ -99,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             readiness={"accounts-view": accounts_ready, "voice-actions-view": voice_ready},
             on_startup=[start],
             on_shutdown=[stop],
+            supervisor=supervisor,
         )
     )
 

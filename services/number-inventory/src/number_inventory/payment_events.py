@@ -6,11 +6,12 @@ settlement for another amount or account, settling a failed payment) with the re
 
 from __future__ import annotations
 
+from functools import partial
+
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 from pydantic import TypeAdapter
 
-from callplane_shared.consuming import decode_and_handle, subscribe
+from callplane_shared.consuming import consume
 from callplane_shared.events import PaymentFailed, PaymentResult, PaymentSettled
 from callplane_shared.topics import PAYMENTS
 from number_inventory import SERVICE_NAME
@@ -38,17 +39,12 @@ async def apply_payment_result(payments: Payments, event: PaymentSettled | Payme
         )
 
 
-def register_payment_subscriber(broker: KafkaBroker, payments: Payments) -> None:
-    @subscribe(broker, PAYMENTS.name, SERVICE_NAME)
-    async def on_payment_result(body: bytes, msg: KafkaMessage) -> None:  # noqa: ARG001
-        async def apply(event: PaymentSettled | PaymentFailed) -> None:
-            await apply_payment_result(payments, event)
-
-        await decode_and_handle(
-            broker,
-            msg.raw_message,
-            topic=PAYMENTS.name,
-            service=SERVICE_NAME,
-            decode=_RESULT.validate_json,
-            handle=apply,
-        )
+def register_payment_subscriber(broker: KafkaBroker, payments: Payments, group_id: str) -> None:
+    consume(
+        broker,
+        PAYMENTS.name,
+        group_id=group_id,
+        service=SERVICE_NAME,
+        decode=_RESULT.validate_json,
+        handle=partial(apply_payment_result, payments),
+    )

@@ -9,7 +9,7 @@ from pymongo import DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from number_inventory.store import Document
+from callplane_shared.mongo import Document
 
 
 class PaymentRecords(Protocol):

@@ -21,9 +21,10 @@ import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
+from callplane_shared.mongo import Document
 from number_inventory.ledger import Applied, Ledger, Movement, Refused
 from number_inventory.payment_records import PaymentRecords
-from number_inventory.store import Document, now
+from number_inventory.store import now
 
 MAX_IDEMPOTENCY_KEY = 255
 

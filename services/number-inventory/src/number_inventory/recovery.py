@@ -10,8 +10,6 @@ the customer does not get, and no number is kept without payment.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import timedelta
 
@@ -19,10 +17,12 @@ from faststream.kafka import KafkaBroker
 
 from callplane_shared import outbox
 from callplane_shared.events import NumberLeased
+from callplane_shared.mongo import Document
+from callplane_shared.supervision import Supervisor
 from callplane_shared.topics import NUMBERS_LIFECYCLE
 from number_inventory.leasing import purchase_reference, refund_purchase
 from number_inventory.ledger import Ledger
-from number_inventory.store import Collections, Document, now
+from number_inventory.store import Collections, now
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ class StaleClaimSweeper:
         broker: KafkaBroker,
         ledger: Ledger,
         *,
+        supervisor: Supervisor,
         stale_after: timedelta = timedelta(minutes=2),
         interval_seconds: float = 30.0,
     ) -> None:
@@ -44,7 +45,7 @@ class StaleClaimSweeper:
         self._ledger = ledger
         self._stale_after = stale_after
         self._interval = interval_seconds
-        self._task: asyncio.Task[None] | None = None
+        self._supervisor = supervisor
 
     async def sweep_once(self) -> int:
         fixed = 0
@@ -103,19 +104,8 @@ class StaleClaimSweeper:
             )
         await self._c.claims.delete_one({"_id": claim["_id"], "claimId": claim["claimId"]})
 
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await self.sweep_once()
-            except Exception:
-                logger.exception("stale-claim sweep failed; retrying")
-            await asyncio.sleep(self._interval)
-
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="stale-claim-sweeper")
+        self._supervisor.every("stale-claim-sweeper", self._interval, self.sweep_once)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._supervisor.stop("stale-claim-sweeper")

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 
+from callplane_shared.mongo import Document
 from number_inventory.domain.pool import PoolNumber, country_name
-
-Document = dict[str, Any]
 
 
 @dataclass(frozen=True)

@@ -5,3 +5,4 @@ and relays status reports.
 """
 
 SERVICE_NAME = "number-masking"
+USER_AGENT = "callplane-number-masking/1"

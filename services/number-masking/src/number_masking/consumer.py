@@ -20,6 +20,7 @@ from typing import Any, TypeAlias
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 
 from callplane_shared.consumer_lag import LagGauge
+from callplane_shared.supervision import Supervisor
 from number_masking import SERVICE_NAME
 
 logger = logging.getLogger(__name__)
@@ -50,7 +51,10 @@ class ConcurrentConsumer:
         *,
         max_in_flight: int,
         drain_timeout: float,
+        supervisor: Supervisor,
     ) -> None:
+        self._supervisor = supervisor
+        self._task_name = f"consume:{topic}"
         self._client = dict(client)
         self._topic = topic
         self._group = group_id
@@ -63,7 +67,6 @@ class ConcurrentConsumer:
         self._next: dict[TopicPartition, int] = {}
         self._committed: dict[TopicPartition, int] = {}
         self._consumer: AIOKafkaConsumer | None = None
-        self._task: asyncio.Task[None] | None = None
         self._lag = LagGauge(group_id, SERVICE_NAME)
         self._lag_due = 0.0
 
@@ -77,13 +80,10 @@ class ConcurrentConsumer:
         )
         self._consumer.subscribe([self._topic], listener=_Rebalance(self))
         await self._consumer.start()
-        self._task = asyncio.create_task(self._run(), name=f"consume:{self._topic}")
+        self._supervisor.start(self._task_name, self._run)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._supervisor.stop(self._task_name)
         if self._consumer is not None:
             with contextlib.suppress(Exception):
                 await self.drain(set(self._next))

@@ -8,15 +8,13 @@ Wiring at a glance:
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
-from opentelemetry import propagate, trace
 from pydantic import TypeAdapter
 
-from callplane_shared.consuming import decode_and_handle, subscribe
+from callplane_shared.consuming import consume, decode_and_handle
 from callplane_shared.events import (
     CallStatus,
     MaskingRequest,
@@ -27,27 +25,26 @@ from callplane_shared.events import (
 from callplane_shared.logs import current_call_id
 from callplane_shared.telemetry import Attr
 from callplane_shared.topics import CALLS_STATUS, MASKING_REQUESTS, NUMBERS_LIFECYCLE
+from callplane_shared.tracing import consumer_span
 from number_masking import SERVICE_NAME
 from number_masking.consumer import Record
 from number_masking.reports import record_status
 from number_masking.resolver import Resolver
 from number_masking.store import Store
 
-logger = logging.getLogger(__name__)
 _LIFECYCLE: TypeAdapter[NumberLeased | NumberReleased] = TypeAdapter(NumberLifecycleEvent)
 
 
 def masking_request_handler(
     broker: KafkaBroker, resolver: Resolver
 ) -> Callable[[Record], Awaitable[None]]:
-    tracer = trace.get_tracer(SERVICE_NAME)
-
     async def handle(record: Record) -> None:
-        headers = {k: v.decode(errors="replace") for k, v in (record.headers or ())}
-        with tracer.start_as_current_span(
-            f"{MASKING_REQUESTS.name} process",
-            context=propagate.extract(headers),
-            kind=trace.SpanKind.CONSUMER,
+        with consumer_span(
+            MASKING_REQUESTS.name,
+            record.headers,
+            partition=record.partition,
+            offset=record.offset,
+            key=record.key,
         ) as span:
 
             async def decide(request: MaskingRequest) -> None:
@@ -69,37 +66,34 @@ def masking_request_handler(
     return handle
 
 
-def register_subscribers(broker: KafkaBroker, store: Store) -> None:
-    @subscribe(broker, CALLS_STATUS.name, SERVICE_NAME)
-    async def on_call_status(body: bytes, msg: KafkaMessage) -> None:  # noqa: ARG001
-        async def record(status: CallStatus) -> None:
-            # Reset afterwards: this subscriber may handle the next message in the same context.
-            token = current_call_id.set(status.call_id)
-            try:
-                await record_status(store, status)
-            finally:
-                current_call_id.reset(token)
+async def _record_status(store: Store, status: CallStatus) -> None:
+    # Reset afterwards: the subscriber may handle the next message in the same context.
+    token = current_call_id.set(status.call_id)
+    try:
+        await record_status(store, status)
+    finally:
+        current_call_id.reset(token)
 
-        await decode_and_handle(
-            broker,
-            msg.raw_message,
-            topic=CALLS_STATUS.name,
-            service=SERVICE_NAME,
-            decode=CallStatus.model_validate_json,
-            handle=record,
-        )
 
-    @subscribe(broker, NUMBERS_LIFECYCLE.name, SERVICE_NAME)
-    async def on_number(body: bytes, msg: KafkaMessage) -> None:  # noqa: ARG001
-        async def apply(event: NumberLeased | NumberReleased) -> None:
-            leased = isinstance(event, NumberLeased)
-            await store.apply_number(event.number, event.account_id, leased, event.occurred_at)
+async def _apply_number(store: Store, event: NumberLeased | NumberReleased) -> None:
+    leased = isinstance(event, NumberLeased)
+    await store.apply_number(event.number, event.account_id, leased, event.occurred_at)
 
-        await decode_and_handle(
-            broker,
-            msg.raw_message,
-            topic=NUMBERS_LIFECYCLE.name,
-            service=SERVICE_NAME,
-            decode=_LIFECYCLE.validate_json,
-            handle=apply,
-        )
+
+def register_subscribers(broker: KafkaBroker, store: Store, group_id: str) -> None:
+    consume(
+        broker,
+        CALLS_STATUS.name,
+        group_id=group_id,
+        service=SERVICE_NAME,
+        decode=CallStatus.model_validate_json,
+        handle=partial(_record_status, store),
+    )
+    consume(
+        broker,
+        NUMBERS_LIFECYCLE.name,
+        group_id=group_id,
+        service=SERVICE_NAME,
+        decode=_LIFECYCLE.validate_json,
+        handle=partial(_apply_number, store),
+    )

@@ -17,21 +17,21 @@ from callplane_shared.kafka import build_broker, client_options
 from callplane_shared.mongo import build_mongo_client
 from callplane_shared.outbox import OutboxRelay
 from callplane_shared.runtime import ServiceParts, serve, service_app
+from callplane_shared.supervision import Supervisor
 from callplane_shared.telemetry import configure_telemetry, package_version
 from callplane_shared.topics import ACCOUNTS, MASKING_REQUESTS
 from callplane_shared.views import CompactedTopicView
-from number_masking import SERVICE_NAME
+from callplane_shared.webhooks import AddressPolicy, SenderLimits, WebhookSender
+from number_masking import SERVICE_NAME, USER_AGENT
 from number_masking.api import build_router
 from number_masking.consumer import ConcurrentConsumer
 from number_masking.crypto import CredentialCipher
-from number_masking.domain.addresses import AddressPolicy
 from number_masking.domain.decisions import Timeouts
 from number_masking.handlers import masking_request_handler, register_subscribers
 from number_masking.reports import StatusDelivery
 from number_masking.resolver import Resolver
 from number_masking.settings import Settings
 from number_masking.store import Store
-from number_masking.webhooks import WebhookClient
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -39,43 +39,67 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     tracer_provider = configure_telemetry(SERVICE_NAME)
     broker = build_broker(SERVICE_NAME, settings, tracer_provider)
     mongo = build_mongo_client(settings, SERVICE_NAME)
+    supervisor = Supervisor(SERVICE_NAME)
     directory = AccountDirectory()
-    accounts = CompactedTopicView(client_options(settings), ACCOUNTS.name, directory.apply)
+    accounts = CompactedTopicView(
+        client_options(settings), ACCOUNTS.name, directory.apply, supervisor=supervisor
+    )
 
     store = Store(
         mongo[settings.mongodb_database], broker, CredentialCipher(settings.credentials_key_bytes)
     )
-    webhooks = WebhookClient(
-        AddressPolicy.parse(settings.masking_allowed_hosts),
-        max_response_bytes=settings.masking_max_response_bytes,
-        per_host_concurrency=settings.masking_per_host_concurrency,
+    policy = AddressPolicy.parse(settings.masking_allowed_hosts)
+    # Callbacks and reports are admitted separately: a customer's slow statusUrl must not use up
+    # the share its calls need.
+    callbacks = WebhookSender(
+        policy,
+        user_agent=USER_AGENT,
+        limits=SenderLimits(
+            per_customer=settings.masking_per_account_concurrency,
+            per_address=settings.masking_per_host_concurrency,
+            max_response_bytes=settings.masking_max_response_bytes,
+        ),
+    )
+    reports = WebhookSender(
+        policy,
+        user_agent=USER_AGENT,
+        limits=SenderLimits(
+            per_customer=settings.masking_status_per_account_concurrency,
+            per_address=settings.masking_per_host_concurrency,
+        ),
     )
     defaults = Timeouts(settings.masking_connect_timeout_ms, settings.masking_total_timeout_ms)
     resolver = Resolver(
         store,
-        webhooks,
+        callbacks,
         defaults,
         stale_after=timedelta(seconds=settings.masking_stale_after_seconds),
+        store_timeout=settings.masking_store_timeout_ms / 1000,
     )
     requests = ConcurrentConsumer(
         client_options(settings),
         MASKING_REQUESTS.name,
-        SERVICE_NAME,
+        settings.group(SERVICE_NAME),
         masking_request_handler(broker, resolver),
         max_in_flight=settings.masking_max_in_flight,
         drain_timeout=settings.shutdown_grace_seconds,
+        supervisor=supervisor,
     )
-    register_subscribers(broker, store)
+    register_subscribers(broker, store, settings.group(SERVICE_NAME))
+    # TODO(issue 12, masking): StatusDelivery still runs its own loop with asyncio.create_task;
+    # switch it to `supervisor.every("status-delivery", poll_seconds, delivery.deliver_due)` so
+    # a dead delivery loop fails /livez like every other task (its owner changes reports.py).
     delivery = StatusDelivery(
         store,
-        webhooks,
+        reports,
         connect_timeout=defaults.connect_ms / 1000,
         budget=defaults.total_ms / 1000,
         max_attempts=settings.masking_status_max_attempts,
         backoff_seconds=settings.masking_status_backoff_seconds,
         poll_seconds=settings.masking_status_poll_seconds,
+        concurrency=settings.masking_status_concurrency,
     )
-    relay = OutboxRelay(broker, [store.configs, store.decisions])
+    relay = OutboxRelay(broker, [store.configs, store.decisions], supervisor=supervisor)
 
     async def accounts_ready() -> bool:
         return accounts.caught_up
@@ -97,7 +121,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 requests.start,
                 delivery.start,
             ],
-            on_shutdown=[delivery.stop, relay.stop, accounts.stop, webhooks.aclose],
+            on_shutdown=[
+                delivery.stop,
+                relay.stop,
+                accounts.stop,
+                callbacks.aclose,
+                reports.aclose,
+            ],
+            supervisor=supervisor,
         )
     )
     _stop_before_broker(app, requests.stop)

@@ -6,17 +6,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from callplane_shared.events import CallStatus
 from callplane_shared.metrics import STATUS_REPORT_BACKLOG, STATUS_REPORTS
+from callplane_shared.mongo import Document
+from callplane_shared.webhooks import WebhookError
 from number_masking.domain.reports import FINAL_STATES, build_report
 from number_masking.resolver import Poster
-from number_masking.store import Document, Store
-from number_masking.webhooks import WebhookError
+from number_masking.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +27,9 @@ MAX_BACKOFF_SECONDS = 60.0
 # A claimed report is invisible to other instances for this long, so two never post it at once;
 # if the claimer dies mid-delivery, the report becomes due again after the lease.
 CLAIM_LEASE = timedelta(seconds=30)
+# A report whose attempts are used up stays in the collection in this state, with `lastError`
+# saying why: the dead letter an operator can inspect (and reset to `pending` to send again).
+DEAD_LETTER = "dead_letter"
 
 
 def _now() -> datetime:
@@ -64,6 +70,12 @@ async def record_status(store: Store, status: CallStatus) -> bool:
 
 
 class StatusDelivery:
+    """Delivers due reports, each in its own task, at most `concurrency` at once: a slow
+    statusUrl holds its own deliveries (and at most its account's share of the sender), never a
+    whole batch. Every failure counts as an attempt, whatever raised it (HTTP, a store error,
+    credentials that no longer decrypt); after `max_attempts` the report is dead-lettered with
+    the reason (state `dead_letter`) instead of being claimed again forever."""
+
     def __init__(
         self,
         store: Store,
@@ -74,6 +86,7 @@ class StatusDelivery:
         max_attempts: int,
         backoff_seconds: float,
         poll_seconds: float,
+        concurrency: int,
     ) -> None:
         self._store = store
         self._poster = poster
@@ -82,16 +95,20 @@ class StatusDelivery:
         self._max_attempts = max_attempts
         self._backoff = backoff_seconds
         self._poll = poll_seconds
+        self._concurrency = concurrency
+        self._running: set[asyncio.Task[None]] = set()
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._loop(), name="status-delivery")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        tasks = [t for t in (self._task, *self._running) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
 
     async def _loop(self) -> None:
         while True:
@@ -101,25 +118,39 @@ class StatusDelivery:
                 logger.exception("status delivery pass failed; retrying")
             await asyncio.sleep(self._poll)
 
-    async def deliver_due(self) -> int:
-        now = _now()
-        # Pending reports, due or waiting for their retry: served by the (state, nextAttemptAt)
-        # index, once per pass.
+    async def deliver_due(self) -> list[asyncio.Task[None]]:
+        """Claim due reports for the free delivery slots and start delivering them; the pass
+        does not wait for them (the returned tasks are for tests)."""
         backlog = await self._store.reports.count_documents({"state": "pending"})
         STATUS_REPORT_BACKLOG.set(backlog)
+        free = self._concurrency - len(self._running)
+        if free <= 0:
+            return []
+        now = _now()
         due = self._store.reports.find(
             {"state": "pending", "nextAttemptAt": {"$lte": now}}, {"_id": 1}
-        ).limit(100)
-        claimed: list[Any] = []
+        ).limit(free)
+        started: list[asyncio.Task[None]] = []
         async for doc in due:
             result = await self._store.reports.update_one(
                 {"_id": doc["_id"], "state": "pending", "nextAttemptAt": {"$lte": now}},
                 {"$set": {"nextAttemptAt": now + CLAIM_LEASE}},
             )
             if result.modified_count == 1:
-                claimed.append(doc["_id"])
-        await asyncio.gather(*(self._deliver(report_id) for report_id in claimed))
-        return len(claimed)
+                task = asyncio.create_task(self._guarded(doc["_id"]))
+                self._running.add(task)
+                task.add_done_callback(self._running.discard)
+                started.append(task)
+        return started
+
+    async def _guarded(self, report_id: Any) -> None:
+        try:
+            await self._deliver(report_id)
+        except Exception as exc:
+            logger.warning("status report %s failed", report_id, exc_info=True)
+            reason = f"{type(exc).__name__}: {exc}"[:500]
+            with contextlib.suppress(Exception):  # the lease expires; the next pass retries
+                await self._retry_later(report_id, reason)
 
     async def _deliver(self, report_id: Any) -> None:
         doc = await self._store.reports.find_one({"_id": report_id})
@@ -136,30 +167,43 @@ class StatusDelivery:
             return
         credentials = await self._store.credentials_for(doc["accountId"])
         errors: list[str] = []
+        busy = True
         for url in urls:
             try:
                 await self._poster.post(
                     url,
                     doc["body"],
-                    credentials=credentials,
+                    customer=doc["accountId"],
+                    signing=credentials,
                     connect_timeout=self._connect,
                     budget=self._budget,
                     expect_json=False,
                 )
             except WebhookError as exc:
                 errors.append(exc.reason)
+                busy = busy and exc.outcome == "busy"
                 continue
             await self._finish(doc, "delivered", None, delivered_to=url)
             return
-        await self._retry_later(doc, "; ".join(errors))
+        if busy:
+            await self._defer(doc)
+            return
+        await self._retry_later(doc["_id"], "; ".join(errors))
+
+    async def _defer(self, doc: Document) -> None:
+        """Not sent at all (the account's share of deliveries is in use): due again shortly,
+        and not counted as an attempt."""
+        STATUS_REPORTS.labels("deferred").inc()
+        await self._store.reports.update_one(
+            {"_id": doc["_id"]},
+            {"$set": {"nextAttemptAt": _now() + timedelta(seconds=self._backoff)}},
+        )
 
     async def _finish(
         self, doc: Document, state: str, error: str | None, delivered_to: str | None = None
     ) -> None:
-        # delivered, or never tried: dropped (config gone), skipped (no statusUrl); gave_up is
-        # counted by `_retry_later`.
-        if state != "failed":
-            STATUS_REPORTS.labels(state).inc()
+        # delivered, or never tried: dropped (config gone), skipped (no statusUrl).
+        STATUS_REPORTS.labels(state).inc()
         await self._store.reports.update_one(
             {"_id": doc["_id"]},
             {
@@ -173,27 +217,37 @@ class StatusDelivery:
             },
         )
 
-    async def _retry_later(self, doc: Document, error: str) -> None:
-        attempts = int(doc.get("attempts", 0)) + 1
+    async def _retry_later(self, report_id: Any, error: str) -> None:
+        doc = await self._store.reports.find_one_and_update(
+            {"_id": report_id, "state": "pending"},
+            {"$inc": {"attempts": 1}, "$set": {"lastError": error}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if doc is None:
+            return
+        attempts = int(doc["attempts"])
         if attempts >= self._max_attempts:
             logger.warning(
-                "status report %s given up after %d attempts",
-                doc["_id"],
+                "status report %s dead-lettered after %d attempts: %s",
+                report_id,
                 attempts,
-                extra={"call_id": doc["_id"]},
+                error,
+                extra={"call_id": report_id},
             )
             STATUS_REPORTS.labels("gave_up").inc()
-            await self._finish(doc, "failed", error)
+            await self._store.reports.update_one(
+                {"_id": report_id},
+                {"$set": {"state": DEAD_LETTER, "finishedAt": _now()}},
+            )
             return
         STATUS_REPORTS.labels("retried").inc()
-        delay = min(self._backoff * 2 ** (attempts - 1), MAX_BACKOFF_SECONDS)
         await self._store.reports.update_one(
-            {"_id": doc["_id"]},
-            {
-                "$set": {
-                    "attempts": attempts,
-                    "lastError": error,
-                    "nextAttemptAt": _now() + timedelta(seconds=delay),
-                }
-            },
+            {"_id": report_id},
+            {"$set": {"nextAttemptAt": _now() + timedelta(seconds=self._delay(attempts))}},
         )
+
+    def _delay(self, attempts: int) -> float:
+        """Exponential backoff with full jitter: reports that failed together (a customer's
+        outage) do not all come back in the same second."""
+        ceiling = min(self._backoff * 2 ** (attempts - 1), MAX_BACKOFF_SECONDS)
+        return random.uniform(self._backoff, max(self._backoff, ceiling))  # noqa: S311 - not crypto

@@ -1,14 +1,23 @@
 """Deciding one masked call: ask the customer (primary, then backup) inside the deadline, else the
-number's fallback, else reject. Idempotent per callback round."""
+number's fallback, else reject. Idempotent per callback round.
+
+Every request ends in a published decision (invariant 3). When the store fails or hangs, the
+call is decided by the number's fallback (carried in the request) within `store_timeout` per
+read, and the decision is published without being stored; only a decision that cannot be
+published at all keeps its record in flight (retried with jittered backoff, never committed
+past), so a crash re-delivers it.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
+import stamina
 from opentelemetry import trace
 
 from callplane_shared.events import (
@@ -20,6 +29,8 @@ from callplane_shared.events import (
     MaskingRequest,
     PlayAudioInstruction,
 )
+from callplane_shared.mongo import Document
+from callplane_shared.webhooks import SigningKey, WebhookError
 from number_masking.domain.answers import (
     DialAnswer,
     InvalidAnswerError,
@@ -30,10 +41,10 @@ from number_masking.domain.answers import parse_answer as parse
 from number_masking.domain.configs import MaskingConfig
 from number_masking.domain.decisions import Timeouts, decision, round_id, unavailable
 from number_masking.metrics import annotate_decision, record_callback, record_decision
-from number_masking.store import Credentials, Document
-from number_masking.webhooks import WebhookError
+from number_masking.store import CredentialsUnreadableError
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class DecisionStore(Protocol):
@@ -42,8 +53,9 @@ class DecisionStore(Protocol):
         self, round_id: str, decision: CallDecision, meta: Document
     ) -> Document: ...
     async def republish(self, doc: Document) -> None: ...
+    async def publish_unstored(self, decision: CallDecision) -> None: ...
     async def config_for_call(self, key: str) -> tuple[str, MaskingConfig] | None: ...
-    async def credentials_for(self, account_id: str) -> Credentials | None: ...
+    async def credentials_for(self, account_id: str) -> SigningKey | None: ...
     async def leased_by(self, number: str, account_id: str) -> bool: ...
 
 
@@ -53,11 +65,20 @@ class Poster(Protocol):
         url: str,
         payload: dict[str, Any],
         *,
-        credentials: Credentials | None,
+        customer: str,
+        signing: SigningKey | None,
         connect_timeout: float,
         budget: float,
         expect_json: bool = True,
     ) -> Any: ...
+
+
+class StoreFailedError(Exception):
+    """A store read or write failed or did not answer in time; `reason` is for pathReason."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def action_of(instruction: Instruction) -> tuple[str, dict[str, Any]]:
@@ -79,34 +100,79 @@ class Resolver:
         store: DecisionStore,
         poster: Poster,
         defaults: Timeouts,
+        *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         stale_after: timedelta = timedelta(seconds=120),
+        store_timeout: float = 1.0,
     ) -> None:
         self._stale_after = stale_after
         self._store = store
         self._poster = poster
         self._defaults = defaults
         self._clock = clock
+        self._store_timeout = store_timeout
 
     async def handle(self, request: MaskingRequest) -> CallDecision:
         rid = round_id(request)
-        existing = await self._store.find_decision(rid)
+        try:
+            existing = await self._ask(self._store.find_decision(rid), "reading decisions")
+        except StoreFailedError as exc:
+            # Whether this round was decided before is unknown: decide now rather than leave
+            # the caller waiting (a re-delivery during an outage may then differ from the first).
+            return await self._publish_unstored(request, *unavailable(request, exc.reason))
         if existing is not None:
             # A re-delivery: the same decision again, and no second callback to the customer.
-            await self._store.republish(existing)
+            await _until_published(lambda: self._store.republish(existing))
             again = CallDecision.model_validate_json(existing["decision"])
             annotate_decision(trace.get_current_span(), again)
             return again
-        instruction, path, reason, meta = await self._decide(request)
-        result = decision(request, instruction, path, reason, self._clock())
+        instruction, path, why, meta = await self._decide(request)
         action, extra = action_of(instruction)
         meta.update({"action": action, "extra": extra, "round": rid})
-        doc = await self._store.save_decision(rid, result, meta)
-        saved = CallDecision.model_validate_json(doc["decision"])
+        result = decision(request, instruction, path, why, self._clock())
+        try:
+            doc = await self._ask(
+                self._store.save_decision(rid, result, meta), "saving the decision"
+            )
+        except StoreFailedError as exc:
+            logger.warning("masking %s: %s; publishing unstored", request.call_id, exc.reason)
+            await _until_published(lambda: self._store.publish_unstored(result))
+            saved = result
+        else:
+            saved = CallDecision.model_validate_json(doc["decision"])
         # Counted once per decided round; re-deliveries above republish without counting.
         record_decision(saved)
         annotate_decision(trace.get_current_span(), saved)
         return saved
+
+    async def _publish_unstored(
+        self,
+        request: MaskingRequest,
+        instruction: Instruction,
+        path: DecisionPath,
+        reason: str,
+    ) -> CallDecision:
+        logger.warning("masking %s decided without the store: %s", request.call_id, reason)
+        result = decision(request, instruction, path, reason, self._clock())
+        await _until_published(lambda: self._store.publish_unstored(result))
+        record_decision(result)
+        annotate_decision(trace.get_current_span(), result)
+        return result
+
+    async def _ask(self, work: Awaitable[T], what: str) -> T:
+        """One store call, bounded; every failure becomes StoreFailedError with a short reason
+        (driver errors can carry whole topology descriptions: only their type is kept)."""
+        try:
+            async with asyncio.timeout(self._store_timeout):
+                return await work
+        except TimeoutError:
+            ms = int(self._store_timeout * 1000)
+            raise StoreFailedError(f"store did not answer in {ms} ms ({what})") from None
+        except CredentialsUnreadableError as exc:
+            raise StoreFailedError(str(exc)) from None
+        except Exception as exc:
+            logger.warning("store failed while %s", what, exc_info=True)
+            raise StoreFailedError(f"store failed ({what}): {type(exc).__name__}") from None
 
     async def _original_caller(self, request: MaskingRequest) -> str:
         if not request.dtmf_captured:
@@ -117,25 +183,42 @@ class Resolver:
     async def _decide(
         self, request: MaskingRequest
     ) -> tuple[Instruction, DecisionPath, str | None, Document]:
-        caller = await self._original_caller(request)
         meta: Document = {
             "accountId": request.account_id,
             "configKey": request.config_key,
-            "caller": caller,
+            "caller": request.from_,
             "called": request.to,
         }
-        found = await self._store.config_for_call(request.config_key)
-        if found is None or found[0] != request.account_id:
-            why = f"masking config {request.config_key} not found for the account"
-            return (*unavailable(request, why), meta)
-        config = found[1]
-        age = self._clock() - request.received_at
-        if age > self._stale_after:
-            # Re-delivered long after an outage: the caller has hung up, and asking the customer
-            # now would only flood it. The call still gets its one decision.
-            why = f"request is {int(age.total_seconds())} s old; customer not asked"
-            return (*unavailable(request, why), meta)
-        credentials = await self._store.credentials_for(request.account_id)
+        try:
+            caller = await self._ask(self._original_caller(request), "reading the first round")
+            meta["caller"] = caller
+            found = await self._ask(
+                self._store.config_for_call(request.config_key), "reading the masking config"
+            )
+            if found is None or found[0] != request.account_id:
+                why = f"masking config {request.config_key} not found for the account"
+                return (*unavailable(request, why), meta)
+            age = self._clock() - request.received_at
+            if age > self._stale_after:
+                # Re-delivered long after an outage: the caller has hung up, and asking the
+                # customer now would only flood it. The call still gets its one decision.
+                why = f"request is {int(age.total_seconds())} s old; customer not asked"
+                return (*unavailable(request, why), meta)
+            credentials = await self._ask(
+                self._store.credentials_for(request.account_id), "reading credentials"
+            )
+        except StoreFailedError as exc:
+            # Never call unsigned because the credentials could not be read.
+            return (*unavailable(request, exc.reason), meta)
+        return (*await self._ask_customer(request, found[1], credentials, caller), meta)
+
+    async def _ask_customer(
+        self,
+        request: MaskingRequest,
+        config: MaskingConfig,
+        credentials: SigningKey | None,
+        caller: str,
+    ) -> tuple[Instruction, DecisionPath, str | None]:
         timeouts = Timeouts(
             connect_ms=config.connect_timeout_ms or self._defaults.connect_ms,
             total_ms=config.total_timeout_ms or self._defaults.total_ms,
@@ -171,7 +254,8 @@ class Resolver:
                 answer = await self._poster.post(
                     url,
                     payload,
-                    credentials=credentials,
+                    customer=request.account_id,
+                    signing=credentials,
                     connect_timeout=min(timeouts.connect_ms / 1000, budget),
                     budget=budget,
                 )
@@ -188,13 +272,8 @@ class Resolver:
                 failures.append(f"{label}: {reason}")
                 continue
             record_callback(label, "ok", elapsed)
-            return (
-                instruction,
-                path,
-                "; ".join([*failures, note] if note else failures) or None,
-                meta,
-            )
-        return (*unavailable(request, "; ".join(failures)), meta)
+            return instruction, path, "; ".join([*failures, note] if note else failures) or None
+        return unavailable(request, "; ".join(failures))
 
     async def _instruction(
         self, payload: Any, request: MaskingRequest, caller: str
@@ -207,7 +286,13 @@ class Resolver:
         if isinstance(requested, str) and requested:
             normalised = to_e164(requested)
             if normalised is not None:
-                leased = await self._store.leased_by(normalised, request.account_id)
+                try:
+                    leased = await self._ask(
+                        self._store.leased_by(normalised, request.account_id),
+                        "checking leased numbers",
+                    )
+                except StoreFailedError:
+                    leased = False  # unverifiable: the masked number is shown, never a spoof
         choice = choose_caller_id(
             requested,
             original_caller=caller,
@@ -215,3 +300,13 @@ class Resolver:
             leased_by_account=leased,
         )
         return answer.instruction(choice), choice.reason
+
+
+async def _until_published(publish: Callable[[], Awaitable[None]]) -> None:
+    """Retry until the decision is out (jittered backoff, no limit): the record stays in flight,
+    so its offset is not committed and a crash re-delivers it."""
+    async for attempt in stamina.retry_context(
+        on=Exception, attempts=None, timeout=None, wait_initial=0.1, wait_max=5.0
+    ):
+        with attempt:
+            await publish()

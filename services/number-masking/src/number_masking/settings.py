@@ -36,7 +36,23 @@ class Settings(ServiceSettings):
     )
     masking_max_response_bytes: int = Field(default=64 * 1024, ge=1024)
     masking_per_host_concurrency: int = Field(
-        default=32, ge=1, description="In-flight callbacks per customer host:port."
+        default=32,
+        ge=1,
+        description="In-flight callbacks per resolved IP address of customers' servers (every "
+        "hostname on it together); the next callback takes the backup path at once.",
+    )
+    masking_per_account_concurrency: int = Field(
+        default=16,
+        ge=1,
+        description="In-flight callbacks per account: the share one customer's hanging server "
+        "can hold. Its next calls take the backup/fallback path at once.",
+    )
+    masking_store_timeout_ms: int = Field(
+        default=1000,
+        ge=50,
+        le=MAX_TIMEOUT_MS,
+        description="Bound of each MongoDB read or write a masked call waits for; past it the "
+        "call is decided by the number's fallback without the store.",
     )
     masking_max_in_flight: int = Field(
         default=256, ge=1, description="Masking requests decided concurrently by one instance."
@@ -52,6 +68,14 @@ class Settings(ServiceSettings):
         default=1.0, gt=0, description="First retry delay of a status report; doubles, max 60 s."
     )
     masking_status_poll_seconds: float = Field(default=0.5, gt=0)
+    masking_status_concurrency: int = Field(
+        default=32, ge=1, description="Status reports delivered at once by one instance."
+    )
+    masking_status_per_account_concurrency: int = Field(
+        default=4,
+        ge=1,
+        description="Status reports in flight per account: a slow statusUrl holds only these.",
+    )
 
     @field_validator("masking_credentials_key")
     @classmethod

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from faststream.kafka import KafkaBroker
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
@@ -16,11 +16,12 @@ from pymongo.errors import DuplicateKeyError
 
 from callplane_shared import outbox
 from callplane_shared.events import CallDecision, MaskingConfigUpserted
+from callplane_shared.mongo import Document
 from callplane_shared.topics import CALLS_DECISIONS, MASKING_CONFIGS
+from callplane_shared.webhooks import SigningKey
 from number_masking.crypto import CredentialCipher
 from number_masking.domain.configs import ConfigBody, MaskingConfig
 
-Document = dict[str, Any]
 _CONFIG_FIELDS = tuple(ConfigBody.model_fields)
 
 
@@ -30,10 +31,9 @@ def _now() -> datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
-@dataclass(frozen=True)
-class Credentials:
-    api_id: str
-    key: str
+class CredentialsUnreadableError(Exception):
+    """Stored credentials do not decrypt (MASKING_CREDENTIALS_KEY changed without re-entering
+    them): nothing can be signed for the account until they are set again."""
 
 
 class Store:
@@ -144,12 +144,18 @@ class Store:
         doc = await self.credentials.find_one({"_id": account_id}, {"apiId": 1})
         return None if doc is None else str(doc["apiId"])
 
-    async def credentials_for(self, account_id: str) -> Credentials | None:
+    async def credentials_for(self, account_id: str) -> SigningKey | None:
         doc = await self.credentials.find_one({"_id": account_id})
         if doc is None:
             return None
-        key = self._cipher.decrypt(doc["keyCiphertext"], account_id)
-        return Credentials(api_id=doc["apiId"], key=key)
+        try:
+            key = self._cipher.decrypt(doc["keyCiphertext"], account_id)
+        except (InvalidTag, ValueError):
+            raise CredentialsUnreadableError(
+                "masking credentials do not decrypt with the current MASKING_CREDENTIALS_KEY; "
+                "set them again"
+            ) from None
+        return SigningKey(api_id=doc["apiId"], key=key)
 
     def _credentials_doc(self, account_id: str, api_id: str, key: str) -> Document:
         return {
@@ -233,6 +239,12 @@ class Store:
             return existing
         await outbox.flush(self._broker, self.decisions, {"_id": round_id})
         return doc
+
+    async def publish_unstored(self, decision: CallDecision) -> None:
+        """Publish a decision that could not be stored (the store failed): the call still gets
+        its decision; a re-delivery finds nothing stored and decides again."""
+        entry = outbox.outbox_entry(CALLS_DECISIONS.name, decision.call_id, decision)
+        await outbox.publish_entries(self._broker, [entry])
 
     async def republish(self, doc: Document) -> None:
         if await outbox.flush(self._broker, self.decisions, {"_id": doc["_id"]}):

@@ -1,109 +1,81 @@
-"""Customer-supplied number patterns that cannot hang the matcher.
+"""Customer-supplied number patterns, matched in linear time (invariant 8).
 
 A criterion's `to`/`from` is either a number (digits, optional '+') compared digit for digit, or a
-regular expression that must match the whole subject. Python's `re` backtracks, so a pattern like
-`(\\d+)+$` can take exponential time. Instead of a timeout (which `re` cannot honour) or a
-different engine, every pattern is checked once, when it is written, against rules that rule out
-catastrophic backtracking:
+regular expression that must match the whole subject. Python's `re` backtracks, so a customer
+pattern such as `\\d{0,9}` repeated twenty times then `\\D` takes minutes on a phone number and
+freezes the event loop of every tenant. Patterns therefore run on RE2 (google-re2), whose automata
+match in time linear in the subject whatever the pattern: no pattern is "too clever" to run.
 
-- at most `MAX_PATTERN_LENGTH` characters;
-- no quantified sub-pattern that itself contains a quantifier or an alternation (`(a+)+`,
-  `(a|aa)*`): the classic exponential shapes;
-- no backreferences or lookarounds (not needed to describe numbers, and not linear);
-- at most `MAX_UNBOUNDED_REPEATS` unbounded quantifiers in the whole pattern, and subjects longer
-  than `MAX_SUBJECT_LENGTH` never match, so the remaining polynomial worst case stays tiny.
-
-Compiled patterns are cached by their text, so each route version compiles each pattern once.
+What RE2 cannot run (backreferences, lookarounds, atomic groups, possessive quantifiers) is refused
+when the route is written, with a message naming the construct. Patterns are at most
+`MAX_PATTERN_LENGTH` characters and subjects longer than `MAX_SUBJECT_LENGTH` never match, which
+bounds the linear cost too. Compiled patterns are cached by their text.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+
+import re2
 
 MAX_PATTERN_LENGTH = 256
-MAX_UNBOUNDED_REPEATS = 3
 MAX_SUBJECT_LENGTH = 128
+# RE2 refuses a pattern whose compiled program would exceed this budget ("pattern too large")
+# instead of allocating it: a bound on memory per pattern as well as on time.
+MAX_PROGRAM_BYTES = 1 << 20
 
 _NUMBER = re.compile(r"\+?[0-9]{1,32}")
-# The stdlib parser (`re._parser`, `sre_parse` before 3.11) gives us the pattern's tree; there is
-# no public API for it. Loaded dynamically because its typing stubs live under the old name.
-_parser: Any = importlib.import_module("re._parser")
-_consts: Any = importlib.import_module("re._constants")
+_OPTIONS = re2.Options()
+_OPTIONS.log_errors = False  # a refused customer pattern is a 400, not a line in our log
+_OPTIONS.max_mem = MAX_PROGRAM_BYTES
 
-_REPEATS = {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}
-_FORBIDDEN = {
-    "GROUPREF": "backreferences are not allowed",
-    "GROUPREF_EXISTS": "conditional groups are not allowed",
-    "ASSERT": "lookarounds are not allowed",
-    "ASSERT_NOT": "lookarounds are not allowed",
-}
+# RE2's own messages, translated to what a customer should change. Order matters: first match wins.
+_UNSUPPORTED = (
+    (re.compile(r"invalid escape sequence: \\[1-9]"), "backreferences (\\1) are not supported"),
+    (re.compile(r"invalid perl operator: \(\?P$"), "named backreferences are not supported"),
+    (re.compile(r"invalid perl operator: \(\?<?[=!]"), "lookarounds ((?=, (?<=) are not supported"),
+    (re.compile(r"invalid perl operator: \(\?>"), "atomic groups ((?>...)) are not supported"),
+    (re.compile(r"bad repetition operator: .[+]"), "possessive quantifiers (a++) are unsupported"),
+    (re.compile(r"invalid named capture group"), "invalid named group; write (?P<name>...)"),
+    (re.compile(r"invalid repetition size"), "a repetition count is larger than 1000"),
+    (re.compile(r"pattern too large"), "the pattern expands too much; use fewer repetitions"),
+)  # fmt: skip
 
 
 class UnsafePatternError(ValueError):
-    """The pattern is not a number and not an acceptable regular expression; the text says why."""
+    """The pattern is not a number and not a regular expression RE2 runs; the text says why."""
 
 
-def _children(op: str, av: Any) -> list[Any]:
-    """The sub-patterns of one parsed node."""
-    if op in _REPEATS:
-        return [av[2]]
-    if op == "SUBPATTERN":
-        return [av[3]]
-    if op == "BRANCH":
-        return list(av[1])
-    if op == "ATOMIC_GROUP":
-        return [av]
-    return []
-
-
-def _walk(items: Any, inside_repeat: bool, counter: list[int]) -> None:
-    for raw_op, av in items:
-        op = str(raw_op)
-        if op in _FORBIDDEN:
-            raise UnsafePatternError(_FORBIDDEN[op])
-        if op == "BRANCH" and inside_repeat:
-            raise UnsafePatternError(
-                "an alternation inside a repeated group can backtrack exponentially; "
-                "list the alternatives as separate criteria instead"
-            )
-        repeats_many = op in _REPEATS and av[1] > 1
-        if repeats_many:
-            if inside_repeat:
-                raise UnsafePatternError(
-                    "nested quantifiers (like `(\\d+)+`) can backtrack exponentially"
-                )
-            if av[1] == _consts.MAXREPEAT:
-                counter[0] += 1
-        for child in _children(op, av):
-            _walk(child, inside_repeat or repeats_many, counter)
+def _explain(message: str) -> str:
+    for shape, text in _UNSUPPORTED:
+        if shape.search(message):
+            return text
+    return f"not a valid regular expression: {message}"
 
 
 def is_number(pattern: str) -> bool:
     return _NUMBER.fullmatch(pattern) is not None
 
 
-def validate_pattern(pattern: str) -> None:
-    """Raise `UnsafePatternError` unless `pattern` is a number or a safe regular expression."""
+def _compile(pattern: str) -> re2._Regexp[str]:
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise UnsafePatternError(f"pattern is longer than {MAX_PATTERN_LENGTH} characters")
     if not pattern:
         raise UnsafePatternError("pattern must not be empty")
-    if is_number(pattern):
-        return
     try:
-        tree = _parser.parse(pattern)
-    except re.error as exc:
-        raise UnsafePatternError(f"not a valid regular expression: {exc}") from exc
-    counter = [0]
-    _walk(tree.data, inside_repeat=False, counter=counter)
-    if counter[0] > MAX_UNBOUNDED_REPEATS:
-        raise UnsafePatternError(
-            f"at most {MAX_UNBOUNDED_REPEATS} unbounded quantifiers (*, +, {{n,}}) are allowed"
-        )
+        return re2.compile(pattern, _OPTIONS)
+    except re2.error as exc:
+        raw = exc.args[0] if exc.args else ""
+        message = raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)
+        raise UnsafePatternError(_explain(message)) from exc
+
+
+def validate_pattern(pattern: str) -> None:
+    """Raise `UnsafePatternError` unless `pattern` is a number or a regular expression RE2 runs."""
+    if not is_number(pattern):
+        _compile(pattern)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,14 +84,14 @@ class Pattern:
 
     text: str
     number: str | None
-    regex: re.Pattern[str] | None
+    regex: re2._Regexp[str] | None
 
     def matches(self, subject: str | None) -> bool:
         if subject is None or len(subject) > MAX_SUBJECT_LENGTH:
             return False
         if self.number is not None:
             return subject.lstrip("+") == self.number
-        if self.regex is None:  # an unsafe pattern that slipped past validation matches nothing
+        if self.regex is None:  # a pattern refused at write time (or stored before) matches nothing
             return False
         bare = subject.lstrip("+")
         return bool(self.regex.fullmatch(bare) or self.regex.fullmatch(subject))
@@ -127,11 +99,10 @@ class Pattern:
 
 @lru_cache(maxsize=8192)
 def compile_pattern(text: str) -> Pattern:
-    """The cached compiled form of `text`; never raises (unsafe patterns match nothing)."""
+    """The cached compiled form of `text`; never raises (refused patterns match nothing)."""
     if is_number(text):
         return Pattern(text, text.lstrip("+"), None)
     try:
-        validate_pattern(text)
+        return Pattern(text, None, _compile(text))
     except UnsafePatternError:
         return Pattern(text, None, None)
-    return Pattern(text, None, re.compile(text))

@@ -22,7 +22,7 @@ def _check(errors: dict[str, list[str]], field: str, pattern: str | None) -> Non
 
 
 def route_pattern_errors(route: RouteRequest) -> dict[str, list[str]]:
-    """Field path → problems, e.g. `{"criteria[0].to": ["nested quantifiers ..."]}`."""
+    """Field path → problems, e.g. `{"criteria[0].to": ["lookarounds ..."]}`."""
     errors: dict[str, list[str]] = {}
     for i, criteria in enumerate(route.criteria):
         _check(errors, f"criteria[{i}].to", criteria.to)

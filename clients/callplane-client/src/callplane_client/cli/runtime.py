@@ -28,7 +28,9 @@ class Runtime:
         )
 
     def trace_url(self, trace_id: str) -> str:
-        return f"{self.config.jaeger.rstrip('/')}/trace/{trace_id}"
+        # The query API, not the UI page: the local Jaeger is built without its UI, and this link
+        # answers the trace as JSON everywhere (`callplane calls trace` renders it as a table).
+        return f"{self.config.jaeger.rstrip('/')}/api/traces/{trace_id}"
 
 
 def runtime(ctx: typer.Context) -> Runtime:
