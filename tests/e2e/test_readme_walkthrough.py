@@ -22,6 +22,7 @@ EXPECTED: dict[str, list[str | re.Pattern[str]]] = {
     "admin create-account": ["balance", "50"],
     "curl -s --fail-with-body": ['"accountId"', '"balance"'],
     "numbers lease": ["numberKey", "VOICE"],
+    "admin settle-payment": ["PENDING", "SETTLED", "70"],
     "voice history": ["FORWARD_TO_CALL_ROUTING", "VOICE_NUMBER_MASKING", "FORWARD_TO_IVR"],
     '--call-id "$CALL_ID"': ["call_routing", re.compile(r"path\s+direct"), TRACE_LINK],
     "--type masking --masking-config": [
@@ -54,6 +55,7 @@ def outputs(stdout: str) -> dict[int, str]:
     return {int(i): text for i, text in found}
 
 
+@pytest.mark.timeout(900)  # above the subprocess bound below
 def test_the_first_hour_runs_as_written(endpoints: Endpoints) -> None:
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     blocks = walkthrough_blocks(readme)
@@ -70,7 +72,7 @@ def test_the_first_hour_runs_as_written(endpoints: Endpoints) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,  # each block's remarks stay between its markers
         text=True,
-        timeout=240,
+        timeout=600,  # a loaded 2-core machine runs each CLI start in seconds
         check=False,
     )
     printed = outputs(run.stdout)

@@ -129,6 +129,8 @@ class OutboxRelay:
         return relayed
 
     async def start(self) -> None:
+        for collection in self._collections:
+            await ensure_outbox_index(collection)
         self._supervisor.every("outbox-relay", self._interval, self.relay_once)
 
     async def stop(self) -> None:

@@ -4,6 +4,11 @@ payment credits nothing and is dead-lettered with the reason (invariants 6 and 9
 
 from __future__ import annotations
 
+import asyncio
+import os
+import re
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
@@ -16,7 +21,7 @@ from callplane_shared.topics import PAYMENTS
 from tests.endpoints import Endpoints
 from tests.integration.number_inventory.inventory import Inventory, Tenant
 from tests.integration.number_inventory.test_events import tail
-from tests.support import eventually
+from tests.support import REPO_ROOT, eventually
 
 pytestmark = pytest.mark.integration
 
@@ -111,3 +116,40 @@ async def test_a_settlement_for_another_amount_is_dead_lettered_and_credits_noth
         await dead.until(lambda key, _: key == payment_id.encode())
     assert await _status(inventory, tenant, payment_id) == "PENDING"
     assert await inventory.balance(tenant) == 0
+
+
+README_EXAMPLE = re.compile(
+    r"<!-- payment-system-example -->\n```python\n(.*?)^```", re.MULTILINE | re.DOTALL
+)
+
+
+async def test_the_readme_example_of_the_payment_system_settles_a_payment(
+    inventory: Inventory, endpoints: Endpoints
+) -> None:
+    found = README_EXAMPLE.search((REPO_ROOT / "README.md").read_text(encoding="utf-8"))
+    assert found is not None, "README lost the payment system's example"
+    example = found.group(1).replace("127.0.0.1:9092", endpoints.kafka)
+    tenant = await inventory.tenant(balance=0)
+    payment_id = await _pending(inventory, tenant, 7.5)
+    env = {
+        **os.environ,
+        "PAYMENT_ID": payment_id,
+        "ACCOUNT_ID": tenant.account_id,
+        "AMOUNT": "7.50",
+    }
+    ran = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-c", example],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+
+    async def credited() -> bool:
+        return await _status(inventory, tenant, payment_id) == "SETTLED"
+
+    await eventually(credited, timeout=20, what="the README's settlement is applied")
+    assert await inventory.balance(tenant) == 7.5

@@ -35,7 +35,6 @@ from callplane_shared.kafka import build_broker, client_options
 from callplane_shared.mongo import build_mongo_client
 from callplane_shared.openapi_docs import APP_KEY, OpenApiRules
 from callplane_shared.outbox import OutboxRelay
-from callplane_shared.periodic import Periodic
 from callplane_shared.ratelimit import rate_limiter
 from callplane_shared.runtime import ServiceParts, serve, service_app
 from callplane_shared.supervision import Supervisor
@@ -86,18 +85,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     retention = timedelta(days=settings.voice_history_retention_days)
-    pruner = Periodic("voice-history-retention", 3600, lambda: history.prune(retention))
+
+    async def prune_history() -> None:
+        await history.prune(retention)
 
     async def start() -> None:
         await collections.ensure_indexes()
         await history.ensure_indexes()
-        await pruner.start()
+        supervisor.every("voice-history-retention", 3600, prune_history)
         await accounts_view.start()
         await masking_view.start()
         await relay.start()
 
     async def stop() -> None:
-        await pruner.stop()
+        await supervisor.stop("voice-history-retention")
         await relay.stop()
         await masking_view.stop()
         await accounts_view.stop()

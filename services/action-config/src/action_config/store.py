@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 
-from callplane_shared import outbox
 from callplane_shared.mongo import Document
 
 
@@ -45,8 +44,6 @@ class Collections:
         await self.routes.create_index([("accountId", ASCENDING), ("order", ASCENDING)], name="acc")
         await self.ivr_scenarios.create_index([("accountId", ASCENDING)], name="account")
         await self.calls_configurations.create_index([("accountId", ASCENDING)], name="account")
-        for collection in self.with_outbox:
-            await outbox.ensure_outbox_index(collection)
 
 
 def now() -> datetime:

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 
-from callplane_shared import outbox
 from callplane_shared.mongo import Document
 from number_inventory.domain.pool import PoolNumber, country_name
 
@@ -52,8 +51,6 @@ class Collections:
             [("status", ASCENDING), ("createdAt", ASCENDING)], name="status_created"
         )
         await self.claims.create_index([("accountId", ASCENDING)], name="account")
-        for collection in (self.accounts, self.numbers, self.ledger):
-            await outbox.ensure_outbox_index(collection)
 
 
 def now() -> datetime:

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 import phonenumbers
 
+from callplane_shared import phone
 from number_inventory.domain.money import MoneyError, to_minor
 
 
@@ -65,34 +66,19 @@ def new_number_key() -> str:
 
 
 def to_e164(raw: str, country: str) -> str:
-    """The number in E.164 with '+', if `phonenumbers` says it is valid for `country`.
-
-    Accepts the international form with or without '+' (Infobip writes `41793026731`).
-    """
-    text = raw.strip()
-    if not text:
-        raise InvalidNumberError("number is empty")
-    candidate = text if text.startswith("+") else f"+{text}"
+    """The number in E.164 with '+', if it is valid and in `country`."""
     try:
-        parsed = phonenumbers.parse(candidate, None)
-    except phonenumbers.NumberParseException as exc:
-        raise InvalidNumberError(f"{raw!r} is not a phone number: {exc}") from exc
-    region = phonenumbers.region_code_for_number(parsed)
-    if not phonenumbers.is_valid_number(parsed):
-        raise InvalidNumberError(f"{raw!r} is not a valid number")
-    if region != country.upper():
-        raise InvalidNumberError(f"{raw!r} belongs to {region}, not {country.upper()}")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        return phone.to_e164(raw, country)
+    except phone.InvalidPhoneNumberError as exc:
+        raise InvalidNumberError(str(exc)) from exc
 
 
 def international_to_e164(raw: str) -> str:
     """A number in international form whose country is whatever its calling code says."""
-    text = raw.strip()
     try:
-        parsed = phonenumbers.parse(text if text.startswith("+") else f"+{text}", None)
-    except phonenumbers.NumberParseException as exc:
-        raise InvalidNumberError(f"{raw!r} is not a phone number") from exc
-    return to_e164(text, phonenumbers.region_code_for_number(parsed) or "ZZ")
+        return phone.to_e164(raw)
+    except phone.InvalidPhoneNumberError as exc:
+        raise InvalidNumberError(str(exc)) from exc
 
 
 def display_number(e164: str) -> str:

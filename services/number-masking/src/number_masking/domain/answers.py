@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import phonenumbers
-
+from callplane_shared import phone
 from callplane_shared.events import (
     CaptureDtmfInstruction,
     ForwardInstruction,
@@ -28,18 +27,10 @@ def to_e164(raw: object) -> str | None:
     """E.164 with '+' for a valid number (with or without '+'), else None."""
     if not isinstance(raw, str | int) or isinstance(raw, bool):
         return None
-    text = str(raw).strip()
-    if not text:
-        return None
-    if not text.startswith("+"):
-        text = f"+{text}"
     try:
-        parsed = phonenumbers.parse(text, None)
-    except phonenumbers.NumberParseException:
+        return phone.to_e164(raw)
+    except phone.InvalidPhoneNumberError:
         return None
-    if not phonenumbers.is_valid_number(parsed):
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 @dataclass(frozen=True)
