@@ -65,8 +65,7 @@ async def published_versions(bootstrap: str, numbers: set[str]) -> set[tuple[str
     await consumer.start()
     seen: set[tuple[str, int]] = set()
     try:
-        partitions = consumer.partitions_for_topic(VOICE_ACTIONS.name) or set()
-        assigned = [TopicPartition(VOICE_ACTIONS.name, p) for p in sorted(partitions)]
+        assigned = [TopicPartition(VOICE_ACTIONS.name, p) for p in range(VOICE_ACTIONS.partitions)]
         consumer.assign(assigned)
         await consumer.seek_to_beginning(*assigned)
         ends = await consumer.end_offsets(assigned)

@@ -112,8 +112,9 @@ class DecisionReader:
 
     async def start(self) -> None:
         await self._consumer.start()
-        partitions = self._consumer.partitions_for_topic(CALLS_DECISIONS.name) or set()
-        assigned = [TopicPartition(CALLS_DECISIONS.name, p) for p in sorted(partitions)]
+        assigned = [
+            TopicPartition(CALLS_DECISIONS.name, p) for p in range(CALLS_DECISIONS.partitions)
+        ]
         self._consumer.assign(assigned)
         await self._consumer.seek_to_end(*assigned)
         for tp in assigned:

@@ -15,15 +15,18 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import sys
 import time
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import httpx
+
 from callplane_shared.topics import CALLS_DECISIONS, CALLS_INBOUND
 from stackctl.layout import Layout
-from tests.e2e.journey import admin_client, new_customer
+from tests.e2e.journey import admin_client, fresh_number, new_customer
 from tests.failover.cluster import Cluster
 from tests.failover.config_changes import (
     PSTN,
@@ -76,13 +79,29 @@ def _figures(phase: Phase, calls: Calls) -> PhaseFigures:
 async def _numbers(count: int) -> tuple[object, dict[str, str]]:
     """An account of its own with `count` freshly leased numbers, each forwarding to PSTN."""
     admin = admin_client(BASE_URL)
+    admin.timeout = httpx.Timeout(60)  # the first import warms number-inventory's geocoder
     customer = await new_customer(BASE_URL, admin)
+    fresh = {fresh_number() for _ in range(count)}
+    csv = "number,country,type,capabilities,setupPrice,initialMonthPrice,pricePerMonth,"
+    csv += "currency,network\n"
+    csv += "".join(f"{n},DE,VIRTUAL_LONG_NUMBER,VOICE,1.00,1.00,1.00,EUR,fo\n" for n in fresh)
+    imported = await admin.post(
+        "/admin/1/numbers/import", content=csv, headers={"Content-Type": "text/csv"}
+    )
+    assert imported.status_code == 200, imported.text
     numbers: dict[str, str] = {}
-    for _ in range(count):
-        key, number = await customer.lease_fresh_number(admin)
-        body = {"action": {"type": "FORWARD_TO_PSTN", "pstnNumber": PSTN[0]}}
-        reply = await customer.api.put(f"/numbers/2/numbers/{key}/voice", json=body)
-        assert reply.status_code == 200, reply.text
+    for number in fresh:
+        leased = await customer.api.post("/numbers/1/numbers", json={"number": number})
+        assert leased.status_code == 200, leased.text
+        key = leased.json()["numberKey"]
+        body: dict[str, object] = {"action": {"type": "FORWARD_TO_PSTN", "pstnNumber": PSTN[0]}}
+
+        async def action_set(key: str = key, body: dict[str, object] = body) -> bool:
+            # action-config learns of the lease from numbers.lifecycle, a moment later
+            reply = await customer.api.put(f"/numbers/2/numbers/{key}/voice", json=body)
+            return reply.status_code == 200
+
+        await eventually(action_set, timeout=30, interval=0.2, what="voice action set")
         numbers[key] = number
     await admin.aclose()
     return customer, numbers
@@ -91,6 +110,7 @@ async def _numbers(count: int) -> tuple[object, dict[str, str]]:
 async def main(rate: int, outage: float, settle: float, out: Path) -> int:  # noqa: PLR0915
     cluster = Cluster(Layout.from_env())
     cluster.check_running()
+    load_at_start = round(os.getloadavg()[0], 1)
     run = f"fo-{uuid.uuid4().hex[:8]}"
     customer, numbers = await _numbers(10)
     api = customer.api  # type: ignore[attr-defined]
@@ -108,7 +128,7 @@ async def main(rate: int, outage: float, settle: float, out: Path) -> int:  # no
     async def phase(name: str, seconds: float) -> Phase:
         current = Phase(name, time.time())
         phases.append(current)
-        print(f"  {name} ({seconds:.0f} s)", flush=True)  # noqa: T201
+        print(f"  {current.began - phases[0].began:5.1f}s {name} ({seconds:.0f} s)", flush=True)  # noqa: T201
         await asyncio.sleep(seconds)  # the phase's length is the experiment, not a wait for state
         current.ended = time.time()
         return current
@@ -116,7 +136,7 @@ async def main(rate: int, outage: float, settle: float, out: Path) -> int:  # no
     async def restart(name: str, node: int) -> None:
         current = Phase(name, time.time())
         phases.append(current)
-        print(f"  {name}: node {node}", flush=True)  # noqa: T201
+        print(f"  {current.began - phases[0].began:5.1f}s {name}: node {node}", flush=True)  # noqa: T201
         await cluster.restart(node)
         await asyncio.sleep(settle)
         current.ended = time.time()
@@ -153,6 +173,7 @@ async def main(rate: int, outage: float, settle: float, out: Path) -> int:  # no
     worst = max((f.max_ms for f in figures if f.decided), default=float("nan"))
     report = {
         "rate": rate,
+        "load_average_1m": {"start": load_at_start, "end": round(os.getloadavg()[0], 1)},
         "killed": killed,
         "offered": len(calls.sent_at),
         "accepted": len(calls.accepted),
@@ -166,6 +187,7 @@ async def main(rate: int, outage: float, settle: float, out: Path) -> int:  # no
         "config_events_lost": len(config_lost),
         "config_change_max_ms": round(max(changes.took, default=0) * 1000, 1),
         "phases": [asdict(f) for f in figures],
+        "slow_seconds": _slow_seconds(calls, phases[0].began),
         "goal_max_wait_ms": GOAL_SECONDS * 1000,
         "goal_met": worst <= GOAL_SECONDS * 1000,
         "examples": {
@@ -180,6 +202,16 @@ async def main(rate: int, outage: float, settle: float, out: Path) -> int:  # no
     _print(report)
     broken = report["lost"] or report["conflicting_duplicates"] or report["config_events_lost"]
     return 1 if broken or report["refused"] else 0
+
+
+def _slow_seconds(calls: Calls, began: float) -> dict[int, float]:
+    """Second of the run → the longest wait (ms) of a call sent in it, where that exceeded 1 s:
+    where the stalls were, next to the kill and restart times printed while running."""
+    worst: dict[int, float] = {}
+    for call_id, waited in calls.waited.items():
+        second = int(calls.sent_at[call_id] - began)
+        worst[second] = max(worst.get(second, 0.0), round(waited * 1000))
+    return {s: w for s, w in sorted(worst.items()) if w > 1000}
 
 
 def _save(out: Path, report: dict[str, object]) -> None:
