@@ -8,6 +8,7 @@ import os
 import re
 import signal
 from collections import Counter
+from dataclasses import replace
 
 from aiokafka import AIOKafkaClient, TopicPartition
 
@@ -75,5 +76,7 @@ class Cluster:
 
     async def restart(self, node_id: int) -> None:
         """Start the node again and wait until it serves metadata naming all three brokers."""
-        component = self._components[self.nodes[node_id].name]
+        # A node replaying the cluster's metadata under full load, on two shared cores, can take
+        # longer than `make up` allows an idle one.
+        component = replace(self._components[self.nodes[node_id].name], timeout_seconds=600)
         await asyncio.to_thread(control.start_all, self.layout, [component])

@@ -141,19 +141,21 @@ async def main(rate: int, outage: float, settle: float, out: Path) -> int:  # no
         await asyncio.sleep(settle)
         current.ended = time.time()
 
-    await phase("steady", settle)
-    leader, leads = await cluster.busiest_leader((CALLS_INBOUND.name, CALLS_DECISIONS.name))
-    killed["leader"] = leader
-    print(f"  leaders of calls.inbound + calls.decisions: {leads}", flush=True)  # noqa: T201
-    cluster.kill9(leader)
-    await phase(f"broker {leader} killed (leads {leads[leader]} partitions)", outage)
-    await restart("broker restarted", leader)
-    controller = cluster.active_controller()
-    killed["controller"] = controller
-    cluster.kill9(controller)
-    await phase(f"controller {controller} killed", outage)
-    await restart("controller restarted", controller)
-    stop.set()
+    try:
+        await phase("steady", settle)
+        leader, leads = await cluster.busiest_leader((CALLS_INBOUND.name, CALLS_DECISIONS.name))
+        killed["leader"] = leader
+        print(f"  leaders of calls.inbound + calls.decisions: {leads}", flush=True)  # noqa: T201
+        cluster.kill9(leader)
+        await phase(f"broker {leader} killed (leads {leads[leader]} partitions)", outage)
+        await restart("broker restarted", leader)
+        controller = cluster.active_controller()
+        killed["controller"] = controller
+        cluster.kill9(controller)
+        await phase(f"controller {controller} killed", outage)
+        await restart("controller restarted", controller)
+    finally:
+        stop.set()
     await load
     await configs
     await edge.stop()

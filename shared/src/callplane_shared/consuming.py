@@ -2,9 +2,10 @@
 content-type guess), retry what fails for a transient reason, dead-letter what cannot be decoded
 or handled (invariant 6), and move on.
 
-An offset is committed only once the handler's own outputs are acknowledged: a Kafka error
-(a publish or a dead-letter not acknowledged, say while a broker fails over) is raised, never
-dead-lettered, so the record is read again instead of being committed past.
+An offset is committed only once the handler's own outputs are acknowledged: an infrastructure
+error (a publish or a dead-letter Kafka did not acknowledge while a broker fails over, MongoDB
+unreachable while its primary steps down) is raised, never dead-lettered, so the record is read
+again instead of being committed past.
 """
 
 from __future__ import annotations
@@ -20,12 +21,15 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 from pydantic import ValidationError
+from pymongo.errors import ConnectionFailure
 
 from callplane_shared.dlq import dead_letter
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 RETRIES = 3
+# Failures of what a handler writes to, not of the record: retried until they pass.
+INFRASTRUCTURE_ERRORS: tuple[type[Exception], ...] = (KafkaError, ConnectionFailure)
 
 
 async def raw_body(message: StreamMessage[Any]) -> bytes:
@@ -116,7 +120,7 @@ async def decode_and_handle(
         await dead_letter_record(broker, record, topic=topic, service=service, reason=reason)
         return
     error = await with_retries(lambda: handle(event))
-    if isinstance(error, KafkaError):
+    if isinstance(error, INFRASTRUCTURE_ERRORS):
         # Nothing is wrong with the record: our output was not acknowledged. Handlers are
         # idempotent, so reading the record again is safe; dead-lettering it would lose it.
         raise error

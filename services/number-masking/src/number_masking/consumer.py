@@ -18,9 +18,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeAlias
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
-from aiokafka.errors import KafkaError
 
 from callplane_shared.consumer_lag import LagGauge
+from callplane_shared.consuming import INFRASTRUCTURE_ERRORS
 from number_masking import SERVICE_NAME
 
 logger = logging.getLogger(__name__)
@@ -124,13 +124,13 @@ class ConcurrentConsumer:
             self._slots.release()
 
     async def _handle_until_acknowledged(self, record: Record) -> None:
-        """A Kafka error means an output of ours (a decision, a dead letter) was not acknowledged:
-        the record stays in flight, so its offset is not committed, and is handled again (the
-        handler is idempotent per callback round)."""
+        """An infrastructure error means an output of ours (a stored or published decision, a
+        dead letter) was not acknowledged: the record stays in flight, so its offset is not
+        committed, and is handled again (the handler is idempotent per callback round)."""
         while True:
             try:
                 await self._handler(record)
-            except KafkaError as exc:
+            except INFRASTRUCTURE_ERRORS as exc:
                 logger.warning(
                     "output of %s@%s not acknowledged (%s); retrying",
                     record.topic,
