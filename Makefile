@@ -19,7 +19,7 @@ bootstrap: ## Install what a fresh machine lacks: uv (no root), nginx, chromium,
 sync: bootstrap ## Install the locked Python environment (uv sync --frozen)
 	@$(UV) sync --frozen --all-packages
 
-up: sync ## Run the whole system: Kafka, FerretDB, Jaeger, nginx and the four services
+up: sync ## Run the whole system (Kafka: one node; `make up KAFKA_BROKERS=3` for three)
 	@$(STACK) all-up
 
 down: demo-down ## Stop everything `make up` started
@@ -76,3 +76,8 @@ demo-down: ## Stop the demo customer platform (`make down` does it too)
 asyncapi: sync ## Regenerate the committed AsyncAPI documents from the contract (CI fails on drift)
 	@$(UV) run --frozen python -c 'from callplane_shared.asyncapi import app; import pathlib; pathlib.Path("shared/asyncapi.yaml").write_text(app.schema.to_specification().to_yaml())'
 	@$(UV) run --frozen python -c 'from call_dispatch.asyncapi import app; import pathlib; pathlib.Path("services/call-dispatch/asyncapi.yaml").write_text(app.schema.to_specification().to_yaml())'
+
+.PHONY: failover-test
+failover-test: sync ## Three brokers, 1,000 calls/s, kill -9 the busiest leader, then the controller (~5 min)
+	@KAFKA_BROKERS=3 $(STACK) all-up
+	@PYTHONPATH=deploy/local $(UV) run --frozen python -m tests.failover.run
