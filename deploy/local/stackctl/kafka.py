@@ -2,8 +2,8 @@
 
 The cluster is three processes from the same jars, each a broker and a voter of one controller
 quorum, so any one of them can die (even the active controller) and the other two keep a
-majority. Its settings are the ones the failover test (`make failover-test`) measured; the README
-of deploy/local says which of them mattered.
+majority. Its settings are the ones the failover test (`make failover-test`) measured; the
+top-level README says which of them mattered.
 """
 
 from __future__ import annotations

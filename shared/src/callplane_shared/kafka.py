@@ -33,8 +33,8 @@ from callplane_shared.settings import ServiceSettings
 # partition) and, in aiokafka, retries a failed batch until it is written instead of expiring it.
 PRODUCER_OPTIONS: dict[str, Any] = {"acks": "all", "enable_idempotence": True}
 
-# Client settings for a broker's death, measured by `make failover-test` (deploy/local/README.md
-# says what each one changed).
+# Client settings for a broker's death, measured by `make failover-test` (the top-level README
+# says which settings mattered).
 CLIENT_FAILOVER_OPTIONS: dict[str, Any] = {
     # A request to a broker that vanished without closing its connections (a host or network
     # failure; a killed process on a live host resets them at once) fails after this, and the
