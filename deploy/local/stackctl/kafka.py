@@ -108,9 +108,13 @@ _CLUSTER = [
     "group.initial.rebalance.delay.ms=0",
     # A killed broker is noticed by missed heartbeats only (KRaft has no connection-loss signal):
     # the controller fences it, moves its leaderships and shrinks ISRs after the session timeout.
-    # The default 9 s would be most of a call's wait; 500 ms heartbeats keep false fencing rare.
-    "broker.heartbeat.interval.ms=500",
-    "broker.session.timeout.ms=2500",
+    # The default 9 s is a call's whole wait and more. Much lower fences live brokers whose
+    # heartbeats are late because the host is starved (2.5 s did, at a load average of 100).
+    "broker.heartbeat.interval.ms=750",
+    "broker.session.timeout.ms=3000",
+    # A broker killed with -9 recovers every partition's log before it serves again; the
+    # default 50 partitions of consumer offsets were most of a restart on two shared cores.
+    "offsets.topic.num.partitions=6",
     # Leaders move back to a restarted broker only when it has caught up, a minute later at most.
     "leader.imbalance.check.interval.seconds=60",
 ]
