@@ -43,7 +43,9 @@ def _kafka_node(node: kafka.KafkaNode, cluster: tuple[kafka.KafkaNode, ...]) -> 
         lambda layout: kafka.prepare(layout, node, cluster),
         # Ready when this node serves metadata naming every node: the quorum has formed.
         lambda: probes.kafka_metadata(node.address, brokers=len(cluster)),
-        timeout_seconds=90,
+        # A cluster is ready when its last node has joined the quorum: on two busy cores that
+        # took longer than one node's start.
+        timeout_seconds=90 * len(cluster),
     )
 
 
