@@ -21,10 +21,12 @@ import time
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from callplane_shared.topics import CALLS_DECISIONS, CALLS_INBOUND
+from stackctl.control import StackError
 from stackctl.layout import Layout
 from tests.e2e.journey import admin_client, fresh_number, new_customer
 from tests.failover.cluster import Cluster
@@ -124,6 +126,7 @@ async def main(rate: int, outage: float, settle: float, out: Path) -> int:  # no
     configs = asyncio.create_task(change_continuously(api, numbers, 5, stop, changes))
     phases: list[Phase] = []
     killed: dict[str, int] = {}
+    aborted: str | None = None
 
     async def phase(name: str, seconds: float) -> Phase:
         current = Phase(name, time.time())
@@ -154,6 +157,11 @@ async def main(rate: int, outage: float, settle: float, out: Path) -> int:  # no
         cluster.kill9(controller)
         await phase(f"controller {controller} killed", outage)
         await restart("controller restarted", controller)
+    except (StackError, RuntimeError) as exc:
+        # A node that would not come back (seen on a starved host): what was measured until
+        # then is still reported, and the run fails.
+        aborted = f"{type(exc).__name__}: {str(exc)[:300]}"
+        print(f"  run aborted: {aborted}", flush=True)  # noqa: T201
     finally:
         stop.set()
     await load
@@ -169,12 +177,15 @@ async def main(rate: int, outage: float, settle: float, out: Path) -> int:  # no
     published = await published_versions(cluster.bootstrap, set(numbers.values()))
     await api.aclose()
 
+    for unfinished in (p for p in phases if not p.ended):
+        unfinished.ended = time.time()
     figures = [_figures(p, calls) for p in phases]
     lost = sorted(calls.accepted - calls.waited.keys())
     config_lost = sorted(changes.acknowledged - published)
     worst = max((f.max_ms for f in figures if f.decided), default=float("nan"))
-    report = {
+    report: dict[str, Any] = {
         "rate": rate,
+        "aborted": aborted,
         "load_average_1m": {"start": load_at_start, "end": round(os.getloadavg()[0], 1)},
         "killed": killed,
         "offered": len(calls.sent_at),
@@ -203,7 +214,7 @@ async def main(rate: int, outage: float, settle: float, out: Path) -> int:  # no
     await asyncio.to_thread(_save, out, report)
     _print(report)
     broken = report["lost"] or report["conflicting_duplicates"] or report["config_events_lost"]
-    return 1 if broken or report["refused"] else 0
+    return 1 if broken or report["refused"] or aborted else 0
 
 
 def _slow_seconds(calls: Calls, began: float) -> dict[int, float]:
@@ -216,12 +227,12 @@ def _slow_seconds(calls: Calls, began: float) -> dict[int, float]:
     return {s: w for s, w in sorted(worst.items()) if w > 1000}
 
 
-def _save(out: Path, report: dict[str, object]) -> None:
+def _save(out: Path, report: dict[str, Any]) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
 
 
-def _print(report: dict[str, object]) -> None:
+def _print(report: dict[str, Any]) -> None:
     keys = [k for k in report if k not in {"phases", "examples"}]
     for key in keys:
         print(f"{key:<30} {report[key]}")  # noqa: T201
