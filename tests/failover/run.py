@@ -237,7 +237,7 @@ def _print(report: dict[str, Any]) -> None:
     for key in keys:
         print(f"{key:<30} {report[key]}")  # noqa: T201
     print(f"{'phase':<45} {'calls':>7} {'decided':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")  # noqa: T201
-    for f in report["phases"]:  # type: ignore[attr-defined]
+    for f in report["phases"]:
         print(  # noqa: T201
             f"{f['phase']:<45} {f['calls']:>7} {f['decided']:>8} {f['p50_ms']:>8} "
             f"{f['p99_ms']:>8} {f['max_ms']:>8}"
