@@ -115,6 +115,11 @@ _CLUSTER = [
     # A broker killed with -9 recovers every partition's log before it serves again; the
     # default 50 partitions of consumer offsets were most of a restart on two shared cores.
     "offsets.topic.num.partitions=6",
+    # The quorum's own failure detection (defaults 2 s and 1 s): on two shared cores a JVM can
+    # stall longer than that, and a fresh cluster then held elections for minutes instead of
+    # electing a controller. A dead active controller is replaced after about 4-6 s instead.
+    "controller.quorum.fetch.timeout.ms=4000",
+    "controller.quorum.election.timeout.ms=2000",
     # Leaders move back to a restarted broker only when it has caught up, a minute later at most.
     "leader.imbalance.check.interval.seconds=60",
 ]
