@@ -12,7 +12,6 @@ import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from callplane_shared.events import VoiceActionSet
-from callplane_shared.kafka import CLIENT_FAILOVER_OPTIONS
 from callplane_shared.topics import VOICE_ACTIONS
 
 PSTN = ("+41445550101", "+41445550102")
@@ -60,7 +59,6 @@ async def published_versions(bootstrap: str, numbers: set[str]) -> set[tuple[str
         bootstrap_servers=bootstrap,
         group_id=None,
         enable_auto_commit=False,
-        **CLIENT_FAILOVER_OPTIONS,
     )
     await consumer.start()
     seen: set[tuple[str, int]] = set()

@@ -14,7 +14,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from callplane_shared.kafka import CLIENT_FAILOVER_OPTIONS, PRODUCER_OPTIONS
+from callplane_shared.kafka import PRODUCER_OPTIONS
 from callplane_shared.topics import CALLS_DECISIONS, CALLS_INBOUND
 
 CALL = (
@@ -45,9 +45,7 @@ class Edge:
     """Publishes calls at `rate`/s to numbers round-robin until stopped."""
 
     def __init__(self, bootstrap: str, numbers: list[str], run: str, calls: Calls) -> None:
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap, **PRODUCER_OPTIONS, **CLIENT_FAILOVER_OPTIONS
-        )
+        self._producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **PRODUCER_OPTIONS)
         self._numbers = numbers
         self._run = run
         self._calls = calls
@@ -104,7 +102,6 @@ class DecisionReader:
             group_id=None,
             enable_auto_commit=False,
             fetch_max_wait_ms=5,
-            **CLIENT_FAILOVER_OPTIONS,
         )
         self._prefix = f"{run}-".encode()
         self._calls = calls

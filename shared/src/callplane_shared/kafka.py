@@ -33,15 +33,6 @@ from callplane_shared.settings import ServiceSettings
 # partition) and, in aiokafka, retries a failed batch until it is written instead of expiring it.
 PRODUCER_OPTIONS: dict[str, Any] = {"acks": "all", "enable_idempotence": True}
 
-# Client settings for a broker's death, measured by `make failover-test` (the top-level README
-# says which settings mattered).
-CLIENT_FAILOVER_OPTIONS: dict[str, Any] = {
-    # A request to a broker that vanished without closing its connections (a host or network
-    # failure; a killed process on a live host resets them at once) fails after this, and the
-    # client asks another broker. The default 40 s would hold every call behind it.
-    "request_timeout_ms": 10_000,
-}
-
 
 def build_broker(
     service_name: str, settings: ServiceSettings, tracer_provider: TracerProvider
@@ -59,7 +50,6 @@ def build_broker(
         [host.strip() for host in settings.kafka_bootstrap_servers.split(",") if host.strip()],
         client_id=service_name,
         **PRODUCER_OPTIONS,
-        **CLIENT_FAILOVER_OPTIONS,
         graceful_timeout=settings.shutdown_grace_seconds,
         security=broker_security(settings),
         middlewares=[
@@ -90,12 +80,11 @@ def _sasl_credentials(settings: ServiceSettings) -> tuple[str, str, str]:
 
 def client_options(settings: ServiceSettings) -> dict[str, Any]:
     """Keyword arguments for every raw aiokafka client of ours (views, own consumers, admin):
-    the bootstrap servers, the same security and failover settings the broker uses. Producers
-    add `PRODUCER_OPTIONS`."""
+    the bootstrap servers and the same security the broker uses. Producers add
+    `PRODUCER_OPTIONS`."""
     options: dict[str, Any] = {
         "bootstrap_servers": settings.kafka_bootstrap_servers,
         "security_protocol": settings.kafka_security_protocol,
-        **CLIENT_FAILOVER_OPTIONS,
     }
     context = _ssl_context(settings)
     if context is not None:
