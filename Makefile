@@ -19,7 +19,7 @@ bootstrap: ## Install what a fresh machine lacks: uv (no root), nginx, chromium,
 sync: bootstrap ## Install the locked Python environment (uv sync --frozen)
 	@$(UV) sync --frozen --all-packages
 
-up: sync ## Run the whole system: Kafka, FerretDB, Jaeger, nginx and the four services
+up: sync ## Run the whole system (Kafka: one node; `make up KAFKA_BROKERS=3` for three)
 	@$(STACK) all-up
 
 down: demo-down ## Stop everything `make up` started
@@ -85,3 +85,8 @@ openapi: sync ## Regenerate every service's committed OpenAPI document (CI fails
 	@$(UV) run --frozen python -m number_masking.openapi > services/number-masking/openapi.json
 	@$(UV) run --frozen python -m call_dispatch.openapi > services/call-dispatch/openapi.json
 	@$(UV) run --frozen python -m call_records.openapi > services/call-records/openapi.json
+
+.PHONY: failover-test
+failover-test: sync ## Three brokers, 1,000 calls/s, kill -9 the busiest leader, then the controller (~5 min)
+	@KAFKA_BROKERS=3 $(STACK) all-up
+	@PYTHONPATH=deploy/local $(UV) run --frozen python -m tests.failover.run

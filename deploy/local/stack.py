@@ -10,18 +10,40 @@ import asyncio
 import sys
 import time
 
-from stackctl import control
-from stackctl.components import INFRASTRUCTURE, KAFKA, services
+from stackctl import control, kafka, process
+from stackctl.components import infrastructure, services
 from stackctl.layout import Layout
 from stackctl.nginx import PUBLIC_PORT
 from stackctl.provision import ProvisionError
 
 
-def _topics() -> None:
-    from callplane_shared.topics import ALL_TOPICS, ensure_topics
+def _topics(brokers: int) -> None:
+    from callplane_shared.topics import ALL_TOPICS, REPLICATION, ensure_topics
 
-    created = asyncio.run(ensure_topics(KAFKA))
-    print(f"  topics            {len(ALL_TOPICS)} declared, {len(created)} created", flush=True)
+    replication = REPLICATION["single-node" if brokers == 1 else "cluster"]
+    created = asyncio.run(ensure_topics(kafka.bootstrap(brokers), replication=replication))
+    print(
+        f"  topics            {len(ALL_TOPICS)} declared, {len(created)} created "
+        f"(replicas {replication.factor}, min.insync.replicas {replication.min_insync_replicas})",
+        flush=True,
+    )
+
+
+def _brokers(layout: Layout, command: str) -> int:
+    """One node unless KAFKA_BROKERS says otherwise; a running stack keeps its own mode."""
+    running = kafka.running_brokers(layout)
+    if command not in {"up", "all-up"}:
+        return running
+    alive = any(process.read_pid(layout, node.name) for node in kafka.nodes(running))
+    requested = kafka.requested_brokers()
+    if requested is None:
+        return running if alive else 1
+    kafka.nodes(requested)  # refuses anything but 1 or 3
+    if alive and requested != running:
+        raise control.StackError(
+            f"Kafka runs with {running} broker(s); `make down` first to switch to {requested}"
+        )
+    return requested
 
 
 def main() -> int:
@@ -44,22 +66,25 @@ def main() -> int:
     layout = Layout.from_env()
     began = time.monotonic()
     try:
+        brokers = _brokers(layout, args.command)
         if args.command in {"up", "all-up"}:
-            control.start_all(layout, INFRASTRUCTURE)
-            _topics()
+            kafka.remember_brokers(layout, brokers)
+            control.start_all(layout, infrastructure(brokers))
+            _topics(brokers)
         if args.command in {"services-up", "all-up"}:
             control.start_all(layout, services(layout))
             print(f"callplane is up: http://127.0.0.1:{PUBLIC_PORT}", flush=True)
         if args.command in {"services-down", "all-down"}:
             control.stop_all(layout, services(layout))
         if args.command in {"down", "all-down"}:
-            control.stop_all(layout, INFRASTRUCTURE)
+            control.stop_all(layout, infrastructure(brokers))
+            kafka.remember_brokers(layout, None)
         if args.command == "restart":
             chosen = [c for c in services(layout) if c.name in args.names or not args.names]
             control.stop_all(layout, chosen)
             control.start_all(layout, chosen)
         if args.command == "status":
-            infra_ok = control.status(layout, INFRASTRUCTURE)
+            infra_ok = control.status(layout, infrastructure(brokers))
             services_ok = control.status(layout, services(layout))
             return 0 if infra_ok and services_ok else 1
     except (control.StackError, ProvisionError) as exc:

@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-import base64
 import os
 import shutil
-import subprocess
 import sys
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from stackctl import probes
+from stackctl import kafka, probes
 from stackctl.layout import Layout
 from stackctl.nginx import PUBLIC_PORT, render
-from stackctl.provision import ProvisionError, go_tool, kafka_libs
+from stackctl.provision import ProvisionError, go_tool
 
-KAFKA = "127.0.0.1:9092"
 MONGODB = "mongodb://127.0.0.1:27017/"
 OTLP_GRPC = "http://127.0.0.1:4317"
 JAEGER_QUERY = "http://127.0.0.1:16686"
-KAFKA_HEAP = "-Xms512m -Xmx1g"  # a single dev broker: far below what 24 GiB allows, on purpose
 
 Argv = Sequence[str]
 
@@ -38,54 +33,25 @@ class Component:
     env: Callable[[Layout], Mapping[str, str]] = field(default=lambda _: {})
 
 
-def _kafka(layout: Layout) -> Argv:
-    libs = kafka_libs(layout)
-    data = layout.data_dir("kafka")
-    props = data / "server.properties"
-    props.write_text(
-        "\n".join(
-            [
-                "process.roles=broker,controller",
-                "node.id=1",
-                "controller.quorum.voters=1@127.0.0.1:9093",
-                "listeners=PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093",
-                "advertised.listeners=PLAINTEXT://127.0.0.1:9092",
-                "controller.listener.names=CONTROLLER",
-                "inter.broker.listener.name=PLAINTEXT",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-                f"log.dirs={data / 'logs'}",
-                "num.partitions=1",
-                # Topics are declared in one place (callplane_shared.topics); a typo must fail.
-                "auto.create.topics.enable=false",
-                "offsets.topic.replication.factor=1",
-                "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1",
-                "share.coordinator.state.topic.replication.factor=1",
-                "share.coordinator.state.topic.min.isr=1",
-                # One node: nobody else will join, so don't wait before the first assignment.
-                "group.initial.rebalance.delay.ms=0",
-                "log.retention.hours=24",
-                "",
-            ]
-        )
+def _kafka_node(node: kafka.KafkaNode, cluster: tuple[kafka.KafkaNode, ...]) -> Component:
+    ports = {node.broker_port: "Kafka broker", node.controller_port: "Kafka controller"}
+    if len(cluster) > 1:
+        ports = {port: f"{what} {node.node_id}" for port, what in ports.items()}
+    return Component(
+        node.name,
+        ports,
+        lambda layout: kafka.prepare(layout, node, cluster),
+        # Ready when this node serves metadata naming every node: the quorum has formed.
+        lambda: probes.kafka_metadata(node.address, brokers=len(cluster)),
+        # A cluster is ready when its last node has joined the quorum: on two busy cores that
+        # took longer than one node's start.
+        timeout_seconds=90 * len(cluster),
     )
-    classpath = f"{libs}/*"
-    log4j = layout.repo / "deploy/local/kafka/log4j2.properties"
-    java = [shutil.which("java") or "java", *KAFKA_HEAP.split(), "-XX:+UseG1GC"]
-    java += [f"-Dlog4j2.configurationFile={log4j}", "-cp", classpath]
-    if not (data / "logs" / "meta.properties").exists():
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-        result = subprocess.run(
-            [*java, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(props)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise ProvisionError(
-                "formatting KRaft storage failed:\n" + result.stdout + result.stderr
-            )
-    return [*java, "kafka.Kafka", str(props)]
+
+
+def kafka_components(brokers: int) -> tuple[Component, ...]:
+    cluster = kafka.nodes(brokers)
+    return tuple(_kafka_node(node, cluster) for node in cluster)
 
 
 def _ferretdb(layout: Layout) -> Argv:
@@ -118,13 +84,7 @@ def _nginx(layout: Layout) -> Argv:
 
 
 INFRASTRUCTURE: tuple[Component, ...] = (
-    Component(
-        "kafka",
-        {9092: "Kafka broker", 9093: "Kafka controller"},
-        _kafka,
-        lambda: probes.kafka_metadata(KAFKA),
-        timeout_seconds=90,
-    ),
+    *kafka_components(1),
     Component(
         "ferretdb",
         {27017: "MongoDB wire (FerretDB)"},
@@ -144,6 +104,12 @@ INFRASTRUCTURE: tuple[Component, ...] = (
         lambda: probes.http_ok(f"http://127.0.0.1:{PUBLIC_PORT}/nginx-health"),
     ),
 )
+
+
+def infrastructure(brokers: int) -> tuple[Component, ...]:
+    """INFRASTRUCTURE with Kafka as one node or as the three-node cluster."""
+    others = tuple(c for c in INFRASTRUCTURE if not c.name.startswith("kafka"))
+    return (*kafka_components(brokers), *others)
 
 
 def _dev_settings(layout: Layout) -> dict[str, str]:
@@ -166,7 +132,9 @@ def _service(name: str, port: int) -> Component:
         return {
             **_dev_settings(layout),
             "HTTP_PORT": str(port),
-            "KAFKA_BOOTSTRAP_SERVERS": os.environ.get("KAFKA_BOOTSTRAP_SERVERS", KAFKA),
+            "KAFKA_BOOTSTRAP_SERVERS": os.environ.get(
+                "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrap(kafka.running_brokers(layout))
+            ),
             "MONGODB_URI": os.environ.get("MONGODB_URI", MONGODB),
             "OTEL_EXPORTER_OTLP_ENDPOINT": os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", OTLP_GRPC),
             "OTEL_SERVICE_NAME": name,

@@ -14,13 +14,15 @@ from pymongo import MongoClient
 logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
 
 
-def kafka_metadata(bootstrap: str) -> bool:
+def kafka_metadata(bootstrap: str, brokers: int = 1) -> bool:
+    """The broker answers metadata naming at least `brokers` live brokers."""
+
     async def ask() -> bool:
         client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
         try:
             await client.bootstrap()
             metadata = await client.fetch_all_metadata()
-            return len(metadata.brokers()) > 0
+            return len(metadata.brokers()) >= brokers
         finally:
             await client.close()
 

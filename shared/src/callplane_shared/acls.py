@@ -20,7 +20,8 @@ INVENTORY = "number-inventory"
 CONFIG = "action-config"
 DISPATCH = "call-dispatch"
 MASKING = "number-masking"
-SERVICES = (INVENTORY, CONFIG, DISPATCH, MASKING)
+RECORDS = "call-records"
+SERVICES = (INVENTORY, CONFIG, DISPATCH, MASKING, RECORDS)
 EDGE = "edge"
 PAYMENT_SYSTEM = "payment-system"
 
@@ -35,15 +36,16 @@ class TopicAccess:
 PRIMARY: tuple[TopicAccess, ...] = (
     TopicAccess(topics.NUMBERS_LIFECYCLE, (INVENTORY,), (CONFIG, MASKING)),
     TopicAccess(topics.ACCOUNTS, (INVENTORY,), SERVICES),
-    TopicAccess(topics.ACCOUNTS_BALANCE, (INVENTORY,), ()),
+    TopicAccess(topics.ACCOUNTS_BALANCE, (INVENTORY,), (INVENTORY,)),
     TopicAccess(topics.VOICE_ACTIONS, (CONFIG,), (DISPATCH, INVENTORY)),
     TopicAccess(topics.VOICE_ROUTES, (CONFIG,), (DISPATCH,)),
     TopicAccess(topics.MASKING_CONFIGS, (MASKING,), (CONFIG,)),
-    TopicAccess(topics.CALLS_INBOUND, (EDGE,), (DISPATCH,)),
+    TopicAccess(topics.CALLS_INBOUND, (EDGE,), (DISPATCH, RECORDS)),
     TopicAccess(topics.MASKING_REQUESTS, (DISPATCH,), (MASKING,)),
-    TopicAccess(topics.CALLS_DECISIONS, (DISPATCH, MASKING), (EDGE,)),
-    TopicAccess(topics.CALLS_STATUS, (EDGE,), (MASKING,)),
+    TopicAccess(topics.CALLS_DECISIONS, (DISPATCH, MASKING), (EDGE, RECORDS)),
+    TopicAccess(topics.CALLS_STATUS, (EDGE,), (MASKING, RECORDS)),
     TopicAccess(topics.PAYMENTS, (PAYMENT_SYSTEM,), (INVENTORY,)),
+    TopicAccess(topics.CALLS_CHARGES, (RECORDS,), (INVENTORY,)),
 )
 
 

@@ -78,6 +78,52 @@ CHANNELS: tuple[Channel, ...] = (
     Channel(topics.CALLS_CHARGES, CallCharged, RECORDS, INVENTORY),
 )
 
+# What a consumer of each topic can rely on (invariants 3 and 4). Durability is the same for all:
+# see DURABILITY.
+_OUTBOX = (
+    "Published through an outbox: a change the API acknowledged reaches this topic even if the "
+    "service dies in between (a relay re-publishes it)."
+)
+_VIEW = (
+    "Consumers replay the whole topic on start and keep the highest version per key, so "
+    "re-deliveries and duplicates are harmless."
+)
+GUARANTEES: dict[str, str] = {
+    topics.NUMBERS_LIFECYCLE.name: f"{_OUTBOX} At least once: consumers commit after applying.",
+    topics.ACCOUNTS.name: f"{_OUTBOX} {_VIEW}",
+    topics.ACCOUNTS_BALANCE.name: f"{_OUTBOX} At least once.",
+    topics.VOICE_ACTIONS.name: f"{_OUTBOX} {_VIEW}",
+    topics.VOICE_ROUTES.name: f"{_OUTBOX} {_VIEW}",
+    topics.MASKING_CONFIGS.name: f"{_OUTBOX} {_VIEW}",
+    topics.CALLS_INBOUND.name: (
+        "At least once: call-dispatch commits a call only after Kafka acknowledged its decision "
+        "or masking request; the edge must publish with acks=all (CallPublisher does)."
+    ),
+    topics.MASKING_REQUESTS.name: (
+        "At least once: number-masking commits a request only after its decision is stored and "
+        "acknowledged; a re-delivery re-publishes the stored decision, never a second callback."
+    ),
+    topics.CALLS_DECISIONS.name: (
+        "Exactly one decision per callId and round: a re-delivery carries the same eventId and "
+        "instruction (only decidedAt/occurredAt differ); drop repeats by eventId."
+    ),
+    topics.CALLS_STATUS.name: (
+        "At least once: number-masking and call-records commit after storing the status."
+    ),
+    topics.PAYMENTS.name: (
+        "At least once: number-inventory commits after the ledger entry is written; the payment "
+        "id is the ledger reference, so a re-delivered settlement credits nothing twice."
+    ),
+    topics.CALLS_CHARGES.name: (
+        f"{_OUTBOX} At least once: number-inventory commits after the ledger entry is written; "
+        "the reference call:<callId> makes a re-delivered charge change nothing."
+    ),
+}
+DURABILITY = (
+    "Produced with acks=all and idempotence; production topics have 3 replicas and "
+    "min.insync.replicas=2, so an acknowledged record survives the loss of any one broker."
+)
+
 broker = KafkaBroker(
     "localhost:9092", description="The Kafka cluster of a callplane deployment (address varies)."
 )
@@ -94,7 +140,7 @@ for channel in CHANNELS:
             f"{spec.summary}. Key: {spec.key}; cleanup: {spec.cleanup_policy}; "
             f"{spec.partitions} partitions (dev). Produced by {channel.producer}; consumed by "
             f"{channel.consumers}.{tombstone} Records that cannot be handled go to {spec.dlq.name} "
-            "with the reason in the x-dlq-reason header."
+            f"with the reason in the x-dlq-reason header. {GUARANTEES[spec.name]} {DURABILITY}"
         ),
         schema=channel.event,
     )

@@ -1,6 +1,12 @@
 """How every Kafka handler of ours treats a record: decode it ourselves (pydantic, not a
 content-type guess), retry what fails for a transient reason, dead-letter what cannot be decoded
-or handled (invariant 6), and move on."""
+or handled (invariant 6), and move on.
+
+An offset is committed only once the handler's own outputs are acknowledged: an infrastructure
+error (a publish or a dead-letter Kafka did not acknowledge while a broker fails over, MongoDB
+unreachable while its primary steps down) is raised, never dead-lettered, so the record is read
+again instead of being committed past.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +14,20 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import stamina
+from aiokafka.errors import KafkaError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 from pydantic import ValidationError
+from pymongo.errors import ConnectionFailure
 
 from callplane_shared.dlq import dead_letter
 
 T = TypeVar("T")
 RETRIES = 3
+# Failures of what a handler writes to, not of the record: retried until they pass.
+INFRASTRUCTURE_ERRORS: tuple[type[Exception], ...] = (KafkaError, ConnectionFailure)
 
 
 async def raw_body(message: StreamMessage[Any]) -> bytes:
@@ -36,7 +46,9 @@ def consume(
     """The one way a service consumes a topic through FastStream: in consumer group `group_id`,
     from the earliest record, each record decoded by `decode` (pydantic) and handed to `handle`,
     the offset committed only after the handler returned. What cannot be decoded, or still fails
-    after the retries, is dead-lettered with the reason (`decode_and_handle`)."""
+    after the retries, is dead-lettered with the reason (`decode_and_handle`); a handler that
+    raises (an output Kafka or MongoDB did not acknowledge) leaves its record uncommitted and
+    reads it again (nack)."""
 
     async def on_record(body: bytes, msg: KafkaMessage) -> None:  # noqa: ARG001 - see below
         # The raw record, not the body FastStream decoded: the DLQ needs its key, partition and
@@ -50,7 +62,7 @@ def consume(
         topic,
         group_id=group_id,
         auto_offset_reset="earliest",
-        ack_policy=AckPolicy.ACK,
+        ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=raw_body,
     )(on_record)
 
@@ -105,6 +117,10 @@ async def decode_and_handle(
         await dead_letter_record(broker, record, topic=topic, service=service, reason=reason)
         return
     error = await with_retries(lambda: handle(event))
+    if isinstance(error, INFRASTRUCTURE_ERRORS):
+        # Nothing is wrong with the record: our output was not acknowledged. Handlers are
+        # idempotent, so reading the record again is safe; dead-lettering it would lose it.
+        raise error
     if error is not None:
         reason = f"not handled: {type(error).__name__}: {error}"
         await dead_letter_record(broker, record, topic=topic, service=service, reason=reason)

@@ -1,4 +1,18 @@
-"""The Kafka broker every service builds, with the settings the contract relies on."""
+"""The Kafka broker every service builds, with the settings the contract relies on.
+
+Producers that carry data we must not lose, and so use `PRODUCER_OPTIONS` (`acks=all` and
+idempotence; with the topics' `min.insync.replicas=2` of production, an acknowledged record is
+on two brokers): that is every producer of ours, namely
+
+- each service's FastStream broker (`build_broker`): `voice.actions`, `voice.routes`, `accounts`,
+  `accounts.balance`, `numbers.lifecycle`, `masking.configs`, number-masking's `calls.decisions`,
+  every `<topic>.dlq`, and the outbox relays that re-publish them;
+- call-dispatch's decision producer: `calls.decisions`, `masking.requests`, `calls.inbound.dlq`;
+- the edge publisher in `callplane_client` (`calls.inbound`, also behind `callplane calls
+  simulate`).
+
+Benchmarks and tests may produce as they like; nothing else in the product does.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +29,10 @@ from prometheus_client import REGISTRY
 
 from callplane_shared.settings import ServiceSettings
 
+# Idempotence makes the producer's own retries safe (no duplicate, no reordering within a
+# partition) and, in aiokafka, retries a failed batch until it is written instead of expiring it.
+PRODUCER_OPTIONS: dict[str, Any] = {"acks": "all", "enable_idempotence": True}
+
 
 def build_broker(
     service_name: str, settings: ServiceSettings, tracer_provider: TracerProvider
@@ -28,10 +46,10 @@ def build_broker(
     Prometheus middleware and appear at `/metrics`.
     """
     return KafkaBroker(
-        settings.kafka_bootstrap_servers,
+        # A list: FastStream hands a string to aiokafka as one host, commas and all.
+        [host.strip() for host in settings.kafka_bootstrap_servers.split(",") if host.strip()],
         client_id=service_name,
-        acks="all",
-        enable_idempotence=True,
+        **PRODUCER_OPTIONS,
         graceful_timeout=settings.shutdown_grace_seconds,
         security=broker_security(settings),
         middlewares=[
@@ -62,7 +80,8 @@ def _sasl_credentials(settings: ServiceSettings) -> tuple[str, str, str]:
 
 def client_options(settings: ServiceSettings) -> dict[str, Any]:
     """Keyword arguments for every raw aiokafka client of ours (views, own consumers, admin):
-    the bootstrap servers and the same security the broker uses."""
+    the bootstrap servers and the same security the broker uses. Producers add
+    `PRODUCER_OPTIONS`."""
     options: dict[str, Any] = {
         "bootstrap_servers": settings.kafka_bootstrap_servers,
         "security_protocol": settings.kafka_security_protocol,

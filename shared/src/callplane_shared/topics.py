@@ -14,6 +14,31 @@ from typing import Any, Literal
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 CleanupPolicy = Literal["delete", "compact"]
+Environment = Literal["single-node", "cluster", "production"]
+
+
+@dataclass(frozen=True, slots=True)
+class Replication:
+    """How many copies of every partition, and how many must have a record before a producer
+    with `acks=all` is told it is written.
+
+    With 3 copies and `min.insync.replicas=2`, an acknowledged record is on two brokers, so the
+    death of any one broker (a leader right after acknowledging, included) loses nothing, and
+    writes go on while one broker is down. With the broker default of 1, `acks=all` is satisfied
+    by the leader alone whenever the followers lag, and that leader's death loses the record.
+    """
+
+    factor: int
+    min_insync_replicas: int
+
+
+# Every topic (DLQs included: a dead-lettered record exists nowhere else) gets its environment's
+# replication. One node can hold only one copy; the local cluster mirrors production.
+REPLICATION: dict[Environment, Replication] = {
+    "single-node": Replication(factor=1, min_insync_replicas=1),  # make up, make test, CI
+    "cluster": Replication(factor=3, min_insync_replicas=2),  # make up KAFKA_BROKERS=3
+    "production": Replication(factor=3, min_insync_replicas=2),  # Helm values-prod
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +115,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = PRIMARY_TOPICS + tuple(t.dlq for t in PRIMAR
 async def ensure_topics(
     bootstrap_servers: str,
     topics: tuple[TopicSpec, ...] = ALL_TOPICS,
-    replication_factor: int = 1,
+    replication: Replication = REPLICATION["single-node"],
     **security: Any,
 ) -> list[str]:
     """Create the topics that do not exist yet; return the names created.
@@ -109,8 +134,11 @@ async def ensure_topics(
                     NewTopic(
                         name=t.name,
                         num_partitions=t.partitions,
-                        replication_factor=replication_factor,
-                        topic_configs={"cleanup.policy": t.cleanup_policy},
+                        replication_factor=replication.factor,
+                        topic_configs={
+                            "cleanup.policy": t.cleanup_policy,
+                            "min.insync.replicas": str(replication.min_insync_replicas),
+                        },
                     )
                     for t in missing
                 ]
@@ -128,17 +156,34 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description="Create callplane's Kafka topics idempotently.")
     parser.add_argument("--bootstrap-servers", default=None)
-    parser.add_argument("--replication-factor", type=int, default=1)
+    parser.add_argument(
+        "--environment",
+        choices=list(REPLICATION),
+        default="single-node",
+        help="replication factor and min.insync.replicas from the table in this module",
+    )
+    parser.add_argument("--replication-factor", type=int, default=None, help="overrides")
+    parser.add_argument("--min-insync-replicas", type=int, default=None, help="overrides")
     args = parser.parse_args()
+    chosen = REPLICATION[args.environment]
+    replication = Replication(
+        factor=args.replication_factor or chosen.factor,
+        min_insync_replicas=args.min_insync_replicas or chosen.min_insync_replicas,
+    )
+    if not 1 <= replication.min_insync_replicas <= replication.factor:
+        parser.error("--min-insync-replicas must be between 1 and the replication factor")
     settings = ServiceSettings()
     if args.bootstrap_servers:
         settings = settings.model_copy(update={"kafka_bootstrap_servers": args.bootstrap_servers})
     options = client_options(settings)
     bootstrap = options.pop("bootstrap_servers")
-    created = asyncio.run(
-        ensure_topics(bootstrap, replication_factor=args.replication_factor, **options)
+    created = asyncio.run(ensure_topics(bootstrap, replication=replication, **options))
+    print(  # noqa: T201
+        f"topics: {len(ALL_TOPICS)} declared, {len(created)} created "
+        f"(replication factor {replication.factor}, "
+        f"min.insync.replicas {replication.min_insync_replicas})",
+        flush=True,
     )
-    print(f"topics: {len(ALL_TOPICS)} declared, {len(created)} created", flush=True)  # noqa: T201
 
 
 if __name__ == "__main__":

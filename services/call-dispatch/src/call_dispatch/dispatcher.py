@@ -36,7 +36,7 @@ from callplane_shared.events import (
     RejectInstruction,
     utc_now,
 )
-from callplane_shared.kafka import client_options
+from callplane_shared.kafka import PRODUCER_OPTIONS, client_options
 from callplane_shared.metrics import CALLS_SKIPPED, DLQ_RECORDS
 from callplane_shared.supervision import Supervisor
 from callplane_shared.telemetry import Attr
@@ -142,8 +142,7 @@ class Dispatcher:
         self._producer = AIOKafkaProducer(
             **client_options(s),
             client_id=f"{SERVICE_NAME}-decisions",
-            acks="all",
-            enable_idempotence=True,
+            **PRODUCER_OPTIONS,
             linger_ms=s.producer_linger_ms,
         )
         self._consumer = AIOKafkaConsumer(

@@ -20,6 +20,7 @@ from typing import Any, TypeAlias
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 
 from callplane_shared.consumer_lag import LagGauge
+from callplane_shared.consuming import INFRASTRUCTURE_ERRORS
 from callplane_shared.supervision import Supervisor
 from number_masking import SERVICE_NAME
 
@@ -28,6 +29,7 @@ logger = logging.getLogger(__name__)
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 Handler = Callable[[Record], Awaitable[None]]
 LAG_EVERY_SECONDS = 1.0
+RETRY_SECONDS = 0.5
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -112,7 +114,7 @@ class ConcurrentConsumer:
 
     async def _one(self, tp: TopicPartition, record: Record) -> None:
         try:
-            await self._handler(record)
+            await self._handle_until_acknowledged(record)
         except Exception:
             # The handler dead-letters what it cannot handle; reaching here is a bug, and the
             # record is committed past rather than blocking its partition forever.
@@ -120,6 +122,24 @@ class ConcurrentConsumer:
         finally:
             self._in_flight[tp].pop(record.offset, None)
             self._slots.release()
+
+    async def _handle_until_acknowledged(self, record: Record) -> None:
+        """An infrastructure error means an output of ours (a stored or published decision, a
+        dead letter) was not acknowledged: the record stays in flight, so its offset is not
+        committed, and is handled again (the handler is idempotent per callback round)."""
+        while True:
+            try:
+                await self._handler(record)
+            except INFRASTRUCTURE_ERRORS as exc:
+                logger.warning(
+                    "output of %s@%s not acknowledged (%s); retrying",
+                    record.topic,
+                    record.offset,
+                    exc,
+                )
+                await asyncio.sleep(RETRY_SECONDS)
+            else:
+                return
 
     def _safe_offsets(self, partitions: set[TopicPartition]) -> dict[TopicPartition, int]:
         offsets = {}

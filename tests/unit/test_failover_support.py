@@ -1,0 +1,47 @@
+"""The failover test's own logic that needs no cluster: which node is the active controller (read
+from the quorum's log lines) and how waits are summarised per phase."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from stackctl.layout import Layout
+from tests.failover.cluster import Cluster
+from tests.failover.load import Calls
+from tests.failover.run import Phase, _figures, _slow_seconds
+
+pytestmark = pytest.mark.unit
+
+FOLLOWER = (
+    "[2026-11-27 14:08:09,079] INFO [RaftManager id={me}] Completed transition to FollowerState("
+    "fetchTimeoutMs=2000, epoch={epoch}, leader={leader}, leaderEndpoints=Endpoints(...))\n"
+)
+LEADER = (
+    "[2026-11-27 14:08:08,679] INFO [RaftManager id={me}] Completed transition to Leader("
+    "localVoterNode=VoterNode(voterKey=ReplicaKey(id={me}, directoryId=x)), epoch={epoch}, "
+    "epochStartOffset=28)\n"
+)
+
+
+def test_the_active_controller_is_the_leader_of_the_highest_epoch(tmp_path: Path) -> None:
+    layout = Layout(repo=tmp_path, tools=tmp_path, run=tmp_path)
+    logs = {
+        "kafka-1": FOLLOWER.format(me=1, epoch=3, leader=2) + LEADER.format(me=1, epoch=5),
+        "kafka-2": LEADER.format(me=2, epoch=3) + FOLLOWER.format(me=2, epoch=5, leader=1),
+        "kafka-3": FOLLOWER.format(me=3, epoch=4, leader=2),
+    }
+    for name, text in logs.items():
+        layout.log_file(name).parent.mkdir(parents=True, exist_ok=True)
+        layout.log_file(name).write_text(text)
+    assert Cluster(layout).active_controller() == 1
+
+
+def test_waits_are_counted_in_the_phase_the_call_was_sent_in() -> None:
+    calls = Calls()
+    calls.sent_at = {"a": 10.0, "b": 11.0, "c": 20.5, "lost": 12.0}
+    calls.waited = {"a": 0.010, "b": 4.0, "c": 0.020}
+    failover = _figures(Phase("failover", 10.0, 20.0), calls)
+    assert (failover.calls, failover.decided, failover.max_ms) == (3, 2, 4000.0)
+    assert _slow_seconds(calls, began=10.0) == {1: 4000}
