@@ -56,13 +56,18 @@ class EdgePolicy:
 
 class SipEdge:
     def __init__(
-        self, policy: EdgePolicy, publisher: Publisher, waiter: Waiter, book: CallBook
+        self,
+        policy: EdgePolicy,
+        publisher: Publisher,
+        waiter: Waiter,
+        book: CallBook,
+        tracer: trace.Tracer,
     ) -> None:
         self._policy = policy
         self._publisher = publisher
         self._waiter = waiter
         self._book = book
-        self._tracer = trace.get_tracer("callplane_sip_edge")
+        self._tracer = tracer
         self._tasks: set[asyncio.Task[None]] = set()
         # Status events of one call are published in order: each waits for the one before.
         self._last_status: dict[str, asyncio.Task[None]] = {}
@@ -136,6 +141,7 @@ class SipEdge:
             self._publish(
                 sip_call_id,
                 self._book.rejected(sip_call_id, datetime.now(UTC), plan.answer.code, plan.reason),
+                traceparent,
             )
         else:
             known = self._book.get(sip_call_id)

@@ -66,7 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         **kafka,
     )
     waiter = DecisionWaiter(settings.kafka_bootstrap_servers, settings.calls_decisions_topic, kafka)
-    edge = SipEdge(_policy(settings), publisher, waiter, CallBook(settings.sip_max_calls))
+    tracer = tracer_provider.get_tracer(SERVICE_NAME)
+    edge = SipEdge(_policy(settings), publisher, waiter, CallBook(settings.sip_max_calls), tracer)
     host, _, port = settings.sip_evapi_address.rpartition(":")
     evapi = EvapiClient(host, int(port), edge.on_message)
     edge.send = evapi.send
