@@ -112,7 +112,7 @@ SIP_EDGE: tuple[Component, ...] = (
         {ADAPTER_PORT: "sip-edge adapter health/metrics"},
         _adapter,
         lambda: probes.http_ok(f"http://127.0.0.1:{ADAPTER_PORT}/readyz"),
-        timeout_seconds=30,
+        timeout_seconds=90,  # like the services: imports alone take long on a loaded machine
         env=_adapter_env,
     ),
 )

@@ -31,7 +31,7 @@ class DecisionWaiter:
             group_id=None,
             fetch_max_wait_ms=5,
             **kafka_options,
-        )
+        )  # made inside the running loop, as aiokafka requires
         self._waiting: dict[str, asyncio.Future[CallDecision]] = {}
         self._task: asyncio.Task[None] | None = None
 
@@ -45,7 +45,10 @@ class DecisionWaiter:
 
     async def start(self) -> None:
         await self._consumer.start()
-        partitions = self._consumer.partitions_for_topic(self._topic)
+        # Unsubscribed, the client has no metadata for the topic yet; ask the cluster, as
+        # callplane_shared.views does (aiokafka offers no public call that refreshes it).
+        cluster = await self._consumer._client.fetch_all_metadata()  # noqa: SLF001
+        partitions = cluster.partitions_for_topic(self._topic)
         if not partitions:
             await self._consumer.stop()
             raise RuntimeError(f"topic {self._topic} does not exist")

@@ -58,24 +58,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     tracer_provider = configure_telemetry(SERVICE_NAME)
     kafka = client_options(settings)
-    publisher = CallPublisher(
-        settings.kafka_bootstrap_servers,
-        inbound_topic=settings.calls_inbound_topic,
-        status_topic=settings.calls_status_topic,
-        client_id=SERVICE_NAME,
-        **kafka,
-    )
-    waiter = DecisionWaiter(settings.kafka_bootstrap_servers, settings.calls_decisions_topic, kafka)
-    tracer = tracer_provider.get_tracer(SERVICE_NAME)
-    edge = SipEdge(_policy(settings), publisher, waiter, CallBook(settings.sip_max_calls), tracer)
+    bootstrap = kafka.pop("bootstrap_servers")
     host, _, port = settings.sip_evapi_address.rpartition(":")
-    evapi = EvapiClient(host, int(port), edge.on_message)
-    edge.send = evapi.send
+    running: dict[str, EvapiClient | DecisionWaiter] = {}
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # aiokafka clients belong to the running loop, so they are made here, not before.
+        publisher = CallPublisher(
+            bootstrap,
+            inbound_topic=settings.calls_inbound_topic,
+            status_topic=settings.calls_status_topic,
+            client_id=SERVICE_NAME,
+            **kafka,
+        )
+        waiter = DecisionWaiter(bootstrap, settings.calls_decisions_topic, kafka)
+        tracer = tracer_provider.get_tracer(SERVICE_NAME)
+        book = CallBook(settings.sip_max_calls)
+        edge = SipEdge(_policy(settings), publisher, waiter, book, tracer)
+        evapi = EvapiClient(host, int(port), edge.on_message)
+        edge.send = evapi.send
         await publisher.__aenter__()
         await waiter.start()
+        running.update(evapi=evapi, waiter=waiter)
         link = asyncio.create_task(evapi.run(), name="evapi-link")
         for task in (link, waiter.task):
             if task is not None:
@@ -92,10 +97,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             tracer_provider.force_flush()
 
     async def kamailio_connected() -> bool:
-        return evapi.connected
+        evapi = running.get("evapi")
+        return isinstance(evapi, EvapiClient) and evapi.connected
 
     async def decisions_reader() -> bool:
-        return waiter.task is not None and not waiter.task.done()
+        waiter = running.get("waiter")
+        task = waiter.task if isinstance(waiter, DecisionWaiter) else None
+        return task is not None and not task.done()
 
     app = FastAPI(title=SERVICE_NAME, version=package_version(SERVICE_NAME), lifespan=lifespan)
     install_metrics(app, SERVICE_NAME)
