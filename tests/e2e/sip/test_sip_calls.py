@@ -92,7 +92,9 @@ async def test_a_masked_call_carries_the_customers_caller_id_in_from_and_pai(
         path = f"/{unique('callback')}"
         url = platform.on(
             path,
-            answer({"command": "dial", "phoneNumber": "41793026722", "callerId": "41798887766"}),
+            answer(
+                {"command": "dial", "phoneNumber": "41793026722", "callerId": number.lstrip("+")}
+            ),
         )
         config_key = await create(
             account,
@@ -117,8 +119,9 @@ async def test_a_masked_call_carries_the_customers_caller_id_in_from_and_pai(
     assert decision.decided_by == "number-masking"
     assert isinstance(decision.instruction, ForwardInstruction)
     invite = carrier.invites()[0]
-    assert user_of(invite.header("From")) == decision.instruction.caller_id == "+41798887766"
-    assert user_of(invite.header("P-Asserted-Identity")) == "+41798887766"
+    # Masking: the callee sees the customer's virtual number, never the real caller.
+    assert user_of(invite.header("From")) == decision.instruction.caller_id == number
+    assert user_of(invite.header("P-Asserted-Identity")) == number
 
 
 async def test_a_routed_call_fails_over_from_a_busy_destination_to_the_next(
