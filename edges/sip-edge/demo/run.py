@@ -39,7 +39,10 @@ CALLER = "+41791234567"
 
 async def show(api: httpx.AsyncClient, kind: str, number: str, result: sipp.CallResult) -> None:
     call_id = call_id_for(result.sip_call_id)
-    final = result.final_response.first_line.removeprefix("SIP/2.0 ")
+    response = result.final_response
+    final = response.first_line.removeprefix("SIP/2.0 ")
+    if reason := response.header("X-Callplane-Reject-Reason"):
+        final += f" ({reason})"
     print(f"\n{kind:<14} {number}  →  {final}   callId {call_id}")
 
     async def logged() -> dict[str, Any] | None:
