@@ -79,12 +79,12 @@ def run_sipp(work: Path, target: str, proxy: str, number: str, rate: int, second
     argv = [sipp.sipp(), "-sf", str(sipp.SCENARIOS / "caller.xml"), "-s", number]
     argv += ["-key", "caller", CALLER, "-i", "127.0.0.1", "-p", str(sipp.CALLER_PORT)]
     argv += ["-r", str(rate), "-m", str(calls), "-l", str(rate * 10), "-d", "1000"]
-    argv += ["-nostdin", "-recv_timeout", "10000", "-trace_rtt", "-rtt_freq", "1"]
+    argv += ["-nostdin", "-recv_timeout", "10000", "-trace_rtt", "-rtt_freq", "1", "-trace_err"]
     argv += ["-trace_stat", "-stf", str(run_dir / "stat.csv"), "-fd", "1", proxy]
     completed = subprocess.run(argv, cwd=run_dir, capture_output=True, text=True, check=False)
     stats = list(csv.DictReader((run_dir / "stat.csv").open(), delimiter=";"))[-1]
     pdd = [
-        float(row["response_time"])
+        float(row["response_time_ms"])
         for path in run_dir.glob("*_rtt.csv")
         for row in csv.DictReader(path.open(), delimiter=";")
         if row.get("rtd_no", "").strip() == "1"
