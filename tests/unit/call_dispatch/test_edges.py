@@ -146,8 +146,6 @@ def test_committed_asyncapi_matches_the_code() -> None:
     generated = asyncapi_app.schema.to_specification().to_yaml()
     # Compared as data: FastStream's channel order follows set iteration, which varies per run.
     same = yaml.safe_load(committed.read_text(encoding="utf-8")) == yaml.safe_load(generated)
-    assert same, (
-        "asyncapi.yaml drifted: run `make asyncapi`"
-    )
+    assert same, "asyncapi.yaml drifted: run `make asyncapi`"
     for topic in ("calls.inbound", "calls.decisions", "masking.requests", "voice.actions"):
         assert f"address: {topic}" in generated

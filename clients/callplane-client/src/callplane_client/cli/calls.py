@@ -70,8 +70,8 @@ def simulate(
 
     Example: callplane calls simulate --from +41791234567 --to +4930123463
     """
-    from callplane_shared.events import CallEndpoint, EndpointType, InboundCall, utc_now
     from callplane_client.publisher import DecisionTimeoutError
+    from callplane_shared.events import CallEndpoint, EndpointType, InboundCall, utc_now
 
     state = runtime(ctx)
     call = InboundCall(
