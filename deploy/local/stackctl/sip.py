@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from stackctl import probes
-from stackctl.components import KAFKA, OTLP_GRPC, Argv, Component
+from stackctl.components import KAFKA, OTLP_GRPC, Argv, Component, _dev_settings
 from stackctl.layout import Layout
 from stackctl.provision import ProvisionError
 
@@ -72,16 +72,6 @@ def sip_options_ok(port: int = SIP_PORT) -> bool:
         except OSError:
             return False
     return reply.startswith(b"SIP/2.0 200")
-
-
-def _dev_settings(layout: Layout) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for raw in (layout.repo / "deploy/local/sip-edge.env").read_text().splitlines():
-        line = raw.strip()
-        if line and not line.startswith("#") and "=" in line:
-            key, _, value = line.partition("=")
-            values[key.strip()] = os.environ.get(key.strip(), value.strip())
-    return values
 
 
 def _adapter(_: Layout) -> Argv:

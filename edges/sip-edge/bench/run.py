@@ -33,7 +33,7 @@ from tests.e2e.sip.voice import set_action, until_decided_as  # noqa: E402
 
 BASE_URL = "http://127.0.0.1:8080"
 ADAPTER_METRICS = "http://127.0.0.1:8110/metrics"
-# Not one of the test prefixes of deploy/local/sip-edge.env: the default gateway, 127.0.0.1:5089,
+# Not one of the test prefixes of deploy/local/services.env: the default gateway, 127.0.0.1:5089,
 # which is also where Kamailio's static listener forwards.
 DESTINATION = "41793026799"
 CALLER = "+41791234567"

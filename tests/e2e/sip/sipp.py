@@ -18,7 +18,7 @@ SCENARIOS = REPO_ROOT / "edges/sip-edge/sipp"
 KAMAILIO = "127.0.0.1:5060"
 KAMAILIO_STATIC = "127.0.0.1:5062"
 CALLER_PORT = 5065
-# The ports deploy/local/sip-edge.env routes to (gateway table and media server).
+# The ports deploy/local/services.env routes to (gateway table and media server).
 CARRIER_1, CARRIER_2, CARRIER_3, DEFAULT_CARRIER, MEDIA_SERVER = 5081, 5082, 5083, 5089, 5090
 _SEPARATOR = re.compile(r"^-{20,} .*$", re.MULTILINE)
 
