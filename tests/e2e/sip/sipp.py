@@ -81,10 +81,16 @@ class Callee:
                 self.process.wait()
 
 
-def start_callee(workdir: Path, port: int, scenario: str = "callee.xml") -> Callee:
+def start_callee(
+    workdir: Path, port: int, scenario: str = "callee.xml", *, trace_messages: bool = True
+) -> Callee:
+    """A SIPp callee; `trace_messages=False` for load, where writing every message would cost
+    more than answering it."""
     trace = workdir / f"callee-{port}.msg"
     argv = [sipp(), "-sf", str(SCENARIOS / scenario), "-i", "127.0.0.1", "-p", str(port)]
-    argv += ["-nostdin", "-trace_msg", "-message_file", str(trace)]
+    argv += ["-nostdin"]
+    if trace_messages:
+        argv += ["-trace_msg", "-message_file", str(trace)]
     process = subprocess.Popen(
         argv, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
