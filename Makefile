@@ -5,7 +5,7 @@ export CALLPLANE_TOOLS ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/callplane/tools
 UV_VERSION := 0.13.8
 UV ?= $(shell command -v uv 2>/dev/null || echo $(CALLPLANE_TOOLS)/uv-$(UV_VERSION)/bin/uv)
 STACK := $(UV) run --frozen python deploy/local/stack.py
-SOURCES := shared services clients tests deploy/local deploy/grafana deploy/demo deploy/helm
+SOURCES := shared services clients edges tests deploy/local deploy/grafana deploy/demo deploy/helm
 
 .DEFAULT_GOAL := help
 .PHONY: restart help bootstrap sync up down stack-up stack-down stack-status services-up services-down test test-unit test-integration lint fmt bench
@@ -49,7 +49,7 @@ test-unit: sync ## Run only the unit tests (no services needed)
 lint: sync ## ruff check, ruff format --check, mypy --strict
 	@$(UV) run --frozen ruff check $(SOURCES)
 	@$(UV) run --frozen ruff format --check $(SOURCES)
-	@$(UV) run --frozen mypy shared/src services/*/src clients/*/src tests deploy/local deploy/grafana deploy/demo deploy/helm
+	@$(UV) run --frozen mypy shared/src services/*/src clients/*/src edges/*/src tests deploy/local deploy/grafana deploy/demo deploy/helm
 
 fmt: sync ## Apply ruff's fixes and formatting
 	@$(UV) run --frozen ruff check --fix $(SOURCES)
@@ -90,3 +90,16 @@ openapi: sync ## Regenerate every service's committed OpenAPI document (CI fails
 failover-test: sync ## Three brokers, 1,000 calls/s, kill -9 the busiest leader, then the controller (~5 min)
 	@KAFKA_BROKERS=3 $(STACK) all-up
 	@PYTHONPATH=deploy/local $(UV) run --frozen python -m tests.failover.run
+
+.PHONY: sip-up sip-down sip-demo sip-bench
+sip-up: up ## Start the reference SIP edge too: Kamailio (UDP 5060) and the sip-edge adapter
+	@$(STACK) sip-up
+
+sip-down: ## Stop Kamailio and the sip-edge adapter (`make down` does it too)
+	@$(STACK) sip-down
+
+sip-demo: sip-up ## Real SIP calls of every kind through Kamailio (SIPp), with decisions and trace links
+	@$(UV) run --frozen python edges/sip-edge/demo/run.py
+
+sip-bench: sip-up ## SIPp at 50 and 200 calls/s, 60 s each, callplane deciding vs static forwarding (~5 min)
+	@$(UV) run --frozen python edges/sip-edge/bench/run.py

@@ -51,6 +51,16 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "internalIngress.allowlist={10.0.0.0/8}",
         ),
     ),
+    # The optional reference SIP edge adapter, with a gateway table and a static timeout route.
+    "sip-edge": (
+        ("values-prod.yaml",),
+        (
+            "sipEdge.enabled=true",
+            "sipEdge.gateways.+41=sip:ch.carrier.example:5060",
+            "sipEdge.timeoutAction=route",
+            "sipEdge.timeoutRouteUri=sip:fallback@pbx.example",
+        ),
+    ),
 }
 
 

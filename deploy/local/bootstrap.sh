@@ -29,6 +29,8 @@ declare -A wanted=(
   [chromium]=/usr/bin/chromium
   [kamailio]=/usr/sbin/kamailio
   [sip-tester]=/usr/bin/sipp
+  # evapi and jansson: how Kamailio talks to the sip-edge adapter (edges/sip-edge).
+  [kamailio-extra-modules]=/usr/share/doc/kamailio-extra-modules
 )
 missing=()
 for package in "${!wanted[@]}"; do

@@ -15,6 +15,7 @@ from stackctl.components import infrastructure, services
 from stackctl.layout import Layout
 from stackctl.nginx import PUBLIC_PORT
 from stackctl.provision import ProvisionError
+from stackctl.sip import SIP_EDGE
 
 
 def _topics(brokers: int) -> None:
@@ -59,6 +60,8 @@ def main() -> int:
             "all-up",
             "all-down",
             "restart",
+            "sip-up",
+            "sip-down",
         ],
     )
     parser.add_argument("names", nargs="*", help="services to restart (restart only)")
@@ -74,6 +77,11 @@ def main() -> int:
         if args.command in {"services-up", "all-up"}:
             control.start_all(layout, services(layout))
             print(f"callplane is up: http://127.0.0.1:{PUBLIC_PORT}", flush=True)
+        if args.command == "sip-up":
+            control.start_all(layout, SIP_EDGE)
+            print("SIP edge is up: sip:<number>@127.0.0.1:5060 (UDP)", flush=True)
+        if args.command in {"sip-down", "all-down"}:
+            control.stop_all(layout, SIP_EDGE)
         if args.command in {"services-down", "all-down"}:
             control.stop_all(layout, services(layout))
         if args.command in {"down", "all-down"}:
@@ -86,6 +94,7 @@ def main() -> int:
         if args.command == "status":
             infra_ok = control.status(layout, infrastructure(brokers))
             services_ok = control.status(layout, services(layout))
+            control.status(layout, SIP_EDGE)  # optional: reported, never required
             return 0 if infra_ok and services_ok else 1
     except (control.StackError, ProvisionError) as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)

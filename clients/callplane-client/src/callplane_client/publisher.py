@@ -21,11 +21,12 @@ from typing import Any, Self
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from pydantic import TypeAdapter
 
-from callplane_shared.events import CallDecision, InboundCall
-from callplane_shared.topics import CALLS_DECISIONS, CALLS_INBOUND
+from callplane_shared.events import CallDecision, CallStatus, InboundCall
+from callplane_shared.topics import CALLS_DECISIONS, CALLS_INBOUND, CALLS_STATUS
 
 _CALL_JSON: TypeAdapter[InboundCall] = TypeAdapter(InboundCall)
 _DECISION_JSON: TypeAdapter[CallDecision] = TypeAdapter(CallDecision)
+_STATUS_JSON: TypeAdapter[CallStatus] = TypeAdapter(CallStatus)
 
 
 class DecisionTimeoutError(TimeoutError):
@@ -40,6 +41,7 @@ class CallPublisher:
         inbound_topic: str = CALLS_INBOUND.name,
         decisions_topic: str = CALLS_DECISIONS.name,
         client_id: str = "callplane-publisher",
+        status_topic: str = CALLS_STATUS.name,
         **kafka_options: Any,
     ) -> None:
         """`kafka_options` (security_protocol, ssl_context, sasl_*) go to every client made."""
@@ -47,6 +49,7 @@ class CallPublisher:
         self._options = kafka_options
         self._inbound_topic = inbound_topic
         self._decisions_topic = decisions_topic
+        self._status_topic = status_topic
         self._producer = AIOKafkaProducer(
             bootstrap_servers=bootstrap_servers,
             client_id=client_id,
@@ -74,6 +77,16 @@ class CallPublisher:
             self._inbound_topic,
             _CALL_JSON.dump_json(call, by_alias=True),
             key=call.call_id.encode(),
+            headers=headers,
+        )
+
+    async def publish_status(self, status: CallStatus, *, traceparent: str | None = None) -> None:
+        """Publish a call's progress on `calls.status` (key: callId), acknowledged by Kafka."""
+        headers = [("traceparent", traceparent.encode())] if traceparent else None
+        await self._producer.send_and_wait(
+            self._status_topic,
+            _STATUS_JSON.dump_json(status, by_alias=True),
+            key=status.call_id.encode(),
             headers=headers,
         )
 

@@ -1,0 +1,3 @@
+from callplane_sip_edge.main import run
+
+run()
