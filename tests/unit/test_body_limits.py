@@ -13,12 +13,13 @@ from fastapi.testclient import TestClient
 from callplane_shared.body_limit import BodyLimitMiddleware, parse_size
 from callplane_shared.settings import ServiceSettings
 from number_inventory.api_admin import IMPORT_PATH, MAX_CSV_BYTES
+from number_masking.api_upload import MAX_UPLOAD_BODY, UPLOAD_PREFIX
 from tests.support import REPO_ROOT
 
 pytestmark = pytest.mark.unit
 
 # Routes whose service declares a larger limit than MAX_BODY_BYTES (ServiceParts.body_limits).
-APP_LIMITS = {IMPORT_PATH: MAX_CSV_BYTES}
+APP_LIMITS = {IMPORT_PATH: MAX_CSV_BYTES, UPLOAD_PREFIX: MAX_UPLOAD_BODY}
 
 
 def test_routes_yaml_limits_are_the_apps_limits() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
@@ -32,8 +34,6 @@ from tests.integration.call_dispatch.support import (
 )
 from tests.support import eventually, unique
 from tests.unit.call_dispatch.builders import (
-    MONDAY_10,
-    SUNDAY_03,
     WEEKDAYS_9_TO_17,
     action_set,
     inbound,
@@ -142,6 +142,18 @@ async def test_a_config_change_applies_within_two_seconds(
 
     # The bound is the requirement; how fast it really is, `make bench` reports.
     await eventually(switched, timeout=2.0, interval=0.05, what="new action used within 2 s")
+
+
+def _next(weekday: int, hour: int) -> datetime:
+    """The next such hour of that weekday, in the future: the time windows judge a call by its
+    receivedAt, and call-dispatch skips calls older than MAX_CALL_AGE_SECONDS."""
+    now = datetime.now(UTC)
+    day = now + timedelta(days=(weekday - now.weekday()) % 7 or 7)
+    return day.replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+MONDAY_10 = _next(0, 10)
+SUNDAY_03 = _next(6, 3)
 
 
 async def test_routing_table_with_regex_criteria_and_time_windows(

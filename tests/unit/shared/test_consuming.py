@@ -5,9 +5,11 @@ decision to a broker failover)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import stamina
 from aiokafka.errors import KafkaTimeoutError, NotLeaderForPartitionError
 from aiokafka.structs import ConsumerRecord
 from pymongo.errors import AutoReconnect, NotPrimaryError
@@ -31,11 +33,11 @@ def record(value: bytes = b'{"n": 1}') -> ConsumerRecord[bytes, bytes]:
 
 
 @pytest.fixture(autouse=True)
-def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    async def instantly(_: float) -> None:
-        return None
-
-    monkeypatch.setattr("callplane_shared.consuming.asyncio.sleep", instantly)
+def no_backoff() -> Iterator[None]:
+    # Retries go through stamina; its testing mode retries without waiting.
+    stamina.set_testing(True, attempts=consuming.RETRIES)
+    yield
+    stamina.set_testing(False)
 
 
 def failing(error: Exception) -> Any:

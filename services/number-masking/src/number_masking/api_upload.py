@@ -15,6 +15,9 @@ from number_masking.audio_files import AudioFiles
 from number_masking.domain.audio import MAX_CONTENT_CHARS, AudioRefusedError
 
 UPLOAD = "/voice/masking/1/upload"
+UPLOAD_PREFIX = "/voice/masking/1/"
+# A file of MAX_AUDIO_BYTES arrives base64-encoded inside JSON; deploy/routes.yaml says 1m too.
+MAX_UPLOAD_BODY = 1024 * 1024
 
 
 class UploadBody(WireModel):

@@ -25,7 +25,7 @@ from callplane_shared.views import CompactedTopicView
 from callplane_shared.webhooks import AddressPolicy, SenderLimits, WebhookSender
 from number_masking import SERVICE_NAME, USER_AGENT
 from number_masking.api import build_router
-from number_masking.api_upload import UPLOAD, upload_router
+from number_masking.api_upload import MAX_UPLOAD_BODY, UPLOAD_PREFIX, upload_router
 from number_masking.audio_files import AudioFiles
 from number_masking.consumer import ConcurrentConsumer
 from number_masking.crypto import CredentialCipher
@@ -134,8 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ],
             supervisor=supervisor,
             api_rules=OpenApiRules(security={"/voice/masking/": APP_KEY}),
-            # An upload carries MAX_AUDIO_BYTES base64-encoded in JSON (deploy/routes.yaml: 1m).
-            body_limits={UPLOAD: 1024 * 1024},
+            body_limits={UPLOAD_PREFIX: MAX_UPLOAD_BODY},
         )
     )
     _stop_before_broker(app, requests.stop)
