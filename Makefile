@@ -62,6 +62,10 @@ restart: sync ## Restart services after a code change: make restart [SERVICES="c
 helm-check: sync ## Lint, render and validate the Helm chart offline (helm, kubernetes-validate, checkov)
 	@$(UV) run --frozen python deploy/helm/check.py
 
+.PHONY: k8s-check
+k8s-check: sync ## Install, upgrade, roll back the chart in a real kube-apiserver on loopback (no nodes)
+	@PYTHONPATH=deploy/local $(UV) run --frozen python deploy/helm/k8s_check.py
+
 bench: sync ## Benchmarks that print figures (call-dispatch vs a relay baseline; ~2-3 min)
 	@$(UV) run --frozen python services/call-dispatch/bench/run.py
 
