@@ -16,11 +16,14 @@ import ctypes
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import httpx
 
 from stackctl.layout import Layout
 from stackctl.process import tail
@@ -75,9 +78,7 @@ def binaries(layout: Layout) -> Binaries:
 class ControlPlane:
     server: str  # https://127.0.0.1:<port>
     kubeconfig: Path  # cluster-admin, mode 0600 (helm warns about a readable one)
-    ca: Path
-    client_cert: Path
-    client_key: Path
+    pki: Path  # ca.crt, and admin.crt/admin.key for cluster-admin
     workdir: Path  # certificates, etcd data and one log per process
     version: str
 
@@ -194,13 +195,17 @@ class _Processes:
         self.running.clear()
 
 
-def _answers(url: str, pki: Path | None = None) -> bool:
-    import httpx
+def admin_tls(pki: Path) -> ssl.SSLContext:
+    """Trusts only the check's CA and presents the cluster-admin client certificate."""
+    context = ssl.create_default_context(cafile=pki / "ca.crt")
+    context.load_cert_chain(pki / "admin.crt", pki / "admin.key")
+    return context
 
-    cert = (str(pki / "admin.crt"), str(pki / "admin.key")) if pki else None
-    verify: str | bool = str(pki / "ca.crt") if pki else True
+
+def _answers(url: str, pki: Path | None = None) -> bool:
+    verify: ssl.SSLContext | bool = admin_tls(pki) if pki else True
     try:
-        return httpx.get(url, cert=cert, verify=verify, timeout=2).status_code == 200  # noqa: PLR2004
+        return httpx.get(url, verify=verify, timeout=2).status_code == 200  # noqa: PLR2004
     except httpx.HTTPError:
         return False
 
@@ -281,9 +286,7 @@ def control_plane(layout: Layout, workdir: Path) -> Iterator[ControlPlane]:
         yield ControlPlane(
             server=server,
             kubeconfig=kubeconfig,
-            ca=pki / "ca.crt",
-            client_cert=pki / "admin.crt",
-            client_key=pki / "admin.key",
+            pki=pki,
             workdir=workdir,
             version=built.version,
         )

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from stackctl.kube import ControlPlane
+from stackctl.kube import ControlPlane, admin_tls
 
 Obj = dict[str, Any]
 
@@ -38,8 +38,7 @@ class Api:
     def __post_init__(self) -> None:
         self._http = httpx.Client(
             base_url=self.plane.server,
-            verify=str(self.plane.ca),
-            cert=(str(self.plane.client_cert), str(self.plane.client_key)),
+            verify=admin_tls(self.plane.pki),
             timeout=10,
         )
 
