@@ -103,7 +103,11 @@ def _openssl(pki: Path, *args: str) -> None:
 
 
 _EC_KEY = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
-_LEAF = "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+# Key identifiers too: strict verifiers (Python 3.13's default) want them on every leaf.
+_LEAF = (
+    "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+    "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid,issuer\n"
+)
 
 
 def _certificate(pki: Path, name: str, subject: str, extensions: str) -> None:
@@ -119,7 +123,8 @@ def _certificate(pki: Path, name: str, subject: str, extensions: str) -> None:
 def _make_pki(pki: Path) -> None:
     pki.mkdir(parents=True)
     _openssl(pki, "req", "-x509", *_EC_KEY, "-keyout", "ca.key", "-out", "ca.crt", "-days", "1",
-             "-subj", "/CN=callplane-k8s-check-ca")  # fmt: skip
+             "-subj", "/CN=callplane-k8s-check-ca",
+             "-addext", "keyUsage=critical,keyCertSign")  # fmt: skip
     sans = "IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc,IP:10.96.0.1"
     _certificate(pki, "apiserver", "/CN=kube-apiserver",
                  f"extendedKeyUsage=serverAuth\nsubjectAltName={sans}\n")  # fmt: skip
