@@ -59,6 +59,8 @@ def binaries(layout: Layout) -> Binaries:
         for name, value in (("gitVersion", version), ("gitMajor", major), ("gitMinor", minor))
     )
     flags = ("-trimpath", "-ldflags", f"-s -w {stamp}")
+    if not (layout.tools / f"kube-apiserver-{version}").is_file():
+        print(f"building kube-apiserver {version} from the Go module proxy", flush=True)
     built = {
         name: go_tool(
             layout,
