@@ -43,7 +43,6 @@ from stackctl.provision import ProvisionError
 ROOT = Path(__file__).resolve().parents[2]
 RELEASE = "callplane"
 RELEASE_ANNOTATION = "meta.helm.sh/release-name"  # helm sets it on every object it owns
-RELEASE_ANNOTATION = "meta.helm.sh/release-name"  # helm writes it on every object it owns
 HELM_TIMEOUT = "120s"
 # What `helm upgrade` changes: a new image (pinned by digest, as values-prod.yaml asks) and a
 # setting, so every Deployment rolls out a new ReplicaSet whose Pods admission judges again.
@@ -136,17 +135,13 @@ def kinds_match(api: Api, namespace: str, docs: list[Obj]) -> list[str]:
     findings = []
     for api_version, kind in sorted({(v, k) for v, k, _ in rendered}):
         on_server = {
-            (api_version, kind, item["metadata"]["name"])
+            item["metadata"]["name"]
             for item in api.list(api_version, kind, namespace)
             if (item["metadata"].get("annotations") or {}).get(RELEASE_ANNOTATION) == RELEASE
         }
-        wanted = {r for r in rendered if r[:2] == (api_version, kind)}
-        findings += [
-            f"rendered but not on the server: {kind} {n}" for _, _, n in wanted - on_server
-        ]
-        findings += [
-            f"on the server but not rendered: {kind} {n}" for _, _, n in on_server - wanted
-        ]
+        wanted = {name for v, k, name in rendered if (v, k) == (api_version, kind)}
+        findings += [f"rendered but not on the server: {kind} {n}" for n in wanted - on_server]
+        findings += [f"on the server but not rendered: {kind} {n}" for n in on_server - wanted]
     return sorted(findings)
 
 
@@ -162,9 +157,8 @@ def helm_step(api: Api, helm: Helm, namespace: str, docs: list[Obj], *args: str)
         return findings
     wanted_hooks = {d["metadata"]["name"] for d in docs if is_hook(d) and d["kind"] == "Job"}
     if step in {"install", "upgrade"}:
-        findings += [
-            f"hook Job {j}: no Pod was created" for j in wanted_hooks - set(kubelet.admitted)
-        ]
+        unrun = sorted(wanted_hooks - set(kubelet.admitted))
+        findings += [f"hook Job {job}: its controller created no Pod" for job in unrun]
     findings += [f"after helm {step}: {f}" for f in pods_admitted(api, namespace, docs)]
     findings += [f"after helm {step}: {f}" for f in kinds_match(api, namespace, docs)]
     return findings

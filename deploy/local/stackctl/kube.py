@@ -174,7 +174,7 @@ class _Processes:
         self.running.append((name, proc))
         return proc
 
-    def wait_until(self, what: str, ready: Callable[[], bool], timeout: float = 120.0) -> None:
+    def wait_until(self, what: str, ready: Callable[[], bool], timeout: float = 300.0) -> None:
         """Poll `ready` (bounded), failing at once with the log of a process that exited."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

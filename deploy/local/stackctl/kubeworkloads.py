@@ -80,7 +80,7 @@ def _failed_creates(api: Api, namespace: str) -> list[str]:
     ]
 
 
-def pods_admitted(api: Api, namespace: str, docs: list[Obj], timeout: float = 90.0) -> list[str]:
+def pods_admitted(api: Api, namespace: str, docs: list[Obj], timeout: float = 180.0) -> list[str]:
     """Wait (bounded) until every rendered Deployment's Pods exist; findings otherwise.
 
     Any FailedCreate event in the namespace is a finding at once: it is how a controller says
