@@ -9,12 +9,14 @@ cold, building them takes about 10 minutes on two cores).
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from stackctl.kube import control_plane
+from stackctl.kubeworkloads import secret_references
 from stackctl.layout import Layout
 
 pytestmark = [pytest.mark.unit, pytest.mark.timeout(1800)]
@@ -43,6 +45,26 @@ def processes_running_in(workdir: Path) -> list[str]:
         if any(str(workdir).encode() in arg for arg in argv):
             found.append(b" ".join(argv).decode(errors="replace")[:200])
     return found
+
+
+def test_the_check_creates_every_secret_the_chart_documents() -> None:
+    check = load_k8s_check()
+    helm_check = check.HELM_CHECK
+    readme = (helm_check.CHART / "README.md").read_text()
+    # Rows of the README's Secrets table: | setting | `name` / `key`[, `key`] | holds |
+    documented = {
+        name: set(re.findall(r"`([\w.-]+)`", keys))
+        for name, keys in re.findall(r"^\| [^|]+ \| `([\w-]+)` / ([^|]+) \|", readme, re.MULTILINE)
+    }
+    assert "callplane-mongodb" in documented, "the README's Secrets table moved"
+    helm = helm_check.ensure_helm()
+    created: dict[str, set[str]] = {}
+    for scenario in check.scenarios():
+        docs = helm_check.documents(helm_check.render(helm, scenario))
+        for name, keys in secret_references(docs).items():
+            created.setdefault(name, set()).update(keys)
+    for name, keys in documented.items():
+        assert keys <= created.get(name, set()), f"{name}: the check would not create {keys}"
 
 
 def test_a_pod_template_breaking_restricted_fails_the_check() -> None:
