@@ -1,8 +1,9 @@
 // Builds kube-apiserver and kube-controller-manager (deploy/helm/k8s_check.py installs the chart
 // into them on loopback) as tools of their own module. k8s.io/kubernetes is not meant to be
 // required as a library: its go.mod points its staging modules at ./staging, so each is replaced
-// here by its published v0.37.2 (the list is kubernetes' own replace block, regenerated with
-// deploy/helm/k8s_check.py --print-replaces when the version moves).
+// here by its published v0.37.2. To move to v1.X.Y: `go mod download -json k8s.io/kubernetes@v1.X.Y`,
+// turn each `k8s.io/<m> => ./staging/src/k8s.io/<m>` line of the go.mod it names (GoMod) into
+// `k8s.io/<m> => k8s.io/<m> v0.X.Y` below, bump the require, then `go mod tidy`.
 module callplane.local/tools/kubernetes
 
 go 1.26.0
