@@ -11,7 +11,7 @@ SOURCES := shared services clients tests deploy/local deploy/grafana deploy/demo
 .PHONY: restart help bootstrap sync up down stack-up stack-down stack-status services-up services-down test test-unit test-integration lint fmt bench
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 bootstrap: ## Install what a fresh machine lacks: uv (no root), nginx, chromium, kamailio, sipp (apt)
 	@UV_VERSION=$(UV_VERSION) bash deploy/local/bootstrap.sh
