@@ -11,7 +11,7 @@ SOURCES := shared services clients edges tests deploy/local deploy/grafana deplo
 .PHONY: restart help bootstrap sync up down stack-up stack-down stack-status services-up services-down test test-unit test-integration lint fmt bench
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 bootstrap: ## Install what a fresh machine lacks: uv (no root), nginx, chromium, kamailio, sipp (apt)
 	@UV_VERSION=$(UV_VERSION) bash deploy/local/bootstrap.sh
@@ -61,6 +61,10 @@ restart: sync ## Restart services after a code change: make restart [SERVICES="c
 .PHONY: helm-check
 helm-check: sync ## Lint, render and validate the Helm chart offline (helm, kubernetes-validate, checkov)
 	@$(UV) run --frozen python deploy/helm/check.py
+
+.PHONY: k8s-check
+k8s-check: sync ## Install, upgrade, roll back the chart in a real kube-apiserver on loopback (no nodes)
+	@PYTHONPATH=deploy/local $(UV) run --frozen python deploy/helm/k8s_check.py
 
 bench: sync ## Benchmarks that print figures (call-dispatch vs a relay baseline; masking isolation; ~3-4 min)
 	@$(UV) run --frozen python services/call-dispatch/bench/run.py

@@ -5,7 +5,8 @@
 # - uv at the pinned version, into the shared tools cache (no root needed); the Makefile finds it
 #   there when it is not on PATH.
 # - Debian packages for the local stack and its tests: nginx (the public base URL), chromium (the
-#   console's browser tests), kamailio and sip-tester (the reference SIP edge). Installed with
+#   console's browser tests), kamailio and sip-tester (the reference SIP edge), openssl (the
+#   certificates of `make k8s-check`'s API server). Installed with
 #   apt-get when we are root or have password-less sudo; otherwise one line says the command.
 set -euo pipefail
 
@@ -31,6 +32,7 @@ declare -A wanted=(
   [sip-tester]=/usr/bin/sipp
   # evapi and jansson: how Kamailio talks to the sip-edge adapter (edges/sip-edge).
   [kamailio-extra-modules]=/usr/share/doc/kamailio-extra-modules
+  [openssl]=/usr/bin/openssl
 )
 missing=()
 for package in "${!wanted[@]}"; do

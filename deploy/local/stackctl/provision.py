@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 from stackctl.layout import Layout
@@ -60,19 +61,36 @@ def kafka_libs(layout: Layout) -> Path:
     return target
 
 
-def go_tool(layout: Layout, tool: str, module_path: str, package: str) -> Path:
-    """Build `package` of the Go module deploy/local/tools/<tool> once per version of the
-    upstream module it builds (`module_path`, as required in that go.mod)."""
+def required_version(layout: Layout, tool: str, module_path: str) -> str:
+    """The version of `module_path` that deploy/local/tools/<tool>/go.mod requires."""
     module_dir = layout.repo / "deploy/local/tools" / tool
     go_mod = (module_dir / "go.mod").read_text()
     match = re.search(rf"^\s*(?:require\s+)?{re.escape(module_path)} (v\S+)", go_mod, re.MULTILINE)
     if match is None:
         raise ProvisionError(f"{module_dir}/go.mod does not require {module_path}")
-    binary = layout.tools / f"{tool}-{match.group(1)}"
+    return match.group(1)
+
+
+def go_tool(
+    layout: Layout,
+    tool: str,
+    module_path: str,
+    package: str,
+    *,
+    binary_name: str | None = None,
+    flags: Sequence[str] = (),
+) -> Path:
+    """Build `package` of the Go module deploy/local/tools/<tool> once per version of the
+    upstream module it builds (`module_path`, as required in that go.mod). A module that builds
+    several binaries names each (`binary_name`); `flags` go to `go build` (e.g. -ldflags)."""
+    module_dir = layout.repo / "deploy/local/tools" / tool
+    version = required_version(layout, tool, module_path)
+    binary = layout.tools / f"{binary_name or tool}-{version}"
     if binary.is_file():
         return binary
     binary.parent.mkdir(parents=True, exist_ok=True)
     partial = binary.with_name(binary.name + ".partial")
-    _run(["go", "build", "-o", str(partial), package], module_dir, f"building {tool} with Go")
+    what = f"building {binary_name or tool} with Go"
+    _run(["go", "build", *flags, "-o", str(partial), package], module_dir, what)
     partial.rename(binary)
     return binary
