@@ -13,8 +13,8 @@ import pytest
 from opentelemetry import context as otel_context
 from opentelemetry import propagate
 
-from callplane_shared.events import CallDecision, InboundCall
 from callplane_client.publisher import CallPublisher
+from callplane_shared.events import CallDecision, InboundCall
 from tests.e2e.journey import Customer, admin_client, new_customer
 from tests.endpoints import Endpoints
 from tests.integration.number_masking.customer import CustomerServer, answer

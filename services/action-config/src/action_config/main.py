@@ -26,6 +26,7 @@ from action_config.target_lookup import Targets
 from action_config.views import MaskingConfigs
 from action_config.voice_setups import VoiceSetups
 from callplane_shared.auth import AccountDirectory
+from callplane_shared.catch_up import GroupCatchUp
 from callplane_shared.http_errors import error_response
 from callplane_shared.kafka import build_broker, client_options
 from callplane_shared.mongo import build_mongo_client
@@ -33,7 +34,7 @@ from callplane_shared.openapi_docs import APP_KEY, OpenApiRules
 from callplane_shared.outbox import OutboxRelay
 from callplane_shared.runtime import ServiceParts, serve, service_app
 from callplane_shared.telemetry import configure_telemetry, package_version
-from callplane_shared.topics import ACCOUNTS, MASKING_CONFIGS
+from callplane_shared.topics import ACCOUNTS, MASKING_CONFIGS, NUMBERS_LIFECYCLE
 from callplane_shared.views import CompactedTopicView
 
 PUBLIC_PREFIXES = ("/numbers/2/", "/callrouting/1/", "/calls/1/", "/voice/ivr/1/")
@@ -57,19 +58,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     accounts_view = CompactedTopicView(client_options(settings), ACCOUNTS.name, directory.apply)
     masking_view = CompactedTopicView(client_options(settings), MASKING_CONFIGS.name, masking.apply)
     relay = OutboxRelay(broker, collections.with_outbox)
+    lease_catch_up = GroupCatchUp(client_options(settings), NUMBERS_LIFECYCLE.name, SERVICE_NAME)
 
     targets = Targets(collections, masking)
     lifecycle = NumberLifecycle(collections, broker)
     register_subscribers(broker, lifecycle)
     caller = caller_dependency(directory)
 
+    async def leases_handled(number_key: str) -> bool:
+        return await lease_catch_up.wait(number_key.encode(), settings.lease_catch_up_seconds)
+
     async def start() -> None:
         await collections.ensure_indexes()
+        await lease_catch_up.start()
         await accounts_view.start()
         await masking_view.start()
         await relay.start()
 
     async def stop() -> None:
+        await lease_catch_up.stop()
         await relay.stop()
         await masking_view.stop()
         await accounts_view.stop()
@@ -86,7 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             mongo=mongo,
             tracer_provider=tracer_provider,
             routers=(
-                voice_router(VoiceSetups(collections, targets, broker), caller),
+                voice_router(VoiceSetups(collections, targets, broker, leases_handled), caller),
                 routes_router(Routes(collections, targets, broker), caller),
                 targets_router(
                     CallsConfigurations(collections, targets),

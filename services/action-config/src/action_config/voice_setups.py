@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import Any
 
@@ -25,6 +26,8 @@ from action_config.target_lookup import Targets
 from callplane_shared import outbox
 
 Document = dict[str, Any]
+LeasesHandled = Callable[[str], Awaitable[bool]]
+"""True once every lease event of this number key published so far has been handled."""
 
 
 class Mode(Enum):
@@ -36,15 +39,25 @@ ONE_ACTION = "only one voice action per number: use PUT to replace it"
 
 
 class VoiceSetups:
-    def __init__(self, collections: Collections, targets: Targets, broker: KafkaBroker) -> None:
+    def __init__(
+        self,
+        collections: Collections,
+        targets: Targets,
+        broker: KafkaBroker,
+        leases_handled: LeasesHandled | None = None,
+    ) -> None:
         self._numbers = collections.numbers
         self._targets = targets
         self._broker = broker
+        self._leases_handled = leases_handled
 
     async def _owned(self, account_id: str, number_key: str) -> Document:
-        doc = await self._numbers.find_one(
-            {"_id": number_key, "accountId": account_id, "leased": True}
-        )
+        query = {"_id": number_key, "accountId": account_id, "leased": True}
+        doc = await self._numbers.find_one(query)
+        # A lease acknowledged a moment ago may not be handled here yet: wait (bounded) until
+        # numbers.lifecycle is, then look again.
+        if doc is None and self._leases_handled and await self._leases_handled(number_key):
+            doc = await self._numbers.find_one(query)
         if doc is None:
             # Same answer for "not yours" and "does not exist": tenants learn nothing of others.
             raise missing(f"number {number_key} is not one of your leased numbers")
