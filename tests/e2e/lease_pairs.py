@@ -46,6 +46,7 @@ async def prepare(
         "/admin/1/numbers/import",
         content="\n".join([CSV_HEADER, *rows]) + "\n",
         headers={"Content-Type": "text/csv"},
+        timeout=300,
     )
     imported.raise_for_status()
     created = await admin.post(
