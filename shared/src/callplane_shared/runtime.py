@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import uvicorn
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from faststream.kafka import KafkaBroker
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
@@ -28,6 +28,7 @@ from callplane_shared.kafka_outages import end_quiet_outages
 from callplane_shared.logs import logging_config
 from callplane_shared.metrics import install_metrics
 from callplane_shared.openapi_docs import OpenApiRules, document_openapi
+from callplane_shared.query_params import reject_unknown_query_parameters
 from callplane_shared.settings import ServiceSettings
 from callplane_shared.supervision import Supervisor
 
@@ -111,7 +112,12 @@ def service_app(parts: ServiceParts) -> FastAPI:
                 await mongo.close()
             parts.tracer_provider.force_flush()
 
-    app = FastAPI(title=parts.name, version=parts.version, lifespan=lifespan)
+    app = FastAPI(
+        title=parts.name,
+        version=parts.version,
+        lifespan=lifespan,
+        dependencies=[Depends(reject_unknown_query_parameters)],
+    )
     install_error_handlers(app, parts.api_rules.api_error_prefixes)
     app.add_middleware(
         BodyLimitMiddleware, default=parts.settings.max_body_bytes, per_prefix=parts.body_limits

@@ -30,6 +30,7 @@ from action_config.views import MaskingConfigs
 from action_config.voice_records import MongoHistoryStore, MongoNumberStore
 from action_config.voice_setups import VoiceSetups
 from callplane_shared.auth import AccountDirectory
+from callplane_shared.catch_up import GroupCatchUp
 from callplane_shared.http_errors import error_response
 from callplane_shared.kafka import build_broker, client_options
 from callplane_shared.mongo import build_mongo_client
@@ -39,7 +40,7 @@ from callplane_shared.ratelimit import rate_limiter
 from callplane_shared.runtime import ServiceParts, serve, service_app
 from callplane_shared.supervision import Supervisor
 from callplane_shared.telemetry import configure_telemetry, package_version
-from callplane_shared.topics import ACCOUNTS, MASKING_CONFIGS
+from callplane_shared.topics import ACCOUNTS, MASKING_CONFIGS, NUMBERS_LIFECYCLE
 from callplane_shared.views import CompactedTopicView
 
 PUBLIC_PREFIXES = ("/numbers/2/", "/callrouting/1/", "/calls/1/", "/voice/ivr/1/")
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         kafka, MASKING_CONFIGS.name, masking.apply, supervisor=supervisor
     )
     relay = OutboxRelay(broker, collections.with_outbox, supervisor=supervisor)
+    lease_catch_up = GroupCatchUp(kafka, NUMBERS_LIFECYCLE.name, settings.group(SERVICE_NAME))
 
     targets = Targets(collections, masking)
     numbers = MongoNumberStore(collections.numbers, broker)
@@ -89,16 +91,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def prune_history() -> None:
         await history.prune(retention)
 
+    async def leases_handled(number_key: str) -> bool:
+        return await lease_catch_up.wait(number_key.encode(), settings.lease_catch_up_seconds)
+
     async def start() -> None:
         await collections.ensure_indexes()
         await history.ensure_indexes()
         supervisor.every("voice-history-retention", 3600, prune_history)
+        await lease_catch_up.start()
         await accounts_view.start()
         await masking_view.start()
         await relay.start()
 
     async def stop() -> None:
         await supervisor.stop("voice-history-retention")
+        await lease_catch_up.stop()
         await relay.stop()
         await masking_view.stop()
         await accounts_view.stop()
@@ -115,7 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             mongo=mongo,
             tracer_provider=tracer_provider,
             routers=(
-                voice_router(VoiceSetups(numbers, history, targets), caller),
+                voice_router(VoiceSetups(numbers, history, targets, leases_handled), caller),
                 routes_router(Routes(collections, targets, broker), caller, quotas),
                 targets_router(
                     CallsConfigurations(collections, targets),

@@ -25,3 +25,10 @@ class Settings(ServiceSettings):
     max_configs_per_account: int = Field(
         default=200, ge=0, le=100_000, description="Default `configs` quota (calls configurations)."
     )
+    lease_catch_up_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=30,
+        description="How long a voice request for an unknown number waits for numbers.lifecycle "
+        "to be handled up to its end before answering 404 (read-your-writes after a lease).",
+    )

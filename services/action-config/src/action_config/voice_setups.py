@@ -6,6 +6,7 @@ unit-tested against in-memory fakes.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import Protocol
 
@@ -33,6 +34,10 @@ class TargetCheck(Protocol):
     async def require(self, account_id: str, ref: TargetRef | None) -> None: ...
 
 
+LeasesHandled = Callable[[str], Awaitable[bool]]
+"""True once every lease event of this number key published so far has been handled."""
+
+
 class Mode(Enum):
     CREATE = "create"
     REPLACE = "replace"
@@ -42,14 +47,26 @@ ONE_ACTION = "only one voice action per number: use PUT to replace it"
 
 
 class VoiceSetups:
-    def __init__(self, numbers: NumberStore, history: HistoryStore, targets: TargetCheck) -> None:
+    def __init__(
+        self,
+        numbers: NumberStore,
+        history: HistoryStore,
+        targets: TargetCheck,
+        leases_handled: LeasesHandled | None = None,
+    ) -> None:
         self._numbers = numbers
         self._history = history
         self._targets = targets
+        self._leases_handled = leases_handled
 
     async def _owned(self, account_id: str, number_key: str) -> Document:
         doc = await self._numbers.get(number_key)
-        if doc is None or doc.get("accountId") != account_id or not doc.get("leased"):
+        # A lease acknowledged a moment ago may not be handled here yet: wait (bounded) until
+        # numbers.lifecycle is, then look again.
+        waits = self._leases_handled
+        if not _owned_by(doc, account_id) and waits is not None and await waits(number_key):
+            doc = await self._numbers.get(number_key)
+        if doc is None or not _owned_by(doc, account_id):
             # Same answer for "not yours" and "does not exist": tenants learn nothing of others.
             raise missing(f"number {number_key} is not one of your leased numbers")
         return doc
@@ -162,3 +179,7 @@ def check_precondition(if_match: int | str | None, doc: Document, current: objec
             f'version is "{doc["version"]}", not "{if_match}": GET the voice action again '
             "and retry with its current ETag",
         )
+
+
+def _owned_by(doc: Document | None, account_id: str) -> bool:
+    return doc is not None and doc.get("accountId") == account_id and bool(doc.get("leased"))
