@@ -54,8 +54,8 @@ async def api_key(endpoints: Endpoints) -> AsyncIterator[str]:
 def _credentials(path: str, api_key: str) -> dict[str, str]:
     if path.startswith("/admin/"):
         return {"Authorization": f"Admin {dev_setting('ADMIN_TOKEN')}"}
-    if path.startswith("/dispatch/"):
-        return {"Authorization": f"Bearer {dev_setting('DISPATCH_OPERATOR_TOKEN')}"}
+    if path.startswith("/records/"):
+        return {"Authorization": f"Bearer {dev_setting('RECORDS_OPERATOR_TOKEN')}"}
     return {"Authorization": api_key}
 
 
@@ -63,7 +63,8 @@ def _credentials(path: str, api_key: str) -> dict[str, str]:
     action_config=_document("action-config"),
     number_inventory=_document("number-inventory"),
     number_masking=_document("number-masking"),
-    call_dispatch=_document("call-dispatch"),
+    # call-dispatch serves only its probes and /metrics: nothing public to call.
+    call_records=_document("call-records"),
 )
 @settings(
     max_examples=EXAMPLES,

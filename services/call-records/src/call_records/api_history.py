@@ -16,6 +16,7 @@ from call_records.domain.call_log import call_log
 from call_records.records import HistoryFilter, RecordStore
 from callplane_shared.events import AccountUpserted, CallState, EndpointType
 from callplane_shared.http_errors import not_found
+from callplane_shared.openapi_docs import errors
 
 MAX_PAGE = 10_000
 MAX_SIZE = 100
@@ -24,7 +25,7 @@ MAX_SIZE = 100
 def history_router(
     store: RecordStore, current_account: Callable[[Request], Awaitable[AccountUpserted]]
 ) -> APIRouter:
-    router = APIRouter(prefix="/calls/1/calls", tags=["call history"])
+    router = APIRouter(prefix="/calls/1/calls", tags=["call history"], responses=errors(404))
     Account = Annotated[AccountUpserted, Depends(current_account)]  # noqa: N806
 
     @router.get("/history")

@@ -14,6 +14,7 @@ from call_records.domain.rating import PriceList
 from call_records.overrides import PriceOverrides
 from call_records.records import RecordStore
 from callplane_shared.http_errors import not_found, unauthorized
+from callplane_shared.openapi_docs import errors
 
 _BEARER = "bearer "
 AccountId = Annotated[str, Path(alias="accountId", pattern=r"^[A-Za-z0-9_-]{1,64}$")]
@@ -30,7 +31,10 @@ def operator_router(store: RecordStore, overrides: PriceOverrides, token: Secret
             raise unauthorized("Send `Authorization: Bearer <operator token>`.")
 
     router = APIRouter(
-        prefix="/records/1", tags=["operator"], dependencies=[Depends(operator_only)]
+        prefix="/records/1",
+        tags=["operator"],
+        dependencies=[Depends(operator_only)],
+        responses=errors(404, 413),
     )
 
     @router.get("/calls/{callId}")
