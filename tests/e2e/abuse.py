@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import yaml
 
+from callplane_client.publisher import CallPublisher
+from callplane_shared.events import InboundCall
 from tests.e2e.journey import Customer, new_customer
-from tests.support import REPO_ROOT, unique
+from tests.endpoints import resolve
+from tests.support import REPO_ROOT, eventually, unique
 
 ROUTES = yaml.safe_load((REPO_ROOT / "deploy/routes.yaml").read_text())
 PUBLIC = [r for r in ROUTES["routes"] if not r.get("internal")]
@@ -153,6 +157,7 @@ async def owner_of_everything(base_url: str, admin: httpx.AsyncClient) -> Owner:
     assert masking.status_code in {200, 201}, masking.text
     payment = await api.post("/account/1/payments", json={"amount": 3})
     assert payment.status_code == 201, payment.text
+    call_id = await _recorded_call(base_url, api, number)
     ids = {
         "numberKey": number_key,
         "routeId": route.json()["id"],
@@ -160,6 +165,7 @@ async def owner_of_everything(base_url: str, admin: httpx.AsyncClient) -> Owner:
         "id": scenario.json()["id"],
         "key": masking.json()["key"],
         "paymentId": payment.json()["paymentId"],
+        "callId": call_id,
     }
     secrets = [customer.account_id, number.removeprefix("+"), api_id, *ids.values()]
     return Owner(customer, ids, secrets)
@@ -181,3 +187,23 @@ def body_of(operation: Operation) -> Any:
         f"{operation.name} takes a body: add a valid one to BODIES in tests/e2e/abuse.py"
     )
     return BODIES[operation.name]
+
+
+async def _recorded_call(base_url: str, api: httpx.AsyncClient, number: str) -> str:
+    """A call to the owner's number, decided and in its call history (call-records learns calls
+    from Kafka, so the call goes in as the edge would send it)."""
+    call = InboundCall(
+        call_id=unique("abuse-call"),
+        **{"from": "+41793026731"},
+        to=number,
+        received_at=datetime.now(UTC),
+    )
+    async with CallPublisher(resolve().kafka) as edge:
+        await edge.decide(call, timeout=30)
+
+    async def recorded() -> bool:
+        reply = await api.get(f"/calls/1/calls/{call.call_id}/history")
+        return reply.status_code == 200
+
+    await eventually(recorded, timeout=30, what=f"call {call.call_id} in the history")
+    return call.call_id

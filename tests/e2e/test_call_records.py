@@ -328,9 +328,12 @@ async def test_an_account_at_zero_is_rejected_for_funds_until_a_top_up(stack: St
     log = await eventually(in_history, what="the rejected call in the history")
     assert (log["state"], log["errorCode"]) == ("FAILED", "INSUFFICIENT_FUNDS")
 
-    # Until #13's pending payments land, a top-up settles at once through the existing path.
+    # A top-up is a pending payment until settled; here the operator settles it.
     top_up = await customer.api.post("/account/1/payments", json={"amount": 10})
     assert top_up.status_code == 201, top_up.text
+    payment_id = top_up.json()["paymentId"]
+    settled = await stack.admin.post(f"/admin/1/payments/{payment_id}/settle", json={})
+    assert settled.status_code == 200, settled.text
 
     async def decided_normally() -> bool:
         return (await decided(stack.edge, number)).decision.instruction.kind == "forward"

@@ -44,7 +44,7 @@ STORE_RETRY_AFTER_SECONDS = 5
 
 
 # Where an ApiError-answering API still answers in the envelope, as Infobip documents it.
-ENVELOPE_EVEN_FOR_API_ERROR = frozenset({401, 403, 429})
+ENVELOPE_EVEN_FOR_API_ERROR = frozenset({401, 403, 413, 429})
 _API_ERROR_PREFIXES = "api_error_prefixes"
 _ACTIONS = {
     400: "Fix the request as the violations say, then send it again.",

@@ -182,6 +182,12 @@ def _finish_operation(path: str, op: dict[str, Any], rules: OpenApiRules) -> Non
         wanted.update(scheme.statuses)
     if op.get("parameters") or op.get("requestBody"):
         wanted.add(400)
+    if op.get("requestBody"):
+        wanted.add(413)  # the body limit (deploy/routes.yaml maxBody), at nginx and in the app
+    if scheme is not None:
+        # Every authenticated call is rate limited per key, and answers 503 with Retry-After
+        # while the service's store does not answer within MONGODB_TIMEOUT_SECONDS.
+        wanted.update({429, 503})
     for code in wanted:
         responses.setdefault(str(code), {"description": _DESCRIPTIONS.get(code, "Error.")})
     for key, response in responses.items():

@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 
 from call_dispatch import openapi as call_dispatch_openapi
+from callplane_shared.http_errors import ENVELOPE_EVEN_FOR_API_ERROR
 from callplane_shared.openapi_docs import API_ERROR, REQUEST_ERROR
 from tests.support import REPO_ROOT
 
 pytestmark = pytest.mark.unit
-SERVICES = ("action-config", "number-inventory", "number-masking", "call-dispatch")
+SERVICES = ("action-config", "number-inventory", "number-masking", "call-dispatch", "call-records")
 PROBES = {"/livez", "/readyz"}
 
 
@@ -57,11 +58,10 @@ def test_error_bodies_are_the_envelope_except_call_routing_request_errors(servic
             if int(status) < 400 or status == "503":
                 continue
             ref = response["content"]["application/json"]["schema"]["$ref"]
-            call_routing_request_error = path.startswith("/callrouting/") and status not in {
-                "401",
-                "403",
-                "429",
-            }
+            # 401/403/429, and 413 (the body limit answers before routing), stay the envelope.
+            call_routing_request_error = path.startswith("/callrouting/") and int(status) not in (
+                ENVELOPE_EVEN_FOR_API_ERROR
+            )
             expected = API_ERROR if call_routing_request_error else REQUEST_ERROR
             assert ref.endswith(f"/{expected}"), f"{method} {path} {status}: {ref}"
 

@@ -84,7 +84,7 @@ def account_router(
         docs, count = await payments.page(account.account_id, status_filter, page * size, size)
         return PaymentsResponse(payments=[payment_response(d) for d in docs], payment_count=count)
 
-    @router.get("/payments/{paymentId}")  # noqa: FAST003
+    @router.get("/payments/{paymentId}", responses=errors(404))  # noqa: FAST003
     async def get_payment(account: Account, payment_id: PaymentId) -> PaymentResponse:
         try:
             return payment_response(await payments.get(payment_id, account.account_id))
