@@ -96,7 +96,9 @@ MASKING = {"name": "abuse config", "callbackUrl": "https://hooks.example.com/mas
 BODIES: dict[str, Any] = {
     "POST /account/1/payments": {"amount": 1},
     # The smallest WAV the upload recognises: a RIFF/WAVE header and an empty data chunk.
-    "POST /voice/masking/1/upload": {"content": "UklGRiQAAABXQVZFZm10IBAAAAAAAAAAAAAAAAAAAAAAAAAAZGF0YQAAAAA="},
+    "POST /voice/masking/1/upload": {
+        "content": "UklGRiQAAABXQVZFZm10IBAAAAAAAAAAAAAAAAAAAAAAAAAAZGF0YQAAAAA="
+    },
     "POST /numbers/1/numbers": {"number": "+4930123456"},
     "PUT /numbers/1/numbers/{numberKey}": {"applicationId": "abuse"},
     "POST /numbers/2/numbers/{numberKey}/voice": {
