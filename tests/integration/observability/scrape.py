@@ -6,7 +6,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
-SERVICES = ("number-inventory", "action-config", "call-dispatch", "number-masking")
+SERVICES = ("number-inventory", "action-config", "call-dispatch", "number-masking", "call-records")
 
 
 async def scrape(client: httpx.AsyncClient, service: str) -> Samples:

@@ -24,6 +24,7 @@ from call_records.retention import RetentionSweeper
 from call_records.settings import Settings
 from callplane_shared.auth import AccountDirectory, require_account
 from callplane_shared.kafka import build_broker, client_options
+from callplane_shared.metrics import CALL_CHARGED_AMOUNT, CALL_CHARGES
 from callplane_shared.mongo import build_mongo_client
 from callplane_shared.openapi_docs import APP_KEY, OPERATOR_TOKEN, OpenApiRules
 from callplane_shared.outbox import OutboxRelay
@@ -38,6 +39,11 @@ from callplane_shared.views import CompactedTopicView
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     prices = load_price_list(settings.price_list_path)  # a bad file stops the start here
+    # Series exist from the start (at 0), so dashboards and alerts see them before the first
+    # charge of this process, e.g. right after a restart.
+    for outcome in ("charged", "unrated"):
+        CALL_CHARGES.labels(outcome)
+    CALL_CHARGED_AMOUNT.labels(prices.currency)
     tracer_provider = configure_telemetry(SERVICE_NAME)
     broker = build_broker(SERVICE_NAME, settings, tracer_provider)
     mongo = build_mongo_client(settings, SERVICE_NAME)
