@@ -50,11 +50,16 @@ if [ "${#missing[@]}" -gt 0 ]; then
   echo "bootstrap: installing ${missing[*]} (apt-get)"
   export DEBIAN_FRONTEND=noninteractive
   # Kamailio's package would start a system-wide server on :5060; the local stack runs its own.
-  printf '#!/bin/sh\nexit 101\n' | "${as_root[@]}" tee /usr/sbin/policy-rc.d >/dev/null
-  "${as_root[@]}" chmod +x /usr/sbin/policy-rc.d
+  # Only our own policy file is removed afterwards: a machine's existing one is left alone.
+  own_policy=false
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${as_root[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+    "${as_root[@]}" chmod +x /usr/sbin/policy-rc.d
+    own_policy=true
+  fi
   if ! "${as_root[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
     "${as_root[@]}" apt-get update -q >/dev/null
     "${as_root[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
   fi
-  "${as_root[@]}" rm -f /usr/sbin/policy-rc.d
+  if [ "$own_policy" = true ]; then "${as_root[@]}" rm -f /usr/sbin/policy-rc.d; fi
 fi
