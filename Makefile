@@ -4,6 +4,8 @@ SHELL := /bin/bash
 export CALLPLANE_TOOLS ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/callplane/tools
 UV_VERSION := 0.13.8
 UV ?= $(shell command -v uv 2>/dev/null || echo $(CALLPLANE_TOOLS)/uv-$(UV_VERSION)/bin/uv)
+# Exported: scripts (and `uv run`'s children) find uv even when it is only in the tools cache.
+export UV
 STACK := $(UV) run --frozen python deploy/local/stack.py
 SOURCES := shared services clients edges tests deploy/local deploy/grafana deploy/demo deploy/helm
 

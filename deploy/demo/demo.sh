@@ -13,6 +13,8 @@ LOG=$RUN/logs/demo-customer.log
 PORT=${DEMO_CUSTOMER_PORT:-8199}
 export DEMO_MASKING_KEY=${DEMO_MASKING_KEY:-demo-secret-key-1}
 export DEMO_CUSTOMER_PORT=$PORT
+# make exports UV (a fresh machine has uv only in the tools cache, not on PATH)
+UV=${UV:-uv}
 
 customer_running() { [[ -f $PIDFILE ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 
@@ -29,7 +31,7 @@ start_customer() {
     return
   fi
   mkdir -p "$RUN/logs" "$RUN/demo" "$RUN/pids"
-  nohup uv run --frozen python deploy/demo/customer.py >>"$LOG" 2>&1 &
+  nohup "$UV" run --frozen python deploy/demo/customer.py >>"$LOG" 2>&1 &
   echo $! >"$PIDFILE"
   for _ in $(seq 50); do
     if curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null; then
@@ -51,7 +53,7 @@ up() {
   export CALLPLANE_ADMIN_TOKEN=${CALLPLANE_ADMIN_TOKEN:-$ADMIN_TOKEN}
   export CALLPLANE_OPERATOR_TOKEN=${CALLPLANE_OPERATOR_TOKEN:-$DISPATCH_OPERATOR_TOKEN}
   export CALLPLANE_OUTPUT=${CALLPLANE_OUTPUT:-table}
-  callplane() { uv run --frozen callplane "$@"; }
+  callplane() { "$UV" run --frozen callplane "$@"; }
 
   curl -sf "$CALLPLANE_URL/_services/number-inventory/readyz" >/dev/null \
     || { echo "callplane is not running at $CALLPLANE_URL: run \`make up\` first" >&2; exit 1; }

@@ -156,8 +156,9 @@ def validate(files: list[Path]) -> None:
 def checkov_failures(rendered: Path) -> dict[str, set[str]]:
     """Failed check id -> the resources it failed on, across every rendered scenario."""
     result = subprocess.run(  # noqa: S603 - fixed argv
-        [  # noqa: S607 - uv is the project's tool runner and is on PATH
-            "uv",
+        [  # noqa: S607 - uv is the project's tool runner
+            # `uv run` tells its children where it is; a fresh machine has uv only in the tools cache.
+            os.environ.get("UV", "uv"),
             "tool",
             "run",
             "--from",
