@@ -156,8 +156,8 @@ def validate(files: list[Path]) -> None:
 def checkov_failures(rendered: Path) -> dict[str, set[str]]:
     """Failed check id -> the resources it failed on, across every rendered scenario."""
     result = subprocess.run(  # noqa: S603 - fixed argv
-        [  # noqa: S607 - uv is the project's tool runner
-            # `uv run` tells its children where it is; a fresh machine has uv only in the tools cache.
+        [
+            # `uv run` tells its children where uv is (a fresh machine has it only in the cache).
             os.environ.get("UV", "uv"),
             "tool",
             "run",
