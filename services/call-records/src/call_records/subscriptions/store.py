@@ -115,7 +115,7 @@ class SubscriptionStore:
 
     async def of_account(self, account_id: str, limit: int) -> list[Document]:
         """Every subscription of the account (at most `limit`, the per-account quota)."""
-        cursor = self.collection.find({"accountId": account_id}).sort("_id", 1).limit(limit)
+        cursor = self.collection.find({"accountId": account_id}).sort([("_id", 1)]).limit(limit)
         return await cursor.to_list()
 
     def delivery(self, doc: Document) -> Delivery:
