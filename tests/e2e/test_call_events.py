@@ -64,13 +64,17 @@ async def _ok(_count: int) -> Response:
     return Response(status_code=200)
 
 
-async def forwarded_to_configuration(customer: Customer, admin: httpx.AsyncClient) -> tuple[str, str]:
+async def forwarded_to_configuration(
+    customer: Customer, admin: httpx.AsyncClient
+) -> tuple[str, str]:
     number_key, number = await customer.lease_fresh_number(admin)
     created = await customer.api.post("/calls/1/configurations", json={"name": unique("conf")})
     assert created.status_code == 201, created.text
     configuration: str = created.json()["id"]
     action = {"type": "FORWARD_TO_SUBSCRIPTION", "callsConfigurationId": configuration}
-    reply = await customer.api.put(f"/numbers/2/numbers/{number_key}/voice", json={"action": action})
+    reply = await customer.api.put(
+        f"/numbers/2/numbers/{number_key}/voice", json={"action": action}
+    )
     assert reply.status_code in {200, 201}, reply.text
     return number, configuration
 
@@ -103,7 +107,7 @@ async def until_subscription(edge: CallPublisher, number: str) -> WholeCall:
 
 
 @pytest.mark.timeout(400)
-async def test_call_events_reach_the_subscriber_in_order_signed_and_once_per_event_id(  # noqa: PLR0913, PLR0917 - fixtures
+async def test_call_events_reach_the_subscriber_in_order_signed_and_once_per_event_id(
     endpoints: Endpoints,
     admin: httpx.AsyncClient,
     producer: AIOKafkaProducer,

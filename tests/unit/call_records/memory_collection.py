@@ -41,7 +41,7 @@ class Cursor:
 
     def sort(self, keys: list[tuple[str, int]]) -> Cursor:
         for field, direction in reversed(keys):
-            self._docs.sort(key=lambda d: d.get(field), reverse=direction < 0)
+            self._docs.sort(key=lambda d: d[field], reverse=direction < 0)
         return self
 
     def limit(self, count: int) -> Cursor:

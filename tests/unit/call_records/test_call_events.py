@@ -8,14 +8,15 @@ from typing import Any
 
 import pytest
 
-from call_records.call_events.domain import call_events, event_id, matches, subscription_target
+from call_records.call_events.domain import Target, call_events, event_id, matches
 
 pytestmark = pytest.mark.unit
 
 T0 = datetime(2026, 11, 27, 10, 0, 0, 250000, tzinfo=UTC)
+TARGET = Target("acct-1", "conf-1", T0)
 
 
-def record(*states: str, kind: str = "subscription", inbound: bool = True) -> dict[str, Any]:
+def record(*states: str, inbound: bool = True) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "_id": "c-1",
         "accountId": "acct-1",
@@ -25,7 +26,7 @@ def record(*states: str, kind: str = "subscription", inbound: bool = True) -> di
         "endpoint": {"type": "PHONE", "phoneNumber": "+41791234567"},
         "decisions": {
             "e1": {
-                "instruction": {"kind": kind, "callsConfigurationId": "conf-1"},
+                "instruction": {"kind": "subscription", "callsConfigurationId": "conf-1"},
                 "receivedAt": T0,
                 "decidedAt": T0 + timedelta(milliseconds=3),
             }
@@ -47,7 +48,7 @@ def record(*states: str, kind: str = "subscription", inbound: bool = True) -> di
 
 def test_events_come_in_the_call_order_whatever_order_the_statuses_arrived_in() -> None:
     doc = record("FINISHED", "ESTABLISHED", "RINGING")
-    assert [e.type for e in call_events(doc)] == [
+    assert [e.type for e in call_events(doc, TARGET)] == [
         "CALL_RECEIVED",
         "CALL_RINGING",
         "CALL_ESTABLISHED",
@@ -56,14 +57,18 @@ def test_events_come_in_the_call_order_whatever_order_the_statuses_arrived_in() 
 
 
 def test_event_ids_are_stable_per_call_and_type_so_a_subscriber_can_deduplicate() -> None:
-    first = {e.type: e.event_id for e in call_events(record("ESTABLISHED"))}
-    again = {e.type: e.event_id for e in call_events(record("ESTABLISHED", "FINISHED"))}
-    assert first["CALL_ESTABLISHED"] == again["CALL_ESTABLISHED"] == event_id("c-1", "CALL_ESTABLISHED")
+    first = {e.type: e.event_id for e in call_events(record("ESTABLISHED"), TARGET)}
+    again = {e.type: e.event_id for e in call_events(record("ESTABLISHED", "FINISHED"), TARGET)}
+    assert (
+        first["CALL_ESTABLISHED"]
+        == again["CALL_ESTABLISHED"]
+        == event_id("c-1", "CALL_ESTABLISHED")
+    )
     assert len(set(again.values())) == len(again)
 
 
 def test_bodies_have_infobips_envelope_and_the_call_or_call_log() -> None:
-    by_type = {e.type: e.body for e in call_events(record("ESTABLISHED", "FINISHED"))}
+    by_type = {e.type: e.body for e in call_events(record("ESTABLISHED", "FINISHED"), TARGET)}
     received = by_type["CALL_RECEIVED"]
     assert received["timestamp"] == "2026-11-27T10:00:00.250+0000"
     assert (received["callsConfigurationId"], received["properties"]["call"]["state"]) == (
@@ -80,13 +85,22 @@ def test_bodies_have_infobips_envelope_and_the_call_or_call_log() -> None:
 
 
 def test_failed_busy_and_no_answer_are_call_failed() -> None:
-    assert [e.type for e in call_events(record("BUSY"))] == ["CALL_RECEIVED", "CALL_FAILED"]
+    assert [e.type for e in call_events(record("BUSY"), TARGET)] == ["CALL_RECEIVED", "CALL_FAILED"]
 
 
-def test_no_events_for_other_decisions_or_before_the_inbound_call_is_recorded() -> None:
-    assert call_events(record("FINISHED", kind="forward")) == []
-    assert call_events(record("FINISHED", inbound=False)) == []
-    assert subscription_target(record()) == ("acct-1", "conf-1")
+def test_no_events_while_only_the_decision_is_known() -> None:
+    assert call_events(record(inbound=False), TARGET) == []
+    assert [e.type for e in call_events(record("RINGING", inbound=False), TARGET)] == [
+        "CALL_RECEIVED",
+        "CALL_RINGING",
+    ]
+
+
+def test_the_configuration_comes_from_the_decision_even_if_the_record_lost_it() -> None:
+    doc = record("FINISHED")
+    doc["decisions"] = {}
+    finished = call_events(doc, TARGET)[-1].body
+    assert finished["properties"]["callLog"]["callsConfigurationIds"] == ["conf-1"]
 
 
 @pytest.mark.parametrize(

@@ -47,22 +47,22 @@ def register_subscribers(
     store: RecordStore,
     charger: Charger,
     group_id: str,
-    after_write: Callable[[str], Awaitable[None]],
+    after_write: Callable[[str, CallDecision | None], Awaitable[None]],
 ) -> None:
     async def on_inbound(call: InboundCall) -> None:
         await store.apply_inbound(call)
-        await after_write(call.call_id)
+        await after_write(call.call_id, None)
 
     async def on_decision(decision: CallDecision) -> None:
         await store.apply_decision(decision, current_trace_id())
         await charger.settle(decision.call_id)
         if decision.instruction.kind == "subscription":  # no extra read for other calls
-            await after_write(decision.call_id)
+            await after_write(decision.call_id, decision)
 
     async def on_status(status: CallStatus) -> None:
         await store.apply_status(status)
         await charger.settle(status.call_id)
-        await after_write(status.call_id)
+        await after_write(status.call_id, None)
 
     for topic, decode, apply in (
         (CALLS_INBOUND.name, InboundCall.model_validate_json, on_inbound),

@@ -100,7 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             mongo=mongo,
             tracer_provider=tracer_provider,
             routers=[
-                history_router(store, account),
+                history_router(store, account, call_events.queue.deliveries_of),
                 call_events.router,
                 operator_router(store, overrides, settings.records_operator_token),
             ],

@@ -30,7 +30,9 @@ def _security(
     user, password = basic
     if auth_id is None:
         if hmac_secret or user or password:
-            raise CliError("--auth-id is needed with --hmac-secret or --basic-user/--basic-password")
+            raise CliError(
+                "--auth-id is needed with --hmac-secret or --basic-user/--basic-password"
+            )
         return None
     if hmac_secret:
         credentials = {"secretKey": hmac_secret, "algorithm": "HMAC_SHA_256"}
@@ -42,7 +44,7 @@ def _security(
 
 
 @app.command("create")
-def create(  # noqa: PLR0913, PLR0917 - one option per field of the request
+def create(
     ctx: typer.Context,
     subscription_id: Annotated[str, typer.Option("--id", help="Your id: URL-safe, immutable.")],
     notify_url: Annotated[str, typer.Option(help="Where call events are POSTed.")],

@@ -194,7 +194,6 @@ class CallEventDelivery:
         attempts = doc.get("attempts", 0) + (1 if state == "delivered" else 0)
         fields["attempts"] = attempts
         await self._queue.events.update_one({"_id": doc["_id"]}, {"$set": fields})
-        await self._queue.show({**doc, **fields})
 
     async def _retry_later(self, doc: Document, error: str) -> None:
         attempts = doc.get("attempts", 0) + 1
@@ -215,4 +214,3 @@ class CallEventDelivery:
             delay = retry_delay(attempts, self._policy.backoff_seconds, MAX_BACKOFF_SECONDS)
             fields["nextAttemptAt"] = now + timedelta(seconds=delay)
         await self._queue.events.update_one({"_id": doc["_id"], "state": PENDING}, {"$set": fields})
-        await self._queue.show({**doc, **fields})

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from call_records.domain.call_log import call_log, infobip_time, latest_decision
+from call_records.domain.call_log import call_log, infobip_time
 
 Document = dict[str, Any]
 
@@ -67,28 +68,23 @@ def event_id(call_id: str, event_type: str) -> str:
     return uuid.uuid5(_EVENT_IDS, f"{call_id}/{event_type}").hex
 
 
-def subscription_target(doc: Document) -> tuple[str, str] | None:
-    """(accountId, callsConfigurationId) when the call was decided to a calls configuration and
-    its inbound event is recorded (so every event body is complete); else None."""
-    decision = latest_decision(doc)
-    instruction = (decision or {}).get("instruction") or {}
-    if instruction.get("kind") != "subscription" or doc.get("inboundAt") is None:
-        return None
-    account = doc.get("accountId")
-    configuration = instruction.get("callsConfigurationId")
-    if not account or not configuration:
-        return None
-    return str(account), str(configuration)
+@dataclass(frozen=True)
+class Target:
+    """A call decided to a calls configuration, as its decision said (kept apart from the call
+    record, so the events do not depend on the record's concurrent writes)."""
+
+    account_id: str
+    calls_configuration_id: str
+    received_at: datetime
 
 
-def call_events(doc: Document) -> list[CallEvent]:
-    """Every event the record supports so far, in delivery order."""
-    target = subscription_target(doc)
-    if target is None:
+def call_events(doc: Document, target: Target) -> list[CallEvent]:
+    """Every event the record supports so far, in delivery order; none until the call is known
+    beyond its decision (its inbound event or a status recorded), so bodies are complete."""
+    if doc.get("inboundAt") is None and not doc.get("states"):
         return []
-    configuration = target[1]
-    decision = latest_decision(doc) or {}
-    events = [_event(doc, "CALL_RECEIVED", "CALLING", decision.get("receivedAt"), configuration)]
+    configuration = target.calls_configuration_id
+    events = [_event(doc, "CALL_RECEIVED", "CALLING", target.received_at, configuration)]
     for state, entry in (doc.get("states") or {}).items():
         kind = EVENT_OF_STATE.get(state)
         if kind is not None:
@@ -101,6 +97,7 @@ def _event(doc: Document, kind: str, state: str, at: Any, configuration: str) ->
     if kind in {"CALL_FINISHED", "CALL_FAILED"}:
         log = call_log(doc)
         log["state"] = state
+        log["callsConfigurationIds"] = [configuration]
         properties: Document = {"callLog": {k: log.get(k) for k in _CALL_LOG_FIELDS}}
     else:
         properties = {"call": _call(doc, state, configuration)}

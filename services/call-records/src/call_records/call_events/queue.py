@@ -6,6 +6,7 @@ nothing accepted is lost."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from datetime import datetime
 from typing import Any
@@ -14,9 +15,9 @@ from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from call_records.call_events.domain import CallEvent, call_events, matches, subscription_target
+from call_records.call_events.domain import CallEvent, Target, call_events, matches
 from call_records.subscriptions.store import SubscriptionStore
-from callplane_shared.events import utc_now
+from callplane_shared.events import CallDecision, utc_now
 
 Document = dict[str, Any]
 
@@ -58,6 +59,10 @@ class CallEventQueue:
         per_account: int,
     ) -> None:
         self.events: AsyncCollection[Document] = client[database]["records_call_events"]
+        # The decision's target per call, written by the decision handler alone (one insert):
+        # the call record is written concurrently by three handlers, and events must not depend
+        # on which of those writes a MongoDB-wire server without update isolation kept.
+        self.calls: AsyncCollection[Document] = client[database]["records_call_event_calls"]
         self.records = records
         self._subscriptions = subscriptions
         self._per_account = per_account
@@ -69,18 +74,35 @@ class CallEventQueue:
         await self.events.create_index(
             [("stream", ASCENDING), ("sequence", ASCENDING)], name="stream_order"
         )
+        await self.events.create_index([("callId", ASCENDING)], name="call")
+
+    async def remember(self, decision: CallDecision) -> None:
+        """Keep the target of a call decided to a calls configuration (idempotent)."""
+        configuration = getattr(decision.instruction, "calls_configuration_id", None)
+        if decision.account_id is None or configuration is None:
+            return
+        target = {
+            "_id": decision.call_id,
+            "accountId": decision.account_id,
+            "callsConfigurationId": configuration,
+            "receivedAt": decision.received_at,
+        }
+        with contextlib.suppress(DuplicateKeyError):  # the same decision again
+            await self.calls.insert_one(target)
 
     async def sync(self, call_id: str) -> int:
         """Queue every event the call's record supports for every matching subscription; the
         number newly queued. Called after each write to the record, by every handler."""
+        found = await self.calls.find_one({"_id": call_id})
+        if found is None:
+            return 0
         record = await self.records.find_one({"_id": call_id}, {"_outbox": 0})
         if record is None:
             return 0
-        target = subscription_target(record)
-        if target is None:
-            return 0
-        account, configuration = target
-        events = call_events(record)
+        account = found["accountId"]
+        target = Target(account, found["callsConfigurationId"], found["receivedAt"])
+        events = call_events(record, target)
+        configuration = target.calls_configuration_id
         subscriptions = await self._subscriptions.of_account(account, self._per_account)
         queued = 0
         for subscription in subscriptions:
@@ -112,11 +134,11 @@ class CallEventQueue:
             await self.events.insert_one(doc)
         except DuplicateKeyError:
             return 0
-        await self.show(doc)
         return 1
 
-    async def show(self, doc: Document) -> None:
-        """Mirror the delivery's state into the call record (the customer's call history)."""
-        await self.records.update_one(
-            {"_id": doc["callId"]}, {"$set": {f"eventDeliveries.{doc['_id']}": attempt_entry(doc)}}
+    async def deliveries_of(self, account_id: str, call_id: str) -> list[Document]:
+        """The call's deliveries for the customer's call history, in delivery order."""
+        cursor = self.events.find({"callId": call_id, "accountId": account_id}).sort(
+            [("subscriptionId", 1), ("sequence", 1)]
         )
+        return [attempt_entry(doc) async for doc in cursor]

@@ -160,11 +160,6 @@ def call_log(doc: Document) -> Document:
         "decidedBy": (decision or {}).get("decidedBy"),
         "traceId": (decision or {}).get("traceId"),
         "charge": None if charge is None else public_charge(charge),
-        # Call events sent to the account's subscriptions, one entry per event and subscription.
-        "eventDeliveries": sorted(
-            (doc.get("eventDeliveries") or {}).values(),
-            key=lambda d: (d.get("subscriptionId") or "", d.get("sequence") or 0),
-        ),
     }
 
 

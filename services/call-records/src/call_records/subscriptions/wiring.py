@@ -15,7 +15,7 @@ from call_records.call_events.queue import CallEventQueue, Document
 from call_records.subscriptions.api import subscriptions_router
 from call_records.subscriptions.settings import SubscriptionSettings
 from call_records.subscriptions.store import SubscriptionStore
-from callplane_shared.events import AccountUpserted
+from callplane_shared.events import AccountUpserted, CallDecision
 from callplane_shared.metrics import CALL_EVENT_DELIVERIES
 from callplane_shared.sealing import CredentialCipher
 from callplane_shared.supervision import Supervisor
@@ -33,8 +33,11 @@ class CallEventsPart:
     sender: WebhookSender
     subscriptions: SubscriptionStore
 
-    async def after_write(self, call_id: str) -> None:
-        """Queue what the record's latest write made known (every handler calls this)."""
+    async def after_write(self, call_id: str, decision: CallDecision | None = None) -> None:
+        """Queue what the record's latest write made known (every handler calls this; the
+        decision handler with a decision to a calls configuration)."""
+        if decision is not None:
+            await self.queue.remember(decision)
         await self.queue.sync(call_id)
 
     async def start(self) -> None:
