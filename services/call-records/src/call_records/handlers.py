@@ -4,6 +4,7 @@ Wiring at a glance (one consumer group, `call-records`):
   calls.inbound   → RecordStore.apply_inbound
   calls.decisions → RecordStore.apply_decision → Charger.settle → calls.charges
   calls.status    → RecordStore.apply_status   → Charger.settle → calls.charges
+and after each write `after_write(callId)` (call events for subscriptions, `call_events`).
 """
 
 from __future__ import annotations
@@ -42,18 +43,29 @@ async def _for_call(apply: Callable[[E], Awaitable[None]], event: E) -> None:
 
 
 def register_subscribers(
-    broker: KafkaBroker, store: RecordStore, charger: Charger, group_id: str
+    broker: KafkaBroker,
+    store: RecordStore,
+    charger: Charger,
+    group_id: str,
+    after_write: Callable[[str, CallDecision | None], Awaitable[None]],
 ) -> None:
+    async def on_inbound(call: InboundCall) -> None:
+        await store.apply_inbound(call)
+        await after_write(call.call_id, None)
+
     async def on_decision(decision: CallDecision) -> None:
         await store.apply_decision(decision, current_trace_id())
         await charger.settle(decision.call_id)
+        if decision.instruction.kind == "subscription":  # no extra read for other calls
+            await after_write(decision.call_id, decision)
 
     async def on_status(status: CallStatus) -> None:
         await store.apply_status(status)
         await charger.settle(status.call_id)
+        await after_write(status.call_id, None)
 
     for topic, decode, apply in (
-        (CALLS_INBOUND.name, InboundCall.model_validate_json, store.apply_inbound),
+        (CALLS_INBOUND.name, InboundCall.model_validate_json, on_inbound),
         (CALLS_DECISIONS.name, CallDecision.model_validate_json, on_decision),
         (CALLS_STATUS.name, CallStatus.model_validate_json, on_status),
     ):
