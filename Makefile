@@ -72,6 +72,10 @@ bench: sync ## One table: Kafka's Java floor, relays per client, call-dispatch u
 	@$(UV) run --frozen python services/call-dispatch/bench/run.py
 	@$(UV) run --frozen python services/number-masking/bench/isolation.py
 
+.PHONY: bench-scaleout
+bench-scaleout: sync ## Three call-dispatch processes at 2,000 calls/s, one killed -9 and restarted: lost, duplicates, p99 (~2 min)
+	@$(UV) run --frozen python services/call-dispatch/bench/scaleout.py
+
 .PHONY: demo demo-down
 demo: sync ## A demo account and numbers (masked + routed), a local customer platform, calls and traces
 	@bash deploy/demo/demo.sh up

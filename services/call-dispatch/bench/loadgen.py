@@ -88,7 +88,7 @@ class Generator:
     def close(self) -> None:
         self._producer.flush(10)
 
-    def _collector(self, sink: str) -> Consumer:
+    def collector(self, sink: str) -> Consumer:
         consumer = Consumer(
             {
                 "bootstrap.servers": self._bootstrap,
@@ -107,17 +107,18 @@ class Generator:
         )
         return consumer
 
-    def _send(self, source: str, to: str, seq: int) -> None:
+    def send(self, source: str, to: str, seq: int) -> str:
         sent_ns = time.time_ns()
         call_id = f"{sent_ns:x}-{seq}"
         at = datetime.fromtimestamp(sent_ns / 1e9, UTC).isoformat().replace("+00:00", "Z")
         value = CALL.format(call_id=call_id, to=to, at=at)
         self._producer.produce(source, value=value.encode(), key=call_id.encode())
+        return call_id
 
     def measure(
         self, target: str, source: str, sink: str, numbers: list[str], rate: int, seconds: float
     ) -> Figures:
-        consumer = self._collector(sink)
+        consumer = self.collector(sink)
         latencies: list[float] = []
         total = int(rate * seconds) if rate else int(seconds)
         cpu_began, began = time.process_time(), time.perf_counter()
@@ -171,19 +172,23 @@ class Generator:
         while sent < total:
             due = min(total, int((time.perf_counter() - began) * rate) + 1)
             while sent < due:
-                self._send(source, numbers[sent % len(numbers)], sent)
+                self.send(source, numbers[sent % len(numbers)], sent)
                 sent += 1
-            self._producer.poll(0)
+            self.poll()
             # Sleep to the next call's due time (at least a scheduler tick).
             time.sleep(max(0.0, began + sent / rate - time.perf_counter()))
         self._producer.flush(30)
+
+    def poll(self) -> None:
+        """Serve the producer's delivery reports (none are asked for: errors only)."""
+        self._producer.poll(0)
 
     def _one_at_a_time(
         self, consumer: Consumer, source: str, numbers: list[str], total: int, out: list[float]
     ) -> None:
         for seq in range(total):
             wanted = len(out) + 1
-            self._send(source, numbers[seq % len(numbers)], seq)
+            self.send(source, numbers[seq % len(numbers)], seq)
             self._producer.poll(0)
             deadline = time.monotonic() + 10
             while len(out) < wanted and time.monotonic() < deadline:
