@@ -1,4 +1,4 @@
-# ruff: noqa: INP001, PLR0917, PLR2004, S101 - a benchmark script
+# ruff: noqa: INP001, PLR0915, PLR0917, PLR2004, S101 - a benchmark script
 """`make bench-scaleout`: three call-dispatch processes in one consumer group, one killed -9.
 
 Own topics per run; three processes with static membership (`GROUP_INSTANCE_ID`
@@ -65,7 +65,7 @@ class Dispatchers:
             try:
                 url = f"http://127.0.0.1:{self._base_port + index}/readyz"
                 if httpx.get(url, timeout=2).status_code == 200:
-                    return time.monotonic()
+                    return time.time()
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
@@ -151,8 +151,8 @@ def scaleout(args: argparse.Namespace) -> dict[str, object]:
         consumer = gen.collector(t["decisions"])
         collector = threading.Thread(target=_collect, args=(consumer, done, seen), daemon=True)
         collector.start()
-        total, began = int(args.rate * args.seconds), time.perf_counter()
-        for seq in range(total):
+        began, seq = time.perf_counter(), 0
+        while True:
             now = time.perf_counter() - began
             if killed_at is None and now >= args.kill_after:
                 dispatchers.kill(0)
@@ -164,11 +164,16 @@ def scaleout(args: argparse.Namespace) -> dict[str, object]:
                 threading.Thread(
                     target=lambda: ready_times.append(dispatchers.ready(0, 600)), daemon=True
                 ).start()
+            # The load runs `--seconds`, and on until `--settle` s after the restart is ready.
+            settled = bool(ready_times) and time.time() > ready_times[0] + args.settle
+            if now >= args.seconds and (settled or now >= args.seconds + 600):
+                break
             call_id = gen.send(t["calls"], numbers[seq % len(numbers)], seq)
             sent[call_id] = time.time()
+            seq += 1
             if seq % 20 == 0:
                 gen.poll()
-            time.sleep(max(0.0, began + (seq + 1) / args.rate - time.perf_counter()))
+            time.sleep(max(0.0, began + seq / args.rate - time.perf_counter()))
         gen.close()
         deadline = time.monotonic() + args.drain
         while time.monotonic() < deadline and len(seen) < len(sent):
