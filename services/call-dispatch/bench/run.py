@@ -297,15 +297,15 @@ async def _masking(args: argparse.Namespace) -> dict[str, object]:
 
 
 def _print(result: dict[str, object]) -> None:
-    head = f"{'layer':<22}{'rate/s':>7}{'achvd/s':>8}{'sent':>7}{'recv':>7}{'p50 ms':>8}"
-    head += f"{'p95 ms':>8}{'p99 ms':>8}{'max ms':>8}{'cpu ms/call':>12}{'cpu %':>7}"
+    head = f"{'layer':<22}{'rate/s':>7}{'achvd/s':>8}{'sent':>7}{'recv':>7}{'p50 ms':>10}"
+    head += f"{'p95 ms':>10}{'p99 ms':>10}{'max ms':>10}{'cpu ms/call':>12}{'cpu %':>7}"
     head += f"{'RSS MiB':>8}{'gen cpu %':>10}{'load':>6}"
     lines = [head, "-" * len(head)]
     e2e = result["kafka_java_e2e"]
     assert isinstance(e2e, dict)
     lines.append(
         f"{'kafka java e2e':<22}{'1by1':>7}{'':>8}{e2e['records']:>7}{e2e['records']:>7}"
-        f"{e2e['p50_ms']:>8.2f}{'':>8}{e2e['p99_ms']:>8.2f}{'':>8}"
+        f"{e2e['p50_ms']:>10.2f}{'':>10}{e2e['p99_ms']:>10.2f}{'':>10}"
         f"{'(avg ' + format(e2e['avg_ms'], '.2f') + ' ms)':>35}{e2e['load_average']:>6.1f}"
     )
     rows = result["rows"]
@@ -314,7 +314,7 @@ def _print(result: dict[str, object]) -> None:
         rate = "1by1" if r["rate_offered"] == 0 else f"{r['rate_offered']:.0f}"
         lines.append(
             f"{r['target']:<22}{rate:>7}{r['rate_achieved']:>8.0f}{r['sent']:>7}{r['received']:>7}"
-            f"{r['p50_ms']:>8.2f}{r['p95_ms']:>8.2f}{r['p99_ms']:>8.2f}{r['max_ms']:>8.2f}"
+            f"{r['p50_ms']:>10.2f}{r['p95_ms']:>10.2f}{r['p99_ms']:>10.2f}{r['max_ms']:>10.2f}"
             f"{r['cpu_ms_per_call']:>12.3f}{r['target_cpu_pct']:>7.1f}{r['rss_mib']:>8.1f}"
             f"{r['generator_cpu_pct']:>10.1f}{r['load_average']:>6.1f}"
         )
@@ -325,7 +325,7 @@ def _print(result: dict[str, object]) -> None:
     else:
         lines.append(
             f"{'number-masking instant':<22}{m['rate']:>7.0f}{'':>8}{m['sent']:>7}{m['decided']:>7}"
-            f"{m['p50_ms']:>8.2f}{'':>8}{m['p99_ms']:>8.2f}{m['max_ms']:>8.2f}"
+            f"{m['p50_ms']:>10.2f}{'':>10}{m['p99_ms']:>10.2f}{m['max_ms']:>10.2f}"
             f"{m.get('cpu_ms_per_call', nan):>12.3f}{m.get('target_cpu_pct', nan):>7.1f}"
             f"{m.get('rss_mib', nan):>8.1f}{'':>10}{m['load_average']:>6.1f}"
         )
