@@ -249,6 +249,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8194)
     parser.add_argument("--out", type=Path, default=LOGS / "scaleout.json")
     args = parser.parse_args()
+    # A stopped run (Ctrl-C, `timeout`) still stops its call-dispatch processes and topics.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     result = scaleout(args)
     args.out.write_text(json.dumps(result, indent=2))
     sys.stdout.write(json.dumps(result, indent=2) + "\n")
