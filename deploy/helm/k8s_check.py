@@ -29,6 +29,7 @@ import os
 import secrets
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +149,7 @@ def kinds_match(api: Api, namespace: str, docs: list[Obj]) -> list[str]:
 def helm_step(api: Api, helm: Helm, namespace: str, docs: list[Obj], *args: str) -> list[str]:
     """One helm command with the kubelet stand-in running; the findings it leaves."""
     step = args[0]
+    began = time.monotonic()
     with KubeletStandIn(Api(api.plane), namespace) as kubelet:
         result = helm.run(*args, "--namespace", namespace, "--timeout", HELM_TIMEOUT)
     findings = [f"helm {step}: {line}" for line in result.stderr.splitlines() if line.strip()]
@@ -161,6 +163,7 @@ def helm_step(api: Api, helm: Helm, namespace: str, docs: list[Obj], *args: str)
         findings += [f"hook Job {job}: its controller created no Pod" for job in unrun]
     findings += [f"after helm {step}: {f}" for f in pods_admitted(api, namespace, docs)]
     findings += [f"after helm {step}: {f}" for f in kinds_match(api, namespace, docs)]
+    say(f"    {namespace}: helm {step} and the Pods it makes: {time.monotonic() - began:.0f}s")
     return findings
 
 
@@ -187,8 +190,10 @@ def run(chosen: dict[str, Scenario]) -> dict[str, list[str]]:
     layout = Layout.from_env()
     helm_binary: Path = HELM_CHECK.ensure_helm()
     results: dict[str, list[str]] = {}
+    began = time.monotonic()
     with control_plane(layout, layout.run / "k8s-check") as plane:
-        say(f"kube-apiserver {plane.version} on {plane.server} (logs: {plane.workdir / 'logs'})")
+        say(f"kube-apiserver {plane.version} on {plane.server} (logs: {plane.workdir / 'logs'}),"
+            f" control plane up in {time.monotonic() - began:.0f}s")  # fmt: skip
         api = Api(plane)
         try:
             helm = Helm(helm_binary, plane)
