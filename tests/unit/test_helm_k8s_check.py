@@ -53,9 +53,9 @@ def test_the_check_creates_every_secret_the_chart_documents() -> None:
     check = load_k8s_check()
     helm_check = check.HELM_CHECK
     readme = (helm_check.CHART / "README.md").read_text()
-    # Rows of the README's Secrets table: | setting | `name` / `key`[, `key`] | holds |
+    # Rows of the README's Secrets table: | setting | `name` / `key`[, `key`] (remark) | holds |
     documented = {
-        name: set(re.findall(r"`([\w.-]+)`", keys))
+        name: set(re.findall(r"`([\w.-]+)`", keys.split("(")[0]))
         for name, keys in re.findall(r"^\| [^|]+ \| `([\w-]+)` / ([^|]+) \|", readme, re.MULTILINE)
     }
     assert "callplane-mongodb" in documented, "the README's Secrets table moved"
