@@ -2,8 +2,8 @@
 `restricted`, and stops every process it started.
 
 These start the loopback control plane (etcd, kube-apiserver, kube-controller-manager) that the
-check uses; the binaries come from the tools cache (CI's `make k8s-check` step builds them first;
-cold, building them takes about 10 minutes on two cores).
+check uses; the binaries come from the tools cache (`make k8s-check` builds them first; cold,
+kube-apiserver and kube-controller-manager take 8 to 10 minutes each on two cores).
 """
 
 from __future__ import annotations
