@@ -25,10 +25,13 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import os
+import re
 import secrets
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +53,8 @@ UPGRADE_SETS = (
     f"image.digest=sha256:{hashlib.sha256(b'callplane k8s-check upgrade').hexdigest()}",
     "common.logLevel=DEBUG",
 )
+# I1127 17:26:34.923609     928 warnings.go:107] "Warning: would violate PodSecurity \"...\""
+KLOG_MESSAGE = re.compile(r'^[IWE]\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] ("(?:[^"\\]|\\.)*")$')
 RESTRICTED = {
     f"pod-security.kubernetes.io/{mode}": "restricted" for mode in ("enforce", "warn", "audit")
 }
@@ -145,12 +150,26 @@ def kinds_match(api: Api, namespace: str, docs: list[Obj]) -> list[str]:
     return sorted(findings)
 
 
+def readable(line: str) -> str:
+    """helm prints a server warning as a klog line whose message is a quoted Go string; the
+    finding is the message itself (any other line is kept as it is)."""
+    match = KLOG_MESSAGE.match(line)
+    if match is None:
+        return line.strip()
+    try:
+        message: str = json.loads(match.group(1))
+    except json.JSONDecodeError:
+        return line.strip()
+    return message
+
+
 def helm_step(api: Api, helm: Helm, namespace: str, docs: list[Obj], *args: str) -> list[str]:
     """One helm command with the kubelet stand-in running; the findings it leaves."""
     step = args[0]
+    began = time.monotonic()
     with KubeletStandIn(Api(api.plane), namespace) as kubelet:
         result = helm.run(*args, "--namespace", namespace, "--timeout", HELM_TIMEOUT)
-    findings = [f"helm {step}: {line}" for line in result.stderr.splitlines() if line.strip()]
+    findings = [f"helm {step}: {readable(line)}" for line in result.stderr.splitlines() if line]
     findings += kubelet.errors
     if result.returncode != 0:
         findings.append(f"helm {step} exited {result.returncode}")
@@ -161,6 +180,7 @@ def helm_step(api: Api, helm: Helm, namespace: str, docs: list[Obj], *args: str)
         findings += [f"hook Job {job}: its controller created no Pod" for job in unrun]
     findings += [f"after helm {step}: {f}" for f in pods_admitted(api, namespace, docs)]
     findings += [f"after helm {step}: {f}" for f in kinds_match(api, namespace, docs)]
+    say(f"    {namespace}: helm {step} and the Pods it makes: {time.monotonic() - began:.0f}s")
     return findings
 
 
@@ -187,8 +207,10 @@ def run(chosen: dict[str, Scenario]) -> dict[str, list[str]]:
     layout = Layout.from_env()
     helm_binary: Path = HELM_CHECK.ensure_helm()
     results: dict[str, list[str]] = {}
+    began = time.monotonic()
     with control_plane(layout, layout.run / "k8s-check") as plane:
-        say(f"kube-apiserver {plane.version} on {plane.server} (logs: {plane.workdir / 'logs'})")
+        say(f"kube-apiserver {plane.version} on {plane.server} (logs: {plane.workdir / 'logs'}),"
+            f" control plane up in {time.monotonic() - began:.0f}s")  # fmt: skip
         api = Api(plane)
         try:
             helm = Helm(helm_binary, plane)

@@ -39,7 +39,7 @@ class Api:
         self._http = httpx.Client(
             base_url=self.plane.server,
             verify=admin_tls(self.plane.pki),
-            timeout=10,
+            timeout=30,  # a shared 2-core machine under load answers list calls in seconds
         )
 
     def close(self) -> None:
