@@ -144,6 +144,13 @@ async def test_a_conversations_decision_names_its_queue(
     customer: Line, edge: CallPublisher
 ) -> None:
     number = customer.number
+    caller_id = f"/numbers/1/numbers/{customer.number_key}/conversations-caller-id"
+    refused = await customer.api.get(caller_id)
+    assert refused.status_code == 400, "a number without the action is refused as caller ID"
+    assert (
+        "VOICE_FORWARD_TO_CONVERSATIONS"
+        in refused.json()["requestError"]["serviceException"]["text"]
+    )
     await set_action(customer, {"type": "VOICE_FORWARD_TO_CONVERSATIONS"})
     default = await decision_where(
         edge, number, lambda d: d.instruction.kind == "conversations", "a conversations decision"
@@ -161,6 +168,17 @@ async def test_a_conversations_decision_names_its_queue(
     )
     assert own.instruction.kind == "conversations"
     assert own.instruction.account_id == customer.account_id
+
+    async def available() -> dict[str, Any] | None:
+        got = await customer.api.get(caller_id)
+        body: dict[str, Any] = got.json()
+        return body if got.status_code == 200 and body["queueId"] == "support" else None
+
+    assert (await eventually(available, timeout=30, what="caller ID available"))[
+        "conversationsCallerId"
+    ]
+    details = await customer.api.get(f"/numbers/1/numbers/{customer.number_key}")
+    assert details.json()["conversationsCallerId"] is True
 
 
 async def test_ivr_events_reach_the_notify_url_signed(
