@@ -25,6 +25,7 @@ from callplane_shared.events import (
     CallDecision,
     CallStatus,
     InboundCall,
+    IvrScenarioPublished,
     MaskingConfigUpserted,
     MaskingRequest,
     NumberLeased,
@@ -68,11 +69,22 @@ CHANNELS: tuple[Channel, ...] = (
     Channel(topics.ACCOUNTS_BALANCE, BalanceLow, INVENTORY, "billing and alerting"),
     Channel(topics.VOICE_ACTIONS, VoiceActionSet, CONFIG, f"{DISPATCH}, {INVENTORY}"),
     Channel(topics.VOICE_ROUTES, RouteUpserted, CONFIG, DISPATCH),
+    Channel(topics.IVR_SCENARIOS, IvrScenarioPublished, CONFIG, DISPATCH),
     Channel(topics.MASKING_CONFIGS, MaskingConfigUpserted, MASKING, CONFIG),
     Channel(topics.CALLS_INBOUND, InboundCall, EDGE, f"{DISPATCH}, {RECORDS}"),
     Channel(topics.MASKING_REQUESTS, MaskingRequest, DISPATCH, MASKING),
-    Channel(topics.CALLS_DECISIONS, CallDecision, f"{DISPATCH}, {MASKING}", f"{EDGE}, {RECORDS}"),
-    Channel(topics.CALLS_STATUS, CallStatus, EDGE, f"{MASKING}, {RECORDS}"),
+    Channel(
+        topics.CALLS_DECISIONS,
+        CallDecision,
+        f"{DISPATCH}, {MASKING}",
+        f"{EDGE}, {RECORDS}, {CONFIG} (IVR decisions: lastUsageDate)",
+    ),
+    Channel(
+        topics.CALLS_STATUS,
+        CallStatus,
+        EDGE,
+        f"{MASKING}, {RECORDS}, {CONFIG} (IVR run events: forwarded to the scenario's notifyUrl)",
+    ),
     Channel(topics.PAYMENTS, PaymentSettled, PAYMENT_SYSTEM, INVENTORY),
     Channel(topics.PAYMENTS, PaymentFailed, PAYMENT_SYSTEM, INVENTORY),
     Channel(topics.CALLS_CHARGES, CallCharged, RECORDS, INVENTORY),
@@ -95,6 +107,7 @@ GUARANTEES: dict[str, str] = {
     topics.VOICE_ACTIONS.name: f"{_OUTBOX} {_VIEW}",
     topics.VOICE_ROUTES.name: f"{_OUTBOX} {_VIEW}",
     topics.MASKING_CONFIGS.name: f"{_OUTBOX} {_VIEW}",
+    topics.IVR_SCENARIOS.name: f"{_OUTBOX} {_VIEW}",
     topics.CALLS_INBOUND.name: (
         "At least once: call-dispatch commits a call only after Kafka acknowledged its decision "
         "or masking request; the edge must publish with acks=all (CallPublisher does)."

@@ -184,6 +184,27 @@ class VoiceActionSet(Event):
     entity_id: str | None = None
 
 
+# --- ivr.scenarios (key: scenario id, compacted; tombstone on delete) -----------------------------
+
+IVR_SCRIPT_MAX_BYTES = 32 * 1024
+"""Most bytes of a scenario's script as compact JSON: checked when it is written (400) and again
+by call-dispatch's view (larger records are skipped), so every IVR decision stays small."""
+
+
+class IvrScenarioPublished(Event):
+    """The current version of an IVR scenario with its validated script: call-dispatch copies it
+    into every IVR decision, so the edge needs nothing else (and no customer credentials)."""
+
+    scenario_id: str = Field(max_length=64)
+    account_id: str
+    version: int = Field(ge=1, description="Monotonic per scenario; consumers keep the highest.")
+    name: str = Field(max_length=255)
+    script: list[Any] = Field(
+        description=f"The validated steps, at most {IVR_SCRIPT_MAX_BYTES} bytes as compact JSON."
+    )
+    record: bool = Field(default=False, description="Record the whole IVR session.")
+
+
 # --- masking.configs (key: config key, compacted) -------------------------------------------------
 
 
@@ -291,6 +312,12 @@ class MaskedInstruction(WireModel):
 
 class ConversationsInstruction(WireModel):
     kind: Literal["conversations"] = "conversations"
+    account_id: str | None = Field(default=None, description="Whose Conversations takes the call.")
+    queue_id: str | None = Field(
+        default=None,
+        description="The queue (entry point): the number's own, else the account's default.",
+        examples=["support", "default"],
+    )
 
 
 class SubscriptionInstruction(WireModel):
@@ -314,6 +341,18 @@ class CallRoutingInstruction(WireModel):
 class IvrInstruction(WireModel):
     kind: Literal["ivr"] = "ivr"
     scenario_key: str
+    scenario_id: str | None = Field(default=None, description="Same as `scenarioKey`.")
+    scenario_version: int | None = Field(
+        default=None, description="The scenario version whose script this is."
+    )
+    script: list[Any] | None = Field(
+        default=None,
+        description=(
+            f"The validated IVR steps to run (at most {IVR_SCRIPT_MAX_BYTES} bytes as compact "
+            "JSON). Report the run's events on calls.status with `ivr` set."
+        ),
+    )
+    record: bool = False
 
 
 class PlayAudioInstruction(WireModel):
@@ -388,6 +427,26 @@ class CallState(StrEnum):
     BUSY = "BUSY"
 
 
+class IvrEventType(StrEnum):
+    DTMF_COLLECTED = "DTMF_COLLECTED"
+    RECORDING_AVAILABLE = "RECORDING_AVAILABLE"
+    FINISHED = "FINISHED"
+
+
+class IvrRunEvent(WireModel):
+    """Something an IVR run produced; forwarded to the scenario's `notifyUrl` (signed)."""
+
+    type: IvrEventType
+    scenario_id: EdgeText = Field(description="From the decision's `instruction.scenarioId`.")
+    scenario_version: int = Field(ge=1, description="From the decision's `scenarioVersion`.")
+    action_id: int | None = Field(default=None, ge=0, le=1_000_000, description="The step.")
+    variable: EdgeText | None = Field(default=None, description="Capture/Collect variable name.")
+    dtmf: str | None = Field(default=None, max_length=128, description="Digits collected.")
+    recording_url: str | None = Field(default=None, max_length=2048)
+    duration_seconds: int | None = Field(default=None, ge=0, le=86_400)
+    reason: EdgeText | None = Field(default=None, description="Why the run finished.")
+
+
 class CallStatus(Event):
     """Progress of a call on the edge (ringing, answered, finished, ...)."""
 
@@ -401,6 +460,13 @@ class CallStatus(Event):
     ended_at: AwareDatetime | None = None
     duration_seconds: int | None = Field(default=None, ge=0)
     hangup_cause: str | None = None
+    ivr: IvrRunEvent | None = Field(
+        default=None,
+        description=(
+            "Set on the IVR run's own events (DTMF collected, recording available, finished); "
+            "`state` then repeats the call's current state."
+        ),
+    )
 
 
 # --- calls.charges (key: callId) ------------------------------------------------------------------

@@ -72,6 +72,13 @@ VOICE_ACTIONS = TopicSpec(
     "voice.actions", 6, "compact", "number (E.164)", "VoiceActionSet, tombstone on release"
 )
 VOICE_ROUTES = TopicSpec("voice.routes", 3, "compact", "routeId", "RouteUpserted, tombstone")
+IVR_SCENARIOS = TopicSpec(
+    "ivr.scenarios",
+    3,
+    "compact",
+    "scenario id",
+    "IvrScenarioPublished (current version, validated script), tombstone on delete",
+)
 MASKING_CONFIGS = TopicSpec(
     "masking.configs", 3, "compact", "config key", "MaskingConfigUpserted (no secrets), tombstone"
 )
@@ -101,6 +108,7 @@ PRIMARY_TOPICS: tuple[TopicSpec, ...] = (
     ACCOUNTS_BALANCE,
     VOICE_ACTIONS,
     VOICE_ROUTES,
+    IVR_SCENARIOS,
     MASKING_CONFIGS,
     CALLS_INBOUND,
     MASKING_REQUESTS,

@@ -37,9 +37,24 @@ class VoiceNumberMasking(_Action):
     voice_number_masking_config_key: str
 
 
+CONVERSATIONS_QUEUE_ID = r"^[A-Za-z0-9_.-]{1,128}$"
+DEFAULT_CONVERSATIONS_QUEUE = "default"
+"""The queue every account has: calls to a number that names none are offered there."""
+
+
 class ForwardToConversations(_Action):
     type: Literal[ActionType.VOICE_FORWARD_TO_CONVERSATIONS] = (
         ActionType.VOICE_FORWARD_TO_CONVERSATIONS
+    )
+    queue_id: str | None = Field(
+        default=None,
+        pattern=CONVERSATIONS_QUEUE_ID,
+        description=(
+            "The account's Conversations queue (entry point) that takes this number's calls; "
+            f"absent means the account's `{DEFAULT_CONVERSATIONS_QUEUE}` queue. The number also "
+            "becomes available as caller ID for agents' outbound calls."
+        ),
+        examples=["support"],
     )
 
 

@@ -8,7 +8,13 @@ from typing import Any
 
 import phonenumbers
 
-from callplane_shared.events import InboundCall, RouteUpserted, VoiceActionSet, utc_now
+from callplane_shared.events import (
+    InboundCall,
+    IvrScenarioPublished,
+    RouteUpserted,
+    VoiceActionSet,
+    utc_now,
+)
 from callplane_shared.routing import Route
 from callplane_shared.voice import Fallback, VoiceAction
 from tests.support import unique
@@ -44,6 +50,24 @@ def action_set(
         action=action,
         fallback=fallback,
     )
+
+
+def scenario_record(
+    scenario_id: str,
+    version: int,
+    *,
+    account_id: str = "acc-test",
+    script: list[Any] | None = None,
+) -> tuple[bytes, bytes]:
+    """An `ivr.scenarios` record (key, value) as action-config publishes it."""
+    event = IvrScenarioPublished(
+        scenario_id=scenario_id,
+        account_id=account_id,
+        version=version,
+        name="menu",
+        script=script if script is not None else [{"say": f"version {version}"}],
+    )
+    return scenario_id.encode(), event.model_dump_json(by_alias=True).encode()
 
 
 def inbound(to: str, *, caller: str = "+41445550100", **kwargs: Any) -> InboundCall:

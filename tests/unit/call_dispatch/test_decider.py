@@ -12,7 +12,6 @@ from callplane_shared.events import (
     ConversationsInstruction,
     DecisionPath,
     ForwardInstruction,
-    IvrInstruction,
     RejectInstruction,
     SubscriptionInstruction,
     utc_now,
@@ -86,12 +85,18 @@ def test_forward_to_pstn_keeps_the_original_caller_as_caller_id() -> None:
 @pytest.mark.parametrize(
     ("action", "expected"),
     [
-        (ForwardToConversations(), ConversationsInstruction()),
+        (
+            ForwardToConversations(),
+            ConversationsInstruction(account_id="acc-1", queue_id="default"),
+        ),
+        (
+            ForwardToConversations(queue_id="support"),
+            ConversationsInstruction(account_id="acc-1", queue_id="support"),
+        ),
         (
             ForwardToSubscription(calls_configuration_id="cfg-1"),
             SubscriptionInstruction(calls_configuration_id="cfg-1"),
         ),
-        (ForwardToIvr(scenario_key="scn-1"), IvrInstruction(scenario_key="scn-1")),
     ],
 )
 def test_direct_targets(action: VoiceAction, expected: object) -> None:

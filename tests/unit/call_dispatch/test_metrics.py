@@ -23,6 +23,7 @@ from tests.unit.call_dispatch.builders import (
     inbound,
     route,
     route_upserted,
+    scenario_record,
     unique_number,
 )
 
@@ -72,6 +73,7 @@ def test_decisions_are_counted_and_timed_per_label_set() -> None:
     view = DispatchView()
     number = unique_number()
     view.set_action(action_set(number, 1, ForwardToIvr(scenario_key="s")))
+    view.apply_scenario(*scenario_record("s", 1))
     metrics = DecisionMetrics(service)
     ivr = _decided(view, number).decision
     rejected = _decided(view, unique_number()).decision

@@ -6,7 +6,7 @@ from callplane_shared.topics import ALL_TOPICS, PRIMARY_TOPICS
 
 pytestmark = pytest.mark.unit
 
-STATE_TOPICS = {"accounts", "voice.actions", "voice.routes", "masking.configs"}
+STATE_TOPICS = {"accounts", "voice.actions", "voice.routes", "ivr.scenarios", "masking.configs"}
 
 
 def test_topic_names_are_unique() -> None:

@@ -13,6 +13,7 @@ from action_config.domain.targets import (
     CallsConfigurationPage,
     CallsConfigurationUpdate,
     Scenario,
+    ScenarioCreated,
     ScenarioRequest,
 )
 from action_config.ivr_scenarios import IvrScenarios
@@ -90,7 +91,8 @@ def targets_router(  # noqa: C901 - one nested function per endpoint
         return await scenarios.search(who.account_id, page, pageSize, name)
 
     @router.post(SCENARIOS, tags=["IVR scenarios"], response_model_exclude_none=True)
-    async def create_scenario(body: ScenarioRequest, who: CallerDep) -> Scenario:
+    async def create_scenario(body: ScenarioRequest, who: CallerDep) -> ScenarioCreated:
+        """The answer's `notifySecret` signs the scenario's notifications; it is shown once."""
         await quotas.scenario_may_be_added(who.account_id, who.limits)
         return await scenarios.create(who.account_id, body)
 

@@ -4,6 +4,8 @@ Wiring at a glance:
   numbers.lifecycle (group action-config) → NumberLifecycle → action_numbers, voice.actions
   accounts          (compacted view)      → AccountDirectory (auth)
   masking.configs   (compacted view)      → MaskingConfigs (masking key validation)
+  calls.decisions   (group action-config) → IvrUsage (IVR decisions only) → lastUsageDate
+  calls.status      (group action-config) → IvrNotifications (IVR run events only) → notifyUrl
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from faststream.kafka import KafkaBroker
 from pydantic import TypeAdapter
 
 from action_config import SERVICE_NAME
+from action_config.ivr_notifications import IvrNotifications, decode_ivr_status
+from action_config.ivr_usage import IvrUsage, decode_ivr_decision
 from action_config.number_lifecycle import NumberLifecycle
 from callplane_shared.consuming import consume
 from callplane_shared.events import NumberLeased, NumberLifecycleEvent, NumberReleased
-from callplane_shared.topics import NUMBERS_LIFECYCLE
+from callplane_shared.topics import CALLS_DECISIONS, CALLS_STATUS, NUMBERS_LIFECYCLE
 
 _LIFECYCLE: TypeAdapter[NumberLeased | NumberReleased] = TypeAdapter(NumberLifecycleEvent)
 
@@ -29,7 +33,29 @@ async def apply_lifecycle(lifecycle: NumberLifecycle, event: NumberLeased | Numb
         await lifecycle.on_released(event)
 
 
-def register_subscribers(broker: KafkaBroker, lifecycle: NumberLifecycle, group_id: str) -> None:
+def register_subscribers(
+    broker: KafkaBroker,
+    lifecycle: NumberLifecycle,
+    group_id: str,
+    usage: IvrUsage,
+    notifications: IvrNotifications,
+) -> None:
+    consume(
+        broker,
+        CALLS_DECISIONS.name,
+        group_id=group_id,
+        service=SERVICE_NAME,
+        decode=decode_ivr_decision,
+        handle=usage.on_decision,
+    )
+    consume(
+        broker,
+        CALLS_STATUS.name,
+        group_id=group_id,
+        service=SERVICE_NAME,
+        decode=decode_ivr_status,
+        handle=notifications.on_status,
+    )
     consume(
         broker,
         NUMBERS_LIFECYCLE.name,

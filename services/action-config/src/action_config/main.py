@@ -19,7 +19,9 @@ from action_config.api_voice import voice_router
 from action_config.calls_configurations import CallsConfigurations
 from action_config.domain.refusals import Refusal
 from action_config.handlers import register_subscribers
+from action_config.ivr_notifications import DeliveryPolicy, IvrNotifications
 from action_config.ivr_scenarios import IvrScenarios
+from action_config.ivr_usage import IvrUsage
 from action_config.number_lifecycle import NumberLifecycle
 from action_config.quotas import QuotaDefaults, Quotas
 from action_config.routes import Routes
@@ -42,6 +44,7 @@ from callplane_shared.supervision import Supervisor
 from callplane_shared.telemetry import configure_telemetry, package_version
 from callplane_shared.topics import ACCOUNTS, MASKING_CONFIGS, NUMBERS_LIFECYCLE
 from callplane_shared.views import CompactedTopicView
+from callplane_shared.webhooks import AddressPolicy, SenderLimits, WebhookSender
 
 PUBLIC_PREFIXES = ("/numbers/2/", "/callrouting/1/", "/calls/1/", "/voice/ivr/1/")
 
@@ -74,7 +77,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     numbers = MongoNumberStore(collections.numbers, broker)
     history = MongoHistoryStore(collections.voice_history)
     lifecycle = NumberLifecycle(numbers, history)
-    register_subscribers(broker, lifecycle, settings.group(SERVICE_NAME))
+    notifier = WebhookSender(
+        AddressPolicy.parse(settings.ivr_notify_allowed_hosts),
+        user_agent=f"{SERVICE_NAME}/{package_version(SERVICE_NAME)}",
+        limits=SenderLimits(per_customer=settings.ivr_notify_per_account_concurrency),
+    )
+    notifications = IvrNotifications(
+        collections.ivr_notifications,
+        collections.ivr_scenarios,
+        notifier,
+        DeliveryPolicy(
+            budget=settings.ivr_notify_timeout_seconds,
+            max_attempts=settings.ivr_notify_max_attempts,
+        ),
+    )
+    usage = IvrUsage(collections.ivr_scenarios, settings.ivr_usage_throttle_seconds)
+    register_subscribers(broker, lifecycle, settings.group(SERVICE_NAME), usage, notifications)
     caller = caller_dependency(directory)
     quotas = Quotas(
         collections,
@@ -97,6 +115,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def start() -> None:
         await collections.ensure_indexes()
         await history.ensure_indexes()
+        await notifications.ensure_indexes()
+        supervisor.every("ivr-notifications", 1.0, notifications.deliver_due)
         supervisor.every("voice-history-retention", 3600, prune_history)
         await lease_catch_up.start()
         await accounts_view.start()
@@ -105,6 +125,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     async def stop() -> None:
         await supervisor.stop("voice-history-retention")
+        await supervisor.stop("ivr-notifications")
+        await notifier.aclose()
         await lease_catch_up.stop()
         await relay.stop()
         await masking_view.stop()
@@ -126,7 +148,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 routes_router(Routes(collections, targets, broker), caller, quotas),
                 targets_router(
                     CallsConfigurations(collections, targets),
-                    IvrScenarios(collections, targets),
+                    IvrScenarios(collections, targets, broker),
                     caller,
                     quotas,
                 ),

@@ -40,7 +40,8 @@ class Quotas:
 
     async def scenario_may_be_added(self, account_id: str, limits: AccountLimits) -> None:
         limit = _pick(limits.scenarios, self._defaults.scenarios)
-        if await self._c.ivr_scenarios.count_documents({"accountId": account_id}) >= limit:
+        live = {"accountId": account_id, "deleted": {"$ne": True}}
+        if await self._c.ivr_scenarios.count_documents(live) >= limit:
             raise quota_exceeded("scenarios", limit, "delete a scenario first")
 
     async def config_may_be_added(self, account_id: str, limits: AccountLimits) -> None:

@@ -25,6 +25,26 @@ class Settings(ServiceSettings):
     max_configs_per_account: int = Field(
         default=200, ge=0, le=100_000, description="Default `configs` quota (calls configurations)."
     )
+    ivr_usage_throttle_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        le=3600,
+        description="A scenario's lastUsageDate is written at most this often per replica.",
+    )
+    ivr_notify_allowed_hosts: str = Field(
+        default="",
+        description="Comma-separated hostnames, IPs or CIDRs that IVR notifications may reach "
+        "even though they are loopback/private (e.g. `127.0.0.1` in development).",
+    )
+    ivr_notify_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=30, description="Budget of one IVR notification attempt."
+    )
+    ivr_notify_max_attempts: int = Field(
+        default=8, ge=1, le=30, description="Attempts (backoff up to 10 min) before giving up."
+    )
+    ivr_notify_per_account_concurrency: int = Field(
+        default=16, ge=1, le=1000, description="IVR notifications in flight per account."
+    )
     lease_catch_up_seconds: float = Field(
         default=2.0,
         ge=0,

@@ -21,6 +21,8 @@ class Collections:
     routes: AsyncCollection[Document]
     calls_configurations: AsyncCollection[Document]
     ivr_scenarios: AsyncCollection[Document]
+    ivr_notifications: AsyncCollection[Document]
+    """IVR run events waiting to be delivered to a scenario's notifyUrl (`ivr_notifications`)."""
 
     @classmethod
     def of(cls, client: AsyncMongoClient[Document], database: str) -> Collections:
@@ -31,11 +33,12 @@ class Collections:
             routes=db["action_routes"],
             calls_configurations=db["action_calls_configurations"],
             ivr_scenarios=db["action_ivr_scenarios"],
+            ivr_notifications=db["action_ivr_notifications"],
         )
 
     @property
     def with_outbox(self) -> list[AsyncCollection[Document]]:
-        return [self.numbers, self.routes]
+        return [self.numbers, self.routes, self.ivr_scenarios]
 
     async def ensure_indexes(self) -> None:
         await self.numbers.create_index(

@@ -32,7 +32,8 @@ class Targets:
             )
         else:
             found = await self._c.ivr_scenarios.find_one(
-                {"_id": ref.target_id, "accountId": account_id}, {"_id": 1}
+                {"_id": ref.target_id, "accountId": account_id, "deleted": {"$ne": True}},
+                {"_id": 1},
             )
         return found is not None
 

@@ -18,6 +18,7 @@ from callplane_shared.events import (
     AccountUpserted,
     CallDecision,
     InboundCall,
+    IvrScenarioPublished,
     MaskingRequest,
     RouteUpserted,
     VoiceActionSet,
@@ -26,6 +27,7 @@ from callplane_shared.topics import (
     ACCOUNTS,
     CALLS_DECISIONS,
     CALLS_INBOUND,
+    IVR_SCENARIOS,
     MASKING_REQUESTS,
     VOICE_ACTIONS,
     VOICE_ROUTES,
@@ -84,6 +86,18 @@ async def on_voice_action(event: VoiceActionSet) -> None:
 )
 async def on_route(event: RouteUpserted) -> None:
     """Applied to the in-memory view when its version is above the one held."""
+
+
+@broker.subscriber(
+    IVR_SCENARIOS.name,
+    title="ivr.scenarios:IvrScenarioPublished",
+    description=(
+        "Compacted, key: scenario id; replayed from the start; null value = deleted. Records "
+        "over the script bound are skipped."
+    ),
+)
+async def on_scenario(event: IvrScenarioPublished) -> None:
+    """Held in the view (highest version wins); IVR decisions carry its id, version and script."""
 
 
 @broker.subscriber(

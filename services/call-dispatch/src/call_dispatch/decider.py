@@ -30,7 +30,12 @@ from callplane_shared.events import (
     SubscriptionInstruction,
 )
 from callplane_shared.routing import CallFacts, Route, failover_order, match_route
-from callplane_shared.voice import ActionType, FallbackForward, RejectReason
+from callplane_shared.voice import (
+    DEFAULT_CONVERSATIONS_QUEUE,
+    ActionType,
+    FallbackForward,
+    RejectReason,
+)
 
 
 def event_id_for(call_id: str, kind: str) -> str:
@@ -137,6 +142,24 @@ def _call_routing(call: InboundCall, entry: NumberEntry, view: DispatchView) -> 
     return _Choice(instruction, DecisionPath.DIRECT)
 
 
+def _ivr(call: InboundCall, entry: NumberEntry, view: DispatchView, scenario_id: str) -> _Choice:
+    scenario = view.scenario(scenario_id)
+    # Another account's scenario is as good as missing, like routes.
+    if scenario is None or scenario.account_id != entry.account_id:
+        detail = f"IVR scenario {scenario_id} is not known"
+        return _fallback_or_reject(call, entry, RejectReason.TARGET_NOT_FOUND, detail)
+    # The script was validated by action-config and parsed by the view: not validated again.
+    instruction = IvrInstruction.model_construct(
+        kind="ivr",
+        scenario_key=scenario_id,
+        scenario_id=scenario_id,
+        scenario_version=scenario.version,
+        script=scenario.script,
+        record=scenario.record,
+    )
+    return _Choice(instruction, DecisionPath.DIRECT)
+
+
 def _choose(  # noqa: PLR0911 - one return per action type reads as the table it is
     call: InboundCall, entry: NumberEntry, view: DispatchView
 ) -> _Choice:
@@ -154,12 +177,15 @@ def _choose(  # noqa: PLR0911 - one return per action type reads as the table it
             )
             return _Choice(forward, DecisionPath.DIRECT)
         case ActionType.VOICE_FORWARD_TO_CONVERSATIONS:
-            return _Choice(ConversationsInstruction(), DecisionPath.DIRECT)
+            target = ConversationsInstruction(
+                account_id=entry.account_id, queue_id=arg or DEFAULT_CONVERSATIONS_QUEUE
+            )
+            return _Choice(target, DecisionPath.DIRECT)
         case ActionType.FORWARD_TO_SUBSCRIPTION:
             subscription = SubscriptionInstruction(calls_configuration_id=arg)
             return _Choice(subscription, DecisionPath.DIRECT)
         case ActionType.FORWARD_TO_IVR:
-            return _Choice(IvrInstruction(scenario_key=arg), DecisionPath.DIRECT)
+            return _ivr(call, entry, view, arg)
         case ActionType.FORWARD_TO_CALL_ROUTING:
             return _call_routing(call, entry, view)
         case _:

@@ -4,8 +4,9 @@ settings → telemetry → HTTP app → views, dispatcher. No database: what hap
 by call-records, from the topics. No FastStream broker either: the dispatcher's own librdkafka
 clients and the views' aiokafka consumers are the only Kafka connections.
 
-Wiring in one place: consumes `calls.inbound` (dispatcher), `voice.actions`, `voice.routes` and
-`accounts` (views); produces `calls.decisions`, `masking.requests` and `calls.inbound.dlq`.
+Wiring in one place: consumes `calls.inbound` (dispatcher), `voice.actions`, `voice.routes`,
+`accounts` and `ivr.scenarios` (views); produces `calls.decisions`, `masking.requests` and
+`calls.inbound.dlq`.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
         CompactedTopicView(
             kafka, settings.accounts_topic, view.accounts.apply, supervisor=supervisor
+        ),
+        CompactedTopicView(
+            kafka, settings.ivr_scenarios_topic, view.apply_scenario, supervisor=supervisor
         ),
     )
     dispatcher = Dispatcher(settings, view, supervisor)

@@ -7,6 +7,7 @@ from callplane_shared.topics import (
     ACCOUNTS,
     CALLS_DECISIONS,
     CALLS_INBOUND,
+    IVR_SCENARIOS,
     MASKING_REQUESTS,
     VOICE_ACTIONS,
     VOICE_ROUTES,
@@ -22,6 +23,7 @@ class Settings(ServiceSettings):
     masking_requests_topic: str = MASKING_REQUESTS.name
     voice_actions_topic: str = VOICE_ACTIONS.name
     voice_routes_topic: str = VOICE_ROUTES.name
+    ivr_scenarios_topic: str = IVR_SCENARIOS.name
     accounts_topic: str = ACCOUNTS.name
     batch_max_records: int = Field(
         default=500, ge=1, description="Most calls decided (and committed) together."

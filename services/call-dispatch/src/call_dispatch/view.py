@@ -18,16 +18,22 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from call_dispatch.account_status import AccountStatuses
-from callplane_shared.events import RouteUpserted, VoiceActionSet
+from callplane_shared.events import (
+    IVR_SCRIPT_MAX_BYTES,
+    IvrScenarioPublished,
+    RouteUpserted,
+    VoiceActionSet,
+)
 from callplane_shared.routing import Route, RouteStatus
 from callplane_shared.voice import (
     ActionType,
     Fallback,
     FallbackForward,
     ForwardToCallRouting,
+    ForwardToConversations,
     ForwardToIvr,
     ForwardToPstn,
     ForwardToSubscription,
@@ -45,7 +51,7 @@ class NumberEntry(NamedTuple):
     action_type: ActionType | None
     action_arg: str | None
     """The action's one parameter: PSTN number, masking config key, calls configuration id,
-    route id (None: match routes by criteria) or IVR scenario key."""
+    route id (None: match routes by criteria), IVR scenario key or Conversations queue id."""
     fallback: Fallback | None
     application_id: str | None
 
@@ -55,7 +61,22 @@ class RouteEntry(NamedTuple):
     route: Route | None
 
 
-def _action_arg(action: VoiceAction | None) -> str | None:
+class ScenarioEntry(NamedTuple):
+    """An IVR scenario's current version; `script` None marks one deleted at `version`."""
+
+    version: int
+    account_id: str
+    script: list[Any] | None
+    record: bool
+
+
+# A scenario record is its script (at most IVR_SCRIPT_MAX_BYTES, checked by action-config on
+# write) plus a name and ids: anything larger did not come from action-config and is skipped, so
+# the scenarios held never exceed accounts x scenario quota x this.
+SCENARIO_RECORD_MAX_BYTES = IVR_SCRIPT_MAX_BYTES + 2048
+
+
+def _action_arg(action: VoiceAction | None) -> str | None:  # noqa: PLR0911 - one per action
     match action:
         case ForwardToPstn():
             return action.pstn_number
@@ -67,6 +88,8 @@ def _action_arg(action: VoiceAction | None) -> str | None:
             return None if action.route_id is None else sys.intern(action.route_id)
         case ForwardToIvr():
             return sys.intern(action.scenario_key)
+        case ForwardToConversations():
+            return _intern(action.queue_id)
         case _:
             return None
 
@@ -97,7 +120,9 @@ class DispatchView:
         # change of one tenant's route re-sorts that tenant's routes only, never everyone's.
         self._route_ids_by_account: dict[str, set[str]] = {}
         self._enabled_by_account: dict[str, tuple[Route, ...]] = {}
+        self._scenarios: dict[str, ScenarioEntry] = {}
         self.accounts = AccountStatuses()
+        self.scenarios_oversized = 0
         self.stale_ignored = 0
         # Kept as records are applied, for the view gauges (counting the dicts is O(n)).
         self.numbers_live = 0
@@ -195,7 +220,31 @@ class DispatchView:
                 del self._route_ids_by_account[route.account_id]
         self._enabled_by_account.pop(route.account_id, None)
 
+    def apply_scenario(self, key: bytes, value: bytes | None) -> None:
+        """IVR scenarios: the highest version wins; a tombstone keeps the version as a marker."""
+        scenario_id = key.decode()
+        held = self._scenarios.get(scenario_id)
+        if value is None:
+            if held is not None:
+                self._scenarios[scenario_id] = held._replace(script=None)
+            return
+        if len(value) > SCENARIO_RECORD_MAX_BYTES:
+            self.scenarios_oversized += 1
+            return
+        event = IvrScenarioPublished.model_validate_json(value)
+        if held is not None and held.version >= event.version:
+            self.stale_ignored += 1
+            return
+        self._scenarios[scenario_id] = ScenarioEntry(
+            event.version, sys.intern(event.account_id), event.script, event.record
+        )
+
     # --- reading ------------------------------------------------------------------------------
+
+    def scenario(self, scenario_id: str) -> ScenarioEntry | None:
+        """The current version of a scenario, or None when unknown or deleted."""
+        entry = self._scenarios.get(scenario_id)
+        return None if entry is None or entry.script is None else entry
 
     def number(self, number: str) -> NumberEntry | None:
         """The live entry of a number, or None when unknown or removed."""

@@ -7,9 +7,13 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from callplane_shared.events import AccountLimits
+from callplane_shared.events import AccountLimits, VoiceActionSet
 from callplane_shared.mongo import Document
-from callplane_shared.voice import VoiceAction
+from callplane_shared.voice import (
+    DEFAULT_CONVERSATIONS_QUEUE,
+    ForwardToConversations,
+    VoiceAction,
+)
 from callplane_shared.wire import WireModel
 from number_inventory.domain.money import to_units
 from number_inventory.domain.pool import (
@@ -57,12 +61,28 @@ class NumberResponse(WireModel):
     voice_setup: VoiceSetup | None = Field(
         default=None, description="The number's inbound voice action; null means No Action."
     )
+    conversations_caller_id: bool = Field(
+        default=False,
+        description=(
+            "Whether Conversations agents may use this number as caller ID for outbound calls: "
+            "true while its voice action is VOICE_FORWARD_TO_CONVERSATIONS."
+        ),
+    )
     reservation_status: str | None = None
     additional_setup_required: bool = False
     edit_permissions: EditPermissions = Field(default_factory=EditPermissions)
     note: str | None = None
     application_id: str | None = None
     entity_id: str | None = None
+
+
+class CallerIdResponse(WireModel):
+    """A number Conversations agents may present as caller ID, and the queue it hands calls to."""
+
+    number_key: str
+    number: str = Field(examples=["41793026731"])
+    conversations_caller_id: bool = True
+    queue_id: str = Field(examples=["default", "support"])
 
 
 class NumbersResponse(WireModel):
@@ -184,7 +204,16 @@ def number_response(doc: Document, voice: VoiceSetups) -> NumberResponse:
             if setup is not None and setup.action is not None
             else None
         ),
+        conversations_caller_id=conversations_queue(setup) is not None,
     )
+
+
+def conversations_queue(setup: VoiceActionSet | None) -> str | None:
+    """The queue a number hands calls to when its action is Conversations, else None."""
+    action = None if setup is None else setup.action
+    if not isinstance(action, ForwardToConversations):
+        return None
+    return action.queue_id or DEFAULT_CONVERSATIONS_QUEUE
 
 
 def account_response(doc: Document, balance: int) -> AccountResponse:

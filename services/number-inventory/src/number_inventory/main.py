@@ -26,6 +26,7 @@ from number_inventory import SERVICE_NAME
 from number_inventory.accounts import Accounts
 from number_inventory.api_account import account_router
 from number_inventory.api_admin import IMPORT_PATH, MAX_CSV_BYTES, admin_router
+from number_inventory.api_caller_id import caller_id_router
 from number_inventory.api_numbers import numbers_router
 from number_inventory.balance_alerts import (
     BalanceAlerts,
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             tracer_provider=tracer_provider,
             routers=[
                 numbers_router(leasing, voice, current_account, settings.max_numbers_per_account),
+                caller_id_router(leasing, voice, current_account),
                 account_router(accounts, payments, current_account),
                 admin_router(accounts, payments, collections, settings.admin_token),
                 alerts_router(alerts, current_account),

@@ -15,7 +15,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 
@@ -64,6 +64,28 @@ def request_target(url: str) -> str:
     parts = urlsplit(url)
     path = parts.path or "/"
     return f"{path}?{parts.query}" if parts.query else path
+
+
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+
+
+def encode_body(payload: Mapping[str, Any], content_type: str) -> bytes:
+    """The exact bytes sent (and signed) for `payload` in `content_type` (JSON or FORM)."""
+    if content_type == FORM:
+        fields = {k: _form_value(v) for k, v in payload.items() if v is not None}
+        return urlencode(fields).encode()
+    if content_type != JSON:
+        raise ValueError(f"content type {content_type!r} is neither {JSON} nor {FORM}")
+    return json.dumps(payload, separators=(",", ":")).encode()
+
+
+def _form_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
 
 
 def _is_json(content_type: str) -> bool:
@@ -131,8 +153,10 @@ class WebhookSender:
         budget: float,
         expect_json: bool = True,
         authorization: str | None = None,
+        content_type: str = JSON,
     ) -> Any:
-        """POST `payload` as compact JSON; return the parsed JSON answer (None without
+        """POST `payload` as compact JSON (or, with `content_type` FORM, as a flat urlencoded
+        form: scalars only, nulls left out); return the parsed JSON answer (None without
         `expect_json`, where any 2xx will do). Raises `WebhookError` for every kind of failure,
         at the latest when `budget` seconds have passed.
 
@@ -141,7 +165,7 @@ class WebhookSender:
         attempt = _Attempt(url, customer, connect_timeout, time.monotonic(), budget, expect_json)
         try:
             async with asyncio.timeout(budget):
-                return await self._post(attempt, payload, signing, authorization)
+                return await self._post(attempt, payload, signing, authorization, content_type)
         except TimeoutError:
             elapsed = int((time.monotonic() - attempt.started) * 1000)
             raise WebhookError(f"timeout after {elapsed} ms {attempt.step}", "timeout") from None
@@ -152,6 +176,7 @@ class WebhookSender:
         payload: Mapping[str, Any],
         signing: SigningKey | None,
         authorization: str | None,
+        content_type: str = JSON,
     ) -> Any:
         parsed = httpx.URL(attempt.url)
         if parsed.scheme not in {"http", "https"} or not parsed.host or parsed.userinfo:
@@ -161,8 +186,8 @@ class WebhookSender:
             attempt.step = "resolving the host"
             address = await self._vetted_address(host, attempt.started + attempt.budget)
             with self.admission.addresses.hold(address):
-                body = json.dumps(payload, separators=(",", ":")).encode()
-                headers = {"Content-Type": "application/json", "Accept": "application/json"}
+                body = encode_body(payload, content_type)
+                headers = {"Content-Type": content_type, "Accept": "application/json"}
                 if signing is not None:
                     headers["Authorization"] = infobip_authorization(
                         signing.api_id, signing.key, request_target(attempt.url), body

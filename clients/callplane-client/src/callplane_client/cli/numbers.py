@@ -118,6 +118,18 @@ def show(
     emit(found, as_json=as_json, view=_flat, columns=_COLUMNS)
 
 
+@app.command("caller-id")
+def caller_id(
+    ctx: typer.Context,
+    number_key: Annotated[str, typer.Argument(help="numberKey.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Whether Conversations agents may call out with this number as caller ID (refused unless
+    its action is conversations).  Example: callplane numbers caller-id <numberKey>"""
+    found = api(ctx).get(f"/numbers/1/numbers/{number_key}/conversations-caller-id")
+    emit(found, as_json=as_json, columns=("numberKey", "number", "queueId"))
+
+
 @app.command()
 def release(
     ctx: typer.Context,

@@ -14,13 +14,17 @@ from callplane_client.cli.runtime import api
 
 routes = typer.Typer(help="Call-routing routes: list, create, show, delete.")
 calls_config = typer.Typer(help="Calls API configurations: list, create, show, delete.")
-ivr = typer.Typer(help="IVR scenarios: list, create, show, delete.")
+ivr = typer.Typer(help="IVR scenarios: list, create, update, show, delete.")
 
 ROUTES, CONFIGS, SCENARIOS = (
     "/callrouting/1/routes",
     "/calls/1/configurations",
     "/voice/ivr/1/scenarios",
 )
+NotifyUrl = Annotated[
+    str | None,
+    typer.Option(help="Where the IVR run's events are POSTed, signed (DTMF, recording, end)."),
+]
 FileOption = Annotated[
     Path | None,
     typer.Option("--file", help="The whole request body as a JSON file.", dir_okay=False),
@@ -45,7 +49,7 @@ add_read_commands(
     command="ivr",
     path=SCENARIOS,
     noun="IVR scenario",
-    columns=("id", "name", "description", "updateTime"),
+    columns=("id", "name", "version", "lastUsageDate", "updateTime"),
     params=lambda page, size: {"page": page, "pageSize": size},
 )
 
@@ -139,30 +143,58 @@ def create_scenario(
     name: Annotated[str | None, typer.Option(help="Scenario name.")] = None,
     say: Annotated[str | None, typer.Option(help="Quick script: say this first...")] = None,
     dial: Annotated[str | None, typer.Option(help="...then dial this number.")] = None,
+    notify_url: NotifyUrl = None,
     file: FileOption = None,
     as_json: JsonFlag = False,
     quiet: QuietFlag = False,
 ) -> None:
-    """Create an IVR scenario from --file, or a say-then-dial script from --say/--dial.
+    """Create an IVR scenario from --file, or a say-then-dial script from --say/--dial. The
+    answer's notifySecret (shown once) verifies the signed notifications to --notify-url.
 
     Example: callplane ivr create --name welcome --say 'Hello' --dial 41793026727
     """
-    if file:
-        body = read_json(file)
-    else:
-        script: list[dict[str, Any]] = []
-        if say:
-            script.append({"say": say})
-        if dial:
-            script.append({"dial": dial})
-        if not (name and script):
-            raise CliError("an IVR scenario needs --name and --say and/or --dial (or --file)")
-        body = {"name": name, "script": script}
+    body = scenario_body(name, say, dial, notify_url, file)
     scenario = api(ctx).post(SCENARIOS, json=body)
     emit(
         scenario,
         as_json=as_json,
         quiet=quiet,
         key="id",
-        columns=("id", "name", "script", "createTime"),
+        columns=("id", "name", "version", "script", "notifySecret", "createTime"),
     )
+
+
+@ivr.command("update")
+def update_scenario(
+    ctx: typer.Context,
+    scenario_id: Annotated[str, typer.Argument(help="Scenario id.")],
+    name: Annotated[str | None, typer.Option(help="Scenario name.")] = None,
+    say: Annotated[str | None, typer.Option(help="Quick script: say this first...")] = None,
+    dial: Annotated[str | None, typer.Option(help="...then dial this number.")] = None,
+    notify_url: NotifyUrl = None,
+    file: FileOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Replace a scenario (a new version: new calls get it within seconds).
+
+    Example: callplane ivr update <id> --name welcome --say 'Hello again' --dial 41793026727
+    """
+    body = scenario_body(name, say, dial, notify_url, file)
+    scenario = api(ctx).put(f"{SCENARIOS}/{scenario_id}", json=body)
+    emit(scenario, as_json=as_json, columns=("id", "name", "version", "script", "updateTime"))
+
+
+def scenario_body(
+    name: str | None, say: str | None, dial: str | None, notify_url: str | None, file: Path | None
+) -> dict[str, Any]:
+    if file:
+        body: dict[str, Any] = read_json(file)
+        return body
+    script: list[dict[str, Any]] = []
+    if say:
+        script.append({"say": say})
+    if dial:
+        script.append({"dial": dial})
+    if not (name and script):
+        raise CliError("an IVR scenario needs --name and --say and/or --dial (or --file)")
+    return {"name": name, "script": script, **({"notifyUrl": notify_url} if notify_url else {})}

@@ -27,7 +27,7 @@ class Kind(StrEnum):
 _ACTIONS: dict[Kind, tuple[str, str | None, str | None, bool]] = {
     Kind.pstn: ("FORWARD_TO_PSTN", "pstn_number", "pstnNumber", True),
     Kind.masking: ("VOICE_NUMBER_MASKING", "masking_config", "voiceNumberMaskingConfigKey", True),
-    Kind.conversations: ("VOICE_FORWARD_TO_CONVERSATIONS", None, None, False),
+    Kind.conversations: ("VOICE_FORWARD_TO_CONVERSATIONS", "queue", "queueId", False),
     Kind.subscription: (
         "FORWARD_TO_SUBSCRIPTION",
         "calls_configuration",
@@ -100,6 +100,9 @@ def set_(
         str | None, typer.Option(help="routing: a fixed route (none: first matching route).")
     ] = None,
     scenario: Annotated[str | None, typer.Option(help="ivr: IVR scenario id.")] = None,
+    queue: Annotated[
+        str | None, typer.Option(help="conversations: queue id (none: the account's default).")
+    ] = None,
     fallback_pstn: Annotated[
         str | None, typer.Option(help="When the action cannot complete, forward here.")
     ] = None,
@@ -123,6 +126,7 @@ def set_(
         "calls_configuration": calls_configuration,
         "route_id": route_id,
         "scenario": scenario,
+        "queue": queue,
     }
     body = build_setup(kind, fields, fallback_pstn, fallback_reject, description)
     headers = {"If-Match": f'"{if_version}"'} if if_version is not None else None

@@ -7,11 +7,14 @@ us); the point is to refuse scripts that could never run, with the step named.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from action_config.domain.ivr_options import check_step_options, check_storable
 from action_config.domain.refusals import invalid
+from callplane_shared.events import IVR_SCRIPT_MAX_BYTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +114,7 @@ def _check_step(step: Any, where: str, depth: int, counter: list[int]) -> None:
     unknown = sorted(set(step) - step_type.allowed)
     if unknown:
         raise invalid(where, f"{step_type.name} step does not take {', '.join(unknown)}")
+    check_step_options(step_type.name, step, where)
     for key in sorted(step_type.nested & set(step)):
         _check_steps(step[key], f"{where}.{key}", depth + 1, counter)
     if step_type.name == "SwitchCase":
@@ -126,3 +130,11 @@ def check_script(script: list[Any]) -> None:
     if not script:
         raise invalid("script", "a script needs at least one step")
     _check_steps(script, "script", 0, [0])
+    check_storable(script, "script")
+    size = len(json.dumps(script, separators=(",", ":")).encode())
+    if size > IVR_SCRIPT_MAX_BYTES:
+        raise invalid(
+            "script",
+            f"the script is {size} bytes as compact JSON; at most {IVR_SCRIPT_MAX_BYTES} "
+            "(every IVR decision carries it): split it or shorten texts",
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, field_serializer
 
@@ -11,6 +11,7 @@ from callplane_shared.bounded_json import MAX_DEPTH, check_bounded
 from callplane_shared.wire import WireModel
 
 CALLS_CONFIGURATION_ID = r"^[a-zA-Z0-9_-]{1,128}$"
+NotifyContentType = Literal["application/json", "application/x-www-form-urlencoded"]
 
 
 class PageInfo(WireModel):
@@ -57,8 +58,17 @@ class ScenarioRequest(WireModel):
             f"{MAX_DEPTH} levels."
         ),
     )
-    notify_url: str | None = Field(default=None, pattern=r"^https?://", max_length=2048)
-    notify_content_type: str | None = Field(default=None, examples=["application/json"])
+    notify_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        max_length=2048,
+        description="Where the IVR run's events (DTMF collected, recording, finished) are POSTed.",
+    )
+    notify_content_type: NotifyContentType | None = Field(
+        default=None,
+        description="How those events are encoded; JSON when absent.",
+        examples=["application/json"],
+    )
     record: bool | None = None
 
 
@@ -66,13 +76,29 @@ class Scenario(ScenarioRequest):
     id: str
     create_time: datetime
     update_time: datetime
-    last_usage_date: str | None = Field(
-        default=None, description="Not tracked by callplane: never present."
+    last_usage_date: datetime | None = Field(
+        default=None,
+        description=(
+            "When a call was last decided to this scenario (kept from the decisions, accurate "
+            "to a minute); absent until then."
+        ),
+    )
+    version: int = Field(
+        default=1, ge=1, description="Bumped by every change; IVR decisions carry it."
     )
 
-    @field_serializer("create_time", "update_time", when_used="json")
-    def _infobip_time(self, value: datetime) -> str:
-        return infobip_timestamp(value)
+    @field_serializer("create_time", "update_time", "last_usage_date", when_used="json")
+    def _infobip_time(self, value: datetime | None) -> str | None:
+        return None if value is None else infobip_timestamp(value)
+
+
+class ScenarioCreated(Scenario):
+    notify_secret: str = Field(
+        description=(
+            "The secret IVR notifications are signed with (X-Callplane-Signature, and "
+            "Authorization with the scenario id as apiId). Shown only in this answer."
+        )
+    )
 
 
 def infobip_timestamp(value: datetime) -> str:
