@@ -59,7 +59,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     overrides = PriceOverrides(store)
     charger = Charger(store, prices, overrides, directory, broker)
     register_subscribers(broker, store, charger, settings.group(SERVICE_NAME))
-    relay = OutboxRelay(broker, [store.calls], supervisor=supervisor)
+    # Charges no longer ride in an outbox (see `charging`); one pass at start publishes what an
+    # older version left staged, instead of a scan of every record each second.
+    legacy_outbox = OutboxRelay(broker, [store.calls], supervisor=supervisor, grace=timedelta(0))
     sweeper = RetentionSweeper(store, supervisor)
 
     async def start() -> None:
@@ -67,11 +69,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await sweeper.start()
         await accounts.start()
         await accounts.wait_caught_up(settings.view_catch_up_seconds)
-        await relay.start()
+        await legacy_outbox.relay_once()
 
     async def stop() -> None:
         await sweeper.stop()
-        await relay.stop()
         await accounts.stop()
 
     async def accounts_ready() -> bool:
