@@ -17,6 +17,7 @@ import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from faststream.kafka import KafkaBroker
 
@@ -37,6 +38,8 @@ from callplane_shared.topics import CALLS_CHARGES
 
 logger = logging.getLogger(__name__)
 PENDING_FIELD = "chargePending"
+SETTLE_CONCURRENCY = 8
+T = TypeVar("T")
 OverrideOf = Callable[[str], Awaitable[PriceList | None]]
 
 
@@ -81,13 +84,18 @@ class Charger:
         self._overrides = overrides
         self._accounts = accounts
         self._broker = broker
+        # A handful of calls at a time: FerretDB (SQLite) stalls every write when a hundred
+        # connections query at once, and MongoDB gains little beyond a few.
+        self._concurrency = asyncio.Semaphore(SETTLE_CONCURRENCY)
 
     async def settle(self, call_ids: Iterable[str]) -> None:
         """Rate each call if it is a finished, answered, chargeable leg not charged yet, and
         publish every charge that is written but not acknowledged by Kafka yet. One read per
         call by `_id` (concurrent), an override read per account, writes only for charges."""
         unique = list(dict.fromkeys(call_ids))
-        docs = await asyncio.gather(*(self._store.calls.find_one({"_id": c}) for c in unique))
+        docs = await asyncio.gather(
+            *(self._bounded(self._store.calls.find_one({"_id": c})) for c in unique)
+        )
         prices: dict[str, asyncio.Task[PriceList | None]] = {}
 
         def override(account_id: str) -> asyncio.Task[PriceList | None]:
@@ -95,7 +103,13 @@ class Charger:
                 prices[account_id] = asyncio.ensure_future(self._overrides.get(account_id))
             return prices[account_id]
 
-        await asyncio.gather(*(self._settle(doc, override) for doc in docs if doc is not None))
+        await asyncio.gather(
+            *(self._bounded(self._settle(doc, override)) for doc in docs if doc is not None)
+        )
+
+    async def _bounded(self, work: Awaitable[T]) -> T:
+        async with self._concurrency:
+            return await work
 
     async def _settle(self, doc: Document, override: OverrideOf) -> None:
         call_id = doc["_id"]

@@ -3,7 +3,7 @@
 settings → telemetry → broker, database, accounts view → record store, price list, charger →
 handlers, routers → `service_app`. Consumes `calls.inbound`, `calls.decisions`, `calls.status`
 (group `call-records`) and `accounts` (view, for API keys and currencies); produces
-`calls.charges` through the records' outbox.
+`calls.charges` (see `charging`: Kafka's re-delivery, not an outbox relay, completes a charge).
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from callplane_shared.kafka import build_broker, client_options
 from callplane_shared.metrics import CALL_CHARGED_AMOUNT, CALL_CHARGES
 from callplane_shared.mongo import build_mongo_client
 from callplane_shared.openapi_docs import APP_KEY, OPERATOR_TOKEN, OpenApiRules
-from callplane_shared.outbox import OutboxRelay
 from callplane_shared.ratelimit import rate_limiter
 from callplane_shared.runtime import ServiceParts, serve, service_app
 from callplane_shared.supervision import Supervisor
@@ -59,9 +58,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     overrides = PriceOverrides(store)
     charger = Charger(store, prices, overrides, directory, broker)
     register_subscribers(broker, store, charger, settings.group(SERVICE_NAME))
-    # Charges no longer ride in an outbox (see `charging`); one pass at start publishes what an
-    # older version left staged, instead of a scan of every record each second.
-    legacy_outbox = OutboxRelay(broker, [store.calls], supervisor=supervisor, grace=timedelta(0))
     sweeper = RetentionSweeper(store, supervisor)
 
     async def start() -> None:
@@ -69,7 +65,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await sweeper.start()
         await accounts.start()
         await accounts.wait_caught_up(settings.view_catch_up_seconds)
-        await legacy_outbox.relay_once()
 
     async def stop() -> None:
         await sweeper.stop()

@@ -28,6 +28,8 @@ from callplane_shared.events import CallDecision, CallStatus, InboundCall, utc_n
 Document = dict[str, Any]
 _NOT_IMPLEMENTED = 238
 _DUPLICATE_KEY = 11000
+BULK_CHUNK = 100
+"""Upserts per bulk write: each write stays well inside `MONGODB_TIMEOUT_SECONDS`."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,10 @@ class RecordStore:
         if not merged:
             return
         ops = [UpdateOne({"_id": u.call_id}, self._update(u), upsert=True) for u in merged]
+        for start in range(0, len(ops), BULK_CHUNK):
+            await self._bulk_upsert(ops[start : start + BULK_CHUNK])
+
+    async def _bulk_upsert(self, ops: list[UpdateOne]) -> None:
         try:
             await self.calls.bulk_write(ops, ordered=False)
         except BulkWriteError as exc:
