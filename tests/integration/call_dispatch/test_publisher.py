@@ -19,14 +19,6 @@ pytestmark = pytest.mark.integration
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 
 
-@pytest.mark.xfail(
-    reason=(
-        "issue 15 open: call-records handles calls.decisions one record at a time with several "
-        "MongoDB round trips, so after the hostile and crash tests' thousands of calls it lags "
-        "past this bound (measured at the end of the session; throughput fix not done)"
-    ),
-    strict=False,
-)
 async def test_publisher_awaits_the_decision_and_the_log_keeps_the_trace(
     endpoints: Endpoints, dispatch: TopicWatcher
 ) -> None:
