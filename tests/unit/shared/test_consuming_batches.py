@@ -53,10 +53,8 @@ async def run(broker: FakeBroker, records: list[Any], handle: Any) -> None:
     )
 
 
-async def test_a_batch_is_handled_in_one_call_and_an_undecodable_record_dead_lettered_alone() -> (
-    None
-):
-    broker, seen = FakeBroker(), []
+async def test_one_call_handles_the_batch_and_an_undecodable_record_is_dead_lettered() -> None:
+    broker, seen = FakeBroker(), list[list[int]]()
 
     async def handle(batch: Sequence[Delivered[Event]]) -> None:
         seen.append([d.event.n for d in batch])
@@ -69,7 +67,7 @@ async def test_a_batch_is_handled_in_one_call_and_an_undecodable_record_dead_let
 
 
 async def test_a_record_the_handler_keeps_failing_on_is_dead_lettered_alone() -> None:
-    broker, handled = FakeBroker(), []
+    broker, handled = FakeBroker(), list[int]()
 
     async def handle(batch: Sequence[Delivered[Event]]) -> None:
         if any(d.event.n == 2 for d in batch):
