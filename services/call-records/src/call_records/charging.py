@@ -38,7 +38,7 @@ from callplane_shared.topics import CALLS_CHARGES
 
 logger = logging.getLogger(__name__)
 PENDING_FIELD = "chargePending"
-SETTLE_CONCURRENCY = 8
+SETTLE_CONCURRENCY = 1
 T = TypeVar("T")
 OverrideOf = Callable[[str], Awaitable[PriceList | None]]
 
@@ -84,8 +84,8 @@ class Charger:
         self._overrides = overrides
         self._accounts = accounts
         self._broker = broker
-        # A handful of calls at a time: FerretDB (SQLite) stalls every write when a hundred
-        # connections query at once, and MongoDB gains little beyond a few.
+        # One call at a time, like the writes (see `RecordStore.apply`): FerretDB 1.24 stalled
+        # under many concurrent operations of one consumer on this machine.
         self._concurrency = asyncio.Semaphore(SETTLE_CONCURRENCY)
 
     async def settle(self, call_ids: Iterable[str]) -> None:

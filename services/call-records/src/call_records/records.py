@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, UpdateOne
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import BulkWriteError, OperationFailure
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from call_records.record_updates import (
     RecordUpdate,
@@ -27,9 +27,6 @@ from callplane_shared.events import CallDecision, CallStatus, InboundCall, utc_n
 
 Document = dict[str, Any]
 _NOT_IMPLEMENTED = 238
-_DUPLICATE_KEY = 11000
-BULK_CHUNK = 100
-"""Upserts per bulk write: each write stays well inside `MONGODB_TIMEOUT_SECONDS`."""
 
 
 @dataclass(frozen=True)
@@ -104,26 +101,23 @@ class RecordStore:
         }
 
     async def apply(self, updates: Sequence[RecordUpdate]) -> None:
-        """Write a batch of events' updates in one round trip: merged to one upsert per call
+        """Write a batch of events' updates: merged to one upsert per call
         (`record_updates.merge`), each by `_id` alone (FerretDB answers a filter on anything
-        else, `$in` included, by scanning the collection)."""
-        merged = merge(updates)
-        if not merged:
-            return
-        ops = [UpdateOne({"_id": u.call_id}, self._update(u), upsert=True) for u in merged]
-        for start in range(0, len(ops), BULK_CHUNK):
-            await self._bulk_upsert(ops[start : start + BULK_CHUNK])
+        else, `$in` included, by scanning the collection), one after the other. Not a
+        `bulk_write`: FerretDB 1.24 (SQLite) stopped answering every query, reads included,
+        twice after minutes of concurrent bulk upserts on this machine; the cause is not
+        diagnosed, so the writes stay the single-document updates it is known to sustain."""
+        for update in merge(updates):
+            await self._upsert(update)
 
-    async def _bulk_upsert(self, ops: list[UpdateOne]) -> None:
+    async def _upsert(self, update: RecordUpdate) -> None:
+        doc = self._update(update)
         try:
-            await self.calls.bulk_write(ops, ordered=False)
-        except BulkWriteError as exc:
-            errors: list[Document] = exc.details.get("writeErrors") or []
-            if not errors or any(e.get("code") != _DUPLICATE_KEY for e in errors):
-                raise
+            await self.calls.update_one({"_id": update.call_id}, doc, upsert=True)
+        except DuplicateKeyError:
             # Two first writes of one call (another topic's consumer) raced to insert; the
-            # losers' documents exist now, so the same upserts update them.
-            await self.calls.bulk_write([ops[e["index"]] for e in errors], ordered=False)
+            # loser's document exists now, so the same update applies to it.
+            await self.calls.update_one({"_id": update.call_id}, doc)
 
     async def apply_inbound(self, call: InboundCall) -> None:
         await self.apply([inbound_update(call)])
