@@ -1,6 +1,7 @@
 """Fetches and builds what the stack runs, once per version, into the tools folder.
 
-Maven resolves the Kafka broker's jars from Maven Central (deploy/local/kafka/pom.xml); Go builds
+Maven resolves the Kafka broker's jars from Maven Central (deploy/local/kafka/pom.xml), and Kafka's
+tools for the benchmark apart (deploy/local/kafka/tools/pom.xml); Go builds
 FerretDB and Jaeger from the module proxy, each as the tool of its own small module
 (deploy/local/tools/<tool>/go.mod) so their dependency versions never meet.
 """
@@ -37,11 +38,22 @@ def _pom_property(pom: Path, name: str) -> str:
 
 
 def kafka_libs(layout: Layout) -> Path:
-    pom = layout.repo / "deploy/local/kafka/pom.xml"
-    target = layout.tools / f"kafka-{_pom_property(pom, 'kafka.version')}" / "libs"
-    if target.is_dir() and any(target.glob("kafka_2.13-*.jar")):
+    return _maven_libs(layout, "deploy/local/kafka/pom.xml", "libs", "kafka_2.13-*.jar")
+
+
+def kafka_tools_libs(layout: Layout) -> Path:
+    """Kafka's command-line tools (EndToEndLatency for `make bench`), apart from the broker's."""
+    return _maven_libs(
+        layout, "deploy/local/kafka/tools/pom.xml", "tools-libs", "kafka-tools-*.jar"
+    )
+
+
+def _maven_libs(layout: Layout, pom_path: str, folder: str, marker: str) -> Path:
+    pom = layout.repo / pom_path
+    target = layout.tools / f"kafka-{_pom_property(pom, 'kafka.version')}" / folder
+    if target.is_dir() and any(target.glob(marker)):
         return target
-    staging = target.with_name("libs.partial")
+    staging = target.with_name(f"{folder}.partial")
     shutil.rmtree(staging, ignore_errors=True)
     _run(
         [
@@ -55,7 +67,7 @@ def kafka_libs(layout: Layout) -> Path:
             f"-DoutputDirectory={staging}",
         ],
         layout.repo,
-        "resolving Kafka with Maven",
+        f"resolving {pom_path} with Maven",
     )
     staging.rename(target)
     return target

@@ -16,6 +16,7 @@ import pstats
 import sys
 import time
 import uuid
+from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
@@ -53,10 +54,12 @@ async def main(count: int, profile: bool) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=20)
     await producer.start()
     sends = []
+    # Stamped now: calls older than MAX_CALL_AGE_SECONDS would be skipped, not decided.
+    at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
     for i in range(count):
         value = (
             f'{{"callId":"c{i}","from":"+41445550100","to":"{numbers[i % 1000]}",'
-            f'"receivedAt":"2026-11-23T10:00:00Z"}}'
+            f'"receivedAt":"{at}"}}'
         )
         sends.append(await producer.send(specs[0].name, value.encode(), key=f"c{i}".encode()))
     await asyncio.gather(*sends)

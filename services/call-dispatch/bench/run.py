@@ -1,15 +1,24 @@
-# ruff: noqa: INP001, S603, ASYNC220, ASYNC221, PLR2004, PLR0917, S101 - a benchmark script
-"""`make bench`: call-dispatch against the trivial relay, on the real broker, in one run.
+# ruff: noqa: INP001, S603, ASYNC221, ASYNC210, PLR2004, PLR0917, PT018, S101 - a benchmark script
+"""`make bench`: the floor of every layer and call-dispatch on it, in one run, one table.
 
-1. Own topics per run (auto-create is off); `VIEW_NUMBERS` numbers published to the run's
-   `voice.actions`; a call-dispatch process started on those topics (its /readyz time is the view
-   rebuild from the topic).
-2. The relay baseline (`relay.py`) started with the same client settings.
-3. For each rate: calls published at that rate to call-dispatch, then to the relay; latency is
-   `receivedAt` (stamped at send) → output record consumed, measured here.
-4. The view with 1,000,000 numbers: RSS and build time in a fresh process (`view_memory.py`).
+1. Kafka's own end-to-end latency: `org.apache.kafka.tools.EndToEndLatency` (Java client, from the
+   kafka-tools jar that Maven resolves like the broker's), acks=all, one record at a time.
+2. Own topics per run (auto-create is off); `--view-numbers` numbers published to the run's
+   `voice.actions`, replayed by the service's view code here (the rebuild time), then a
+   call-dispatch process started on those topics.
+3. Two relays (consume, publish unchanged, commit after the acks): aiokafka (the project's other
+   client) and librdkafka through call-dispatch's own `KafkaLink`. They are the floor of any
+   decider with that client.
+4. For each rate (0 = one call at a time), call-dispatch and both relays with the same generator
+   (`loadgen.py`, librdkafka; its CPU is printed so it is seen not to be the bottleneck); then one
+   longer row of call-dispatch at `--sustain-rate` for `--sustain-seconds`.
+5. number-masking's path (masking.requests → calls.decisions) with an instant customer on
+   loopback, against the running system (`make up`), at `--masking-rate`.
+6. The view with `--memory-numbers` numbers in a fresh process (RSS, build time).
 
-Prints a table and writes JSON (default `.cache/bench/call-dispatch.json`).
+Every row carries the target's CPU per call, its RSS and the load average: on a busy machine the
+absolute figures mean little, the comparison within the run still does. Writes JSON (default
+`.cache/bench/call-dispatch.json`).
 """
 
 from __future__ import annotations
@@ -18,132 +27,44 @@ import argparse
 import asyncio
 import json
 import os
-import statistics
+import re
+import shutil
 import subprocess
 import sys
 import time
 import uuid
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from dataclasses import asdict
 from pathlib import Path
 
 import httpx
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from confluent_kafka import Producer
+from loadgen import Figures, Generator, cpu_seconds, rss_mib
 
 from callplane_shared.topics import TopicSpec, ensure_topics
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
-CALL = (
-    '{{"callId":"{call_id}","from":"+41445550100","to":"{to}","receivedAt":"{at}",'
-    '"endpoint":{{"type":"PHONE"}}}}'
-)
+LOGS = REPO / ".cache/bench"
 
 
-@dataclass
-class Figures:
-    target: str
-    rate_offered: float
-    rate_achieved: float
-    sent: int
-    received: int
-    p50_ms: float
-    p95_ms: float
-    p99_ms: float
-    max_ms: float
-    cpu_ms_per_call: float = float("nan")
-    """CPU time (user + system) the target process spent per call: its capacity on one core,
-    whatever else competes for the machine's cores."""
-
-
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-async def _publish_view(bootstrap: str, topic: str, numbers: list[str]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20)
-    await producer.start()
-    try:
-        sends = []
-        for i, number in enumerate(numbers):
-            value = (
-                f'{{"number":"{number}","numberKey":"{i:032X}","accountId":"acc-bench",'
-                f'"voiceCapable":true,"version":1,'
-                f'"action":{{"type":"FORWARD_TO_PSTN","pstnNumber":"+41445550{i % 1000:03d}"}}}}'
-            )
-            sends.append(await producer.send(topic, value.encode(), key=number.encode()))
-        await asyncio.gather(*sends)
-    finally:
-        await producer.stop()
-
-
-async def _measure(
-    bootstrap: str, source: str, sink: str, numbers: list[str], rate: int, seconds: float
-) -> Figures:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, fetch_max_wait_ms=5)
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
-    await consumer.start()
-    await producer.start()
-    assigned = [TopicPartition(sink, p) for p in await producer.partitions_for(sink)]
-    consumer.assign(assigned)
-    await consumer.seek_to_end(*assigned)
-    for tp in assigned:
-        await consumer.position(tp)
-    total = int(rate * seconds)
-    latencies: list[float] = []
-    last_at = 0.0
-
-    async def collect() -> None:
-        nonlocal last_at
-        while len(latencies) < total:
-            batches = await consumer.getmany(timeout_ms=100)
-            now = datetime.now(UTC)
-            for records in batches.values():
-                for r in records:
-                    received = datetime.fromisoformat(json.loads(r.value)["receivedAt"])
-                    latencies.append((now - received).total_seconds() * 1000)
-            if batches:
-                last_at = time.perf_counter()
-
-    collector = asyncio.create_task(collect())
-    began = time.perf_counter()
-    pending = []
-    for i in range(total):
-        due = began + i / rate
-        delay = due - time.perf_counter()
-        if delay > 0.001:
-            await asyncio.gather(*pending)
-            pending.clear()
-            await asyncio.sleep(delay)
-        at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
-        value = CALL.format(call_id=uuid.uuid4().hex, to=numbers[i % len(numbers)], at=at)
-        pending.append(await producer.send(source, value.encode(), key=value[11:43].encode()))
-    await asyncio.gather(*pending)
-    try:
-        await asyncio.wait_for(collector, timeout=30)
-    except TimeoutError:
-        collector.cancel()
-    await producer.stop()
-    await consumer.stop()
-    elapsed = (last_at or time.perf_counter()) - began
-    return Figures(
-        target=sink,
-        rate_offered=rate,
-        rate_achieved=round(len(latencies) / elapsed, 1) if elapsed > 0 else 0.0,
-        sent=total,
-        received=len(latencies),
-        p50_ms=round(statistics.median(latencies), 2) if latencies else float("nan"),
-        p95_ms=round(_pct(latencies, 0.95), 2) if latencies else float("nan"),
-        p99_ms=round(_pct(latencies, 0.99), 2) if latencies else float("nan"),
-        max_ms=round(max(latencies), 2) if latencies else float("nan"),
+def _publish_view(bootstrap: str, topic: str, numbers: list[str]) -> None:
+    producer = Producer(
+        {"bootstrap.servers": bootstrap, "acks": "all", "linger.ms": 20, "partitioner": "murmur2"}
     )
+    for i, number in enumerate(numbers):
+        value = (
+            f'{{"number":"{number}","numberKey":"{i:032X}","accountId":"acc-bench",'
+            f'"voiceCapable":true,"version":1,'
+            f'"action":{{"type":"FORWARD_TO_PSTN","pstnNumber":"+41445550{i % 1000:03d}"}}}}'
+        )
+        while True:
+            try:
+                producer.produce(topic, value=value.encode(), key=number.encode())
+                break
+            except BufferError:  # the local queue is full: let librdkafka send some
+                producer.poll(0.1)
+    assert producer.flush(120) == 0, "the view's records were not all acknowledged"
 
 
 async def _replay_view(bootstrap: str, topic: str) -> float:
@@ -166,6 +87,29 @@ async def _replay_view(bootstrap: str, topic: str) -> float:
     return seconds
 
 
+def _java_e2e(bootstrap: str, topic: str, records: int) -> dict[str, object]:
+    """Kafka's own tool; its latencies are whole milliseconds for the percentiles."""
+    sys.path.insert(0, str(REPO / "deploy/local"))
+    from stackctl.layout import Layout
+    from stackctl.provision import kafka_tools_libs
+
+    libs = kafka_tools_libs(Layout.from_env())
+    argv = [shutil.which("java") or "java", "-Xmx256m", "-cp", f"{libs}/*"]
+    argv += ["org.apache.kafka.tools.EndToEndLatency", bootstrap, topic, str(records), "all", "200"]
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=True)
+    avg = re.search(r"Avg latency: ([\d.]+) ms", result.stdout)
+    pcts = re.search(r"50th = (\d+), 99th = (\d+), 99.9th = (\d+)", result.stdout)
+    assert avg and pcts, result.stdout[-2000:]
+    return {
+        "records": records,
+        "avg_ms": float(avg.group(1)),
+        "p50_ms": int(pcts.group(1)),
+        "p99_ms": int(pcts.group(2)),
+        "p999_ms": int(pcts.group(3)),
+        "load_average": round(os.getloadavg()[0], 1),
+    }
+
+
 async def _ready(proc: subprocess.Popen[bytes], port: int, timeout: float) -> float:
     began = time.perf_counter()
     async with httpx.AsyncClient() as client:
@@ -181,147 +125,232 @@ async def _ready(proc: subprocess.Popen[bytes], port: int, timeout: float) -> fl
     raise RuntimeError("call-dispatch did not become ready; see .cache/bench/call-dispatch.log")
 
 
+def _row(
+    gen: Generator,
+    pid: int,
+    target: str,
+    topics: tuple[str, str],
+    numbers: list[str],
+    rate: int,
+    seconds: float,
+) -> Figures:
+    cpu, began = cpu_seconds(pid), time.perf_counter()
+    figures = gen.measure(target, *topics, numbers, rate, seconds)
+    spent = cpu_seconds(pid) - cpu
+    figures.cpu_ms_per_call = round(spent * 1000 / max(figures.received, 1), 3)
+    figures.target_cpu_pct = round(spent * 100 / (time.perf_counter() - began), 1)
+    figures.rss_mib = round(rss_mib(pid), 1)
+    return figures
+
+
+def _start(argv: list[str], env: dict[str, str], log: str) -> subprocess.Popen[bytes]:
+    with (LOGS / log).open("wb") as out:
+        return subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
 async def bench(args: argparse.Namespace) -> dict[str, object]:
     bootstrap = args.bootstrap_servers
     run = f"bench-{uuid.uuid4().hex[:8]}"
-    t = {
-        name: f"{run}.{name}"
-        for name in ("calls", "decisions", "masking", "actions", "routes", "relay-in", "relay-out")
-    }
+    names = ("calls", "decisions", "masking", "actions", "routes")
+    names += ("relay-a-in", "relay-a-out", "relay-c-in", "relay-c-out", "e2e")
+    t = {name: f"{run}.{name}" for name in names}
     specs = [
         TopicSpec(t[n], 6, "delete", "callId", "bench")
-        for n in ("calls", "decisions", "masking", "relay-in", "relay-out")
+        for n in ("calls", "decisions", "masking", *names[5:9])
     ]
     specs += [
         TopicSpec(t["actions"], 6, "compact", "number", "bench"),
         TopicSpec(t["routes"], 3, "compact", "routeId", "bench"),
+        TopicSpec(t["e2e"], 1, "delete", "none", "bench"),  # the Java tool wants one partition
     ]
     specs.append(specs[0].dlq)
     await ensure_topics(bootstrap, tuple(specs))
-    numbers = [f"+4179{i:07d}" for i in range(args.view_numbers)]
-    began = time.perf_counter()
-    await _publish_view(bootstrap, t["actions"], numbers)
-    publish_view_s = time.perf_counter() - began
-    replay_s = await _replay_view(bootstrap, t["actions"])
-
-    log_dir = REPO / ".cache/bench"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "HTTP_PORT": str(args.port),
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-        "CONSUMER_GROUP": f"{run}-dispatch",
-        "CALLS_INBOUND_TOPIC": t["calls"],
-        "CALLS_DECISIONS_TOPIC": t["decisions"],
-        "MASKING_REQUESTS_TOPIC": t["masking"],
-        "VOICE_ACTIONS_TOPIC": t["actions"],
-        "VOICE_ROUTES_TOPIC": t["routes"],
-        "OTEL_TRACES_EXPORTER": "none",
-    }
-    procs = []
-    with (log_dir / "call-dispatch.log").open("wb") as out:
-        procs.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "call_dispatch"],
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        )
-        procs.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    str(HERE / "relay.py"),
-                    bootstrap,
-                    t["relay-in"],
-                    t["relay-out"],
-                    f"{run}-relay",
-                ],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        )
+    LOGS.mkdir(parents=True, exist_ok=True)
+    result: dict[str, object] = {"run": run, "load_average_start": os.getloadavg()}
+    procs: list[subprocess.Popen[bytes]] = []
     try:
-        rebuild_s = await _ready(procs[0], args.port, 300)
-        # Warm both paths (connections, caches, group joins) before measuring.
-        await _measure(bootstrap, t["calls"], t["decisions"], numbers, 500, 1)
-        await _measure(bootstrap, t["relay-in"], t["relay-out"], numbers, 500, 1)
-        rows: list[Figures] = []
-        for rate in args.rates:
-            cpu = _cpu_seconds(procs[0].pid)
-            dispatch = await _measure(
-                bootstrap, t["calls"], t["decisions"], numbers, rate, args.seconds
-            )
-            dispatch.target = "call-dispatch"
-            dispatch.cpu_ms_per_call = round(
-                (_cpu_seconds(procs[0].pid) - cpu) * 1000 / max(dispatch.received, 1), 3
-            )
-            cpu = _cpu_seconds(procs[1].pid)
-            relay = await _measure(
-                bootstrap, t["relay-in"], t["relay-out"], numbers, rate, args.seconds
-            )
-            relay.target = "relay baseline"
-            relay.cpu_ms_per_call = round(
-                (_cpu_seconds(procs[1].pid) - cpu) * 1000 / max(relay.received, 1), 3
-            )
-            rows += [dispatch, relay]
+        result["kafka_java_e2e"] = await asyncio.to_thread(
+            _java_e2e, bootstrap, t["e2e"], args.java_records
+        )
+        numbers = [f"+4179{i:07d}" for i in range(args.view_numbers)]
+        began = time.perf_counter()
+        await asyncio.to_thread(_publish_view, bootstrap, t["actions"], numbers)
+        publish_s = time.perf_counter() - began
+        replay_s = await _replay_view(bootstrap, t["actions"])
+        env = {
+            **os.environ,
+            "HTTP_PORT": str(args.port),
+            "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+            "CONSUMER_GROUP": f"{run}-dispatch",
+            "CALLS_INBOUND_TOPIC": t["calls"],
+            "CALLS_DECISIONS_TOPIC": t["decisions"],
+            "MASKING_REQUESTS_TOPIC": t["masking"],
+            "VOICE_ACTIONS_TOPIC": t["actions"],
+            "VOICE_ROUTES_TOPIC": t["routes"],
+            "OTEL_TRACES_EXPORTER": "none",
+        }
+        python = sys.executable
+        dispatch = _start([python, "-m", "call_dispatch"], env, "call-dispatch.log")
+        procs.append(dispatch)
+        relays = {
+            "relay aiokafka": ("relay_aiokafka.py", t["relay-a-in"], t["relay-a-out"]),
+            "relay librdkafka": ("relay_confluent.py", t["relay-c-in"], t["relay-c-out"]),
+        }
+        relay_procs = {}
+        for name, (script, source, sink) in relays.items():
+            argv = [python, str(HERE / script), bootstrap, source, sink, f"{run}-{script[:-3]}"]
+            relay_procs[name] = _start(argv, dict(os.environ), f"{script[:-3]}.log")
+            procs.append(relay_procs[name])
+        ready_s = await _ready(dispatch, args.port, 600)
+        result["view_from_topic"] = {
+            "numbers": args.view_numbers,
+            "publish_seconds": round(publish_s, 2),
+            "replay_seconds": round(replay_s, 2),
+            "process_start_to_ready_seconds": round(ready_s, 2),
+            "call_dispatch_rss_mib": round(rss_mib(dispatch.pid), 1),
+        }
+        targets = {"call-dispatch": (dispatch.pid, (t["calls"], t["decisions"]))}
+        for name, (_, source, sink) in relays.items():
+            targets[name] = (relay_procs[name].pid, (source, sink))
+        rows = await asyncio.to_thread(_rows, bootstrap, targets, numbers, args)
+        result["rows"] = [asdict(r) for r in rows]
     finally:
         for p in procs:
             p.terminate()
-            p.wait(timeout=30)
+        for p in procs:
+            p.wait(timeout=60)
         admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
         await admin.start()
         await admin.delete_topics([s.name for s in specs])
         await admin.close()
+    result["masking"] = await _masking(args)
+    memory = subprocess.run(
+        [sys.executable, str(HERE / "view_memory.py"), str(args.memory_numbers)],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
+    result["view_in_process"] = json.loads(memory)
+    result["load_average_end"] = os.getloadavg()
+    return result
 
-    memory = json.loads(
-        subprocess.run(
-            [sys.executable, str(HERE / "view_memory.py"), str(args.memory_numbers)],
-            capture_output=True,
-            check=True,
-            text=True,
-        ).stdout
+
+def _rows(
+    bootstrap: str,
+    targets: dict[str, tuple[int, tuple[str, str]]],
+    numbers: list[str],
+    args: argparse.Namespace,
+) -> list[Figures]:
+    gen = Generator(bootstrap)
+    try:
+        # Warm every path (connections, group joins, caches) before measuring.
+        for name, (pid, topics) in targets.items():
+            _row(gen, pid, name, topics, numbers, 200, 1)
+        rows = []
+        for rate in args.rates:
+            seconds = args.one_at_a_time_calls if rate == 0 else args.seconds
+            for name, (pid, topics) in targets.items():
+                rows.append(_row(gen, pid, name, topics, numbers, rate, seconds))
+        if args.sustain_seconds > 0:
+            pid, topics = targets["call-dispatch"]
+            row = _row(
+                gen, pid, "call-dispatch", topics, numbers, args.sustain_rate, args.sustain_seconds
+            )
+            row.target = f"call-dispatch {args.sustain_seconds:.0f} s"
+            rows.append(row)
+        return rows
+    finally:
+        gen.close()
+
+
+async def _masking(args: argparse.Namespace) -> dict[str, object]:
+    """number-masking's own path at `--masking-rate`, with the isolation bench's instant
+    customer; skipped (and said so) when the system is not up."""
+    sys.path.insert(0, str(REPO / "services/number-masking/bench"))
+    import isolation
+
+    try:
+        ready = httpx.get(f"{args.base_url}/_services/number-masking/readyz", timeout=5)
+        ready.raise_for_status()
+    except httpx.HTTPError as exc:
+        return {"skipped": f"number-masking not ready at {args.base_url} ({exc}): `make up`"}
+    pid_file = REPO / ".cache/run/pids/number-masking.pid"
+    pid = int(pid_file.read_text().strip()) if pid_file.exists() else None
+    cpu = cpu_seconds(pid) if pid else 0.0
+    iso_args = argparse.Namespace(
+        kafka=args.bootstrap_servers,
+        base_url=args.base_url,
+        healthy_rate=args.masking_rate,
+        seconds=args.masking_seconds,
     )
-    return {
-        "run": run,
-        # call-dispatch keeps no database since call-records took over the decision log.
-        "mongodb_writes": False,
-        "rows": [asdict(r) for r in rows],
-        "view_from_topic": {
-            "numbers": args.view_numbers,
-            "publish_seconds": round(publish_view_s, 2),
-            "replay_seconds": round(replay_s, 2),
-            "replay_scaled_to_1m_seconds": round(replay_s * 1_000_000 / args.view_numbers, 1),
-            "process_start_to_ready_seconds": round(rebuild_s, 2),
-        },
-        "view_in_process": memory,
-    }
+    began = time.perf_counter()
+    figures = await isolation.healthy_only(iso_args)
+    elapsed = time.perf_counter() - began
+    out = asdict(figures)
+    if pid:
+        spent = cpu_seconds(pid) - cpu
+        out["cpu_ms_per_call"] = round(spent * 1000 / max(figures.decided, 1), 3)
+        out["target_cpu_pct"] = round(spent * 100 / elapsed, 1)
+        out["rss_mib"] = round(rss_mib(pid), 1)
+    out["load_average"] = round(os.getloadavg()[0], 1)
+    return out
 
 
 def _print(result: dict[str, object]) -> None:
+    head = f"{'layer':<22}{'rate/s':>7}{'achvd/s':>8}{'sent':>7}{'recv':>7}{'p50 ms':>10}"
+    head += f"{'p95 ms':>10}{'p99 ms':>10}{'max ms':>10}{'cpu ms/call':>12}{'cpu %':>7}"
+    head += f"{'RSS MiB':>8}{'gen cpu %':>10}{'load':>6}"
+    lines = [head, "-" * len(head)]
+    e2e = result["kafka_java_e2e"]
+    assert isinstance(e2e, dict)
+    lines.append(
+        f"{'kafka java e2e':<22}{'1by1':>7}{'':>8}{e2e['records']:>7}{e2e['records']:>7}"
+        f"{e2e['p50_ms']:>10.2f}{'':>10}{e2e['p99_ms']:>10.2f}{'':>10}"
+        f"{'(avg ' + format(e2e['avg_ms'], '.2f') + ' ms)':>35}{e2e['load_average']:>6.1f}"
+    )
     rows = result["rows"]
     assert isinstance(rows, list)
-    head = f"{'target':<16}{'offered/s':>10}{'achieved/s':>11}{'recv':>8}{'p50 ms':>9}"
-    head += f"{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'cpu ms/call':>12}"
-    lines = [head, "-" * len(head)]
-    lines += [
-        f"{r['target']:<16}{r['rate_offered']:>10.0f}{r['rate_achieved']:>11.0f}{r['received']:>8}"
-        f"{r['p50_ms']:>9.2f}{r['p95_ms']:>9.2f}{r['p99_ms']:>9.2f}{r['max_ms']:>9.2f}"
-        f"{r['cpu_ms_per_call']:>12.3f}"
-        for r in rows
-    ]
+    for r in rows:
+        rate = "1by1" if r["rate_offered"] == 0 else f"{r['rate_offered']:.0f}"
+        lines.append(
+            f"{r['target']:<22}{rate:>7}{r['rate_achieved']:>8.0f}{r['sent']:>7}{r['received']:>7}"
+            f"{r['p50_ms']:>10.2f}{r['p95_ms']:>10.2f}{r['p99_ms']:>10.2f}{r['max_ms']:>10.2f}"
+            f"{r['cpu_ms_per_call']:>12.3f}{r['target_cpu_pct']:>7.1f}{r['rss_mib']:>8.1f}"
+            f"{r['generator_cpu_pct']:>10.1f}{r['load_average']:>6.1f}"
+        )
+    m, nan = result["masking"], float("nan")
+    assert isinstance(m, dict)
+    if "skipped" in m:
+        lines.append(f"{'number-masking':<22} skipped: {m['skipped']}")
+    else:
+        lines.append(
+            f"{'number-masking instant':<22}{m['rate']:>7.0f}{'':>8}{m['sent']:>7}{m['decided']:>7}"
+            f"{m['p50_ms']:>10.2f}{'':>10}{m['p99_ms']:>10.2f}{m['max_ms']:>10.2f}"
+            f"{m.get('cpu_ms_per_call', nan):>12.3f}{m.get('target_cpu_pct', nan):>7.1f}"
+            f"{m.get('rss_mib', nan):>8.1f}{'':>10}{m['load_average']:>6.1f}"
+        )
     lines.append(f"view from topic: {json.dumps(result['view_from_topic'])}")
     lines.append(f"view in process: {json.dumps(result['view_in_process'])}")
+    lines.append(
+        f"load average (1, 5, 15 min): start {result['load_average_start']}, "
+        f"end {result['load_average_end']} on {os.cpu_count()} cores"
+    )
     sys.stdout.write("\n".join(lines) + "\n")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bootstrap-servers", default="127.0.0.1:9092")
-    parser.add_argument("--rates", type=int, nargs="+", default=[1000, 5000])
-    parser.add_argument("--seconds", type=float, default=8.0)
-    parser.add_argument("--view-numbers", type=int, default=100_000)
+    parser.add_argument("--base-url", default="http://127.0.0.1:8080")
+    parser.add_argument("--rates", type=int, nargs="+", default=[0, 1000, 5000, 10000])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--one-at-a-time-calls", type=int, default=500)
+    parser.add_argument("--sustain-rate", type=int, default=10_000)
+    parser.add_argument("--sustain-seconds", type=float, default=60.0)
+    parser.add_argument("--java-records", type=int, default=2000)
+    parser.add_argument("--masking-rate", type=float, default=500.0)
+    parser.add_argument("--masking-seconds", type=float, default=10.0)
+    parser.add_argument("--view-numbers", type=int, default=1_000_000)
     parser.add_argument("--memory-numbers", type=int, default=1_000_000)
     parser.add_argument("--port", type=int, default=8193)
     parser.add_argument("--out", type=Path, default=REPO / ".cache/bench/call-dispatch.json")

@@ -251,6 +251,38 @@ async def bench(args: argparse.Namespace) -> list[Figures]:
         customers.stop()
 
 
+async def healthy_only(args: argparse.Namespace) -> Figures:
+    """One instant customer alone at `args.healthy_rate` for `args.seconds`: number-masking's
+    own floor (call-dispatch's `make bench` prints it beside the other layers)."""
+    customers = Customers()
+    customers.start()
+    producer = AIOKafkaProducer(bootstrap_servers=args.kafka, acks="all", linger_ms=5)
+    consumer = AIOKafkaConsumer(
+        CALLS_DECISIONS.name, bootstrap_servers=args.kafka, enable_auto_commit=False
+    )
+    await producer.start()
+    await consumer.start()
+    await consumer.seek_to_end()
+    for tp in consumer.assignment():
+        await consumer.position(tp)
+    run = Run(producer)
+    follower = asyncio.create_task(run.follow(consumer))
+    try:
+        base = f"http://127.0.0.1:{customers.port}"
+        healthy = await _tenant(producer, args.base_url, f"{base}/healthy")
+        warm = await run.offer("warmup", *healthy, rate=10, seconds=2)
+        await run.settle(warm, timeout=30)
+        ids = await run.offer("instant", *healthy, rate=args.healthy_rate, seconds=args.seconds)
+        await run.settle(ids, timeout=30)
+        return run.figures("alone", "instant", ids, args.healthy_rate)
+    finally:
+        follower.cancel()
+        await asyncio.gather(follower, return_exceptions=True)
+        await asyncio.wait_for(consumer.stop(), 10)
+        await asyncio.wait_for(producer.stop(), 10)
+        customers.stop()
+
+
 def _print(results: list[Figures]) -> None:
     print(
         f"{'phase':24} {'customer':8} {'rate':>5} {'sent':>5} {'decided':>7} "

@@ -1,8 +1,8 @@
-"""Consumer lag of our own aiokafka consumers, as `callplane_consumer_lag_records`."""
+"""Consumer lag of our own consumers, as `callplane_consumer_lag_records`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import IllegalStateError
@@ -35,5 +35,14 @@ class LagGauge:
             current.add(tp)
         for tp in self._shown - current:
             # Revoked by a rebalance: another instance reports it now.
+            CONSUMER_LAG.remove(self._service, self._group, tp.topic, str(tp.partition))
+        self._shown = current
+
+    def show(self, lags: Mapping[tuple[str, int], int]) -> None:
+        """The lag per (topic, partition) that a librdkafka consumer computed itself."""
+        current = {TopicPartition(topic, partition) for topic, partition in lags}
+        for (topic, partition), lag in lags.items():
+            CONSUMER_LAG.labels(self._service, self._group, topic, str(partition)).set(lag)
+        for tp in self._shown - current:
             CONSUMER_LAG.remove(self._service, self._group, tp.topic, str(tp.partition))
         self._shown = current

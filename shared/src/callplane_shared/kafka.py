@@ -110,3 +110,19 @@ def broker_security(settings: ServiceSettings) -> BaseSecurity | None:
     mechanism, username, password = _sasl_credentials(settings)
     sasl = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}
     return sasl[mechanism](username, password, ssl_context=context, use_ssl=use_ssl)
+
+
+def librdkafka_options(settings: ServiceSettings) -> dict[str, str]:
+    """The same connection as `client_options`, in librdkafka's configuration names, for the
+    confluent-kafka clients of call-dispatch's hot path."""
+    options = {
+        "bootstrap.servers": settings.kafka_bootstrap_servers,
+        "security.protocol": settings.kafka_security_protocol,
+    }
+    if settings.kafka_ssl_ca_file and settings.kafka_security_protocol.endswith("SSL"):
+        options["ssl.ca.location"] = settings.kafka_ssl_ca_file
+    if settings.kafka_security_protocol.startswith("SASL"):
+        mechanism, username, password = _sasl_credentials(settings)
+        options |= {"sasl.mechanism": mechanism, "sasl.username": username}
+        options["sasl.password"] = password
+    return options

@@ -97,6 +97,16 @@ STATUS_REPORT_BACKLOG = Gauge(
     "callplane_status_report_backlog",
     "Status reports waiting for delivery.",
 )
+CALL_EVENT_DELIVERIES = Counter(
+    "callplane_call_event_deliveries_total",
+    "Call events (Calls API subscriptions) by delivery outcome (delivered, retried, deferred, "
+    "gave_up, dropped, superseded).",
+    ["outcome"],
+)
+CALL_EVENT_BACKLOG = Gauge(
+    "callplane_call_event_backlog",
+    "Call events waiting for delivery to subscriptions.",
+)
 VIEW_ENTRIES = Gauge(
     "callplane_view_entries",
     "Entries held in a service's in-memory view of a compacted topic.",

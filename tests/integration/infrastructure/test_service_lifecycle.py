@@ -72,9 +72,16 @@ async def test_ready_then_clean_exit_on_sigterm(
                     response = await client.get(f"http://127.0.0.1:{port}/readyz")
             except httpx.HTTPError:
                 return None
+            checks.append(response.text)
             return response.status_code == 200 or None
 
-        await eventually(ready, timeout=60, interval=0.25, what=f"{service} ready")
+        checks: list[str] = []
+        try:
+            await eventually(ready, timeout=120, interval=0.25, what=f"{service} ready")
+        except AssertionError as slow:
+            last = checks[-1] if checks else "no answer"
+            output = log.read_text()[-3000:]
+            raise AssertionError(f"{slow}; last /readyz: {last}\n{output}") from None
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=40)
     finally:

@@ -171,6 +171,7 @@ async def test_failed_callback_without_backup_or_fallback_is_rejected_in_time(  
     behaviour: Behaviour,
     reason: str,
 ) -> None:
+    """Invariant 7: a failing callback cannot hold the call past its deadline."""
     tenant = await make_tenant()
     url = customer.on(f"/{unique('cb')}", behaviour)
     key = await create_config(tenant, url, totalTimeoutMs=TOTAL_MS)
@@ -191,6 +192,7 @@ async def test_tls_failure_is_decided_by_the_backup_in_time(
     producer: AIOKafkaProducer,
     decisions: TopicTail,
 ) -> None:
+    """Invariant 7: a TLS failure is decided by the backup inside the deadline."""
     tenant = await make_tenant()
     # https to a server that speaks plain HTTP: the handshake fails.
     primary = customer.on(f"/{unique('tls')}", answer(DIAL)).replace("http://", "https://")
@@ -314,6 +316,7 @@ async def test_slow_customer_does_not_delay_another_customers_calls(
     producer: AIOKafkaProducer,
     decisions: TopicTail,
 ) -> None:
+    """Invariant 8: one customer's hanging callback does not slow another customer's calls."""
     slow_tenant, fast_tenant = await make_tenant(), await make_tenant()
     slow_key = await create_config(slow_tenant, other_customer.on(f"/{unique('s')}", slow(10)))
     fast_url = customer.on(f"/{unique('f')}", answer(DIAL))

@@ -10,9 +10,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from aiokafka import ConsumerRecord, TopicPartition
+from confluent_kafka import KafkaError
 
 from call_dispatch.dispatcher import Dispatcher
+from call_dispatch.kafka_link import Batch, Record
 from call_dispatch.settings import Settings
 from call_dispatch.view import DispatchView
 from callplane_shared.dlq import REASON
@@ -22,62 +23,71 @@ from callplane_shared.voice import ForwardToPstn
 from tests.unit.call_dispatch.builders import action_set, inbound, unique_number
 
 pytestmark = pytest.mark.unit
-TP = TopicPartition("calls.inbound", 0)
+TP = ("calls.inbound", 0)
+Produced = tuple[str, bytes, bytes, dict[str, bytes]]
 
 
-class FakeBatch:
-    def __init__(self, sink: FakeOutbound) -> None:
-        self._sink = sink
-        self.records: list[tuple[str, bytes, bytes, dict[str, bytes]]] = []
+class FakeLink:
+    """Kafka as the loop sees it: produce into a batch, acknowledge it later, seek, commit."""
 
-    def add(self, topic: str, key: bytes, value: bytes, headers: Any = ()) -> None:
-        self.records.append((topic, key, value, dict(headers)))
-
-    async def send(self) -> list[asyncio.Future[Any]]:
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        if self._sink.fail_next:
-            self._sink.fail_next = False
-            future.set_exception(ConnectionError("broker went away"))
-        else:
-            self._sink.published.extend(self.records)
-            future.set_result(None)
-        return [future]
-
-
-class FakeOutbound:
     def __init__(self) -> None:
-        self.published: list[tuple[str, bytes, bytes, dict[str, bytes]]] = []
+        self.produced: dict[int, list[Produced]] = {}
+        self.published: list[Produced] = []
+        self.seeks: list[tuple[tuple[str, int], int]] = []
+        self.commits: list[dict[tuple[str, int], int]] = []
         self.fail_next = False
 
-    def batch(self) -> FakeBatch:
-        return FakeBatch(self)
+    def produce(self, batch: Batch, topic: str, key: bytes, value: bytes, headers: Any) -> None:
+        self.produced.setdefault(id(batch), []).append((topic, key, value, dict(headers)))
 
+    def acknowledge(self, batch: Batch) -> None:
+        """Kafka's delivery reports for every record of `batch`."""
+        produced = self.produced.pop(id(batch), [])
+        error = None
+        if self.fail_next:
+            self.fail_next = False
+            error = KafkaError(KafkaError._TRANSPORT)  # noqa: SLF001 - librdkafka's name
+        else:
+            self.published.extend(produced)
+        for _ in produced:
+            batch.delivered(error, None)  # type: ignore[arg-type]
 
-class FakeConsumer:
-    def __init__(self) -> None:
-        self.seeks: list[tuple[TopicPartition, int]] = []
-        self.commits: list[dict[TopicPartition, int]] = []
+    def seek(self, partition: tuple[str, int], offset: int) -> None:
+        self.seeks.append((partition, offset))
 
-    def seek(self, tp: TopicPartition, offset: int) -> None:
-        self.seeks.append((tp, offset))
-
-    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
+    def commit(self, offsets: dict[tuple[str, int], int], *, wait: bool = False) -> None:
+        del wait
         self.commits.append(offsets)
 
 
-def _record(offset: int, value: bytes | None, key: bytes = b"k") -> ConsumerRecord[bytes, bytes]:
-    return ConsumerRecord(
-        TP.topic, TP.partition, offset, 0, 0, key, value, None, 0, len(value or b""), []
-    )
+def _record(
+    offset: int, value: bytes | None, key: bytes = b"k", tp: tuple[str, int] = TP
+) -> Record:
+    return Record(tp[0], tp[1], offset, key, value, [])
 
 
-def _dispatcher(view: DispatchView) -> tuple[Dispatcher, FakeConsumer, FakeOutbound]:
+def _dispatcher(view: DispatchView) -> tuple[Dispatcher, FakeLink, FakeLink]:
     settings = Settings(max_call_age_seconds=60)
     dispatcher = Dispatcher(settings, view, Supervisor("test"))
-    consumer, outbound = FakeConsumer(), FakeOutbound()
-    dispatcher._consumer = consumer  # noqa: SLF001
-    dispatcher._outbound = outbound  # type: ignore[assignment]  # noqa: SLF001
-    return dispatcher, consumer, outbound
+    link = FakeLink()
+    dispatcher._link = link  # noqa: SLF001
+    return dispatcher, link, link
+
+
+async def _settled(dispatcher: Dispatcher, batch: Batch) -> None:
+    """What the loop does once a batch's acknowledgements are in."""
+    await asyncio.wait([batch.acked])
+    if not dispatcher._settle():  # noqa: SLF001
+        dispatcher._rewind()  # noqa: SLF001
+
+
+async def _handle(dispatcher: Dispatcher, batches: dict[tuple[str, int], list[Record]]) -> None:
+    """One batch through the loop: decided, produced, acknowledged, then committed or re-read."""
+    link = dispatcher._link  # noqa: SLF001
+    assert isinstance(link, FakeLink)
+    batch = dispatcher._submit([r for records in batches.values() for r in records])  # noqa: SLF001
+    link.acknowledge(batch)
+    await _settled(dispatcher, batch)
 
 
 def _view_with(number: str) -> DispatchView:
@@ -106,7 +116,7 @@ async def test_bad_records_go_to_the_dlq_with_a_reason_and_the_next_call_is_deci
     ]
     records = [_record(i, v) for i, v in enumerate(bad)]
     records.append(_record(len(bad), json.dumps(good).encode(), good["callId"].encode()))
-    await dispatcher._handle({TP: records})  # noqa: SLF001
+    await _handle(dispatcher, {TP: records})
 
     dead = [r for r in outbound.published if r[0] == "calls.inbound.dlq"]
     reasons = [r[3][REASON].decode() for r in dead]
@@ -134,7 +144,7 @@ async def test_a_failing_decider_dead_letters_the_call_not_the_loop(
 
     monkeypatch.setattr("call_dispatch.dispatcher.decide", broken)
     call = _call(number)
-    await dispatcher._handle({TP: [_record(0, json.dumps(call).encode())]})  # noqa: SLF001
+    await _handle(dispatcher, {TP: [_record(0, json.dumps(call).encode())]})
     (dead,) = outbound.published
     assert dead[3][REASON] == b"decision failed: ValueError: a bug in one branch"
 
@@ -143,7 +153,7 @@ async def test_calls_older_than_the_age_limit_are_skipped_and_counted() -> None:
     number = unique_number()
     dispatcher, consumer, outbound = _dispatcher(_view_with(number))
     old = _call(number, receivedAt=(utc_now() - timedelta(minutes=5)).isoformat())
-    await dispatcher._handle({TP: [_record(0, json.dumps(old).encode())]})  # noqa: SLF001
+    await _handle(dispatcher, {TP: [_record(0, json.dumps(old).encode())]})
     assert outbound.published == []
     assert dispatcher.skipped == 1
     assert consumer.commits == [{TP: 1}]
@@ -152,17 +162,52 @@ async def test_calls_older_than_the_age_limit_are_skipped_and_counted() -> None:
 async def test_a_failed_publish_seeks_back_to_the_batch_start_and_commits_nothing() -> None:
     number = unique_number()
     dispatcher, consumer, outbound = _dispatcher(_view_with(number))
-    other = TopicPartition("calls.inbound", 3)
+    other = ("calls.inbound", 3)
     batch = {
         TP: [_record(7, json.dumps(_call(number)).encode()), _record(8, b"junk")],
-        other: [_record(40, json.dumps(_call(number)).encode())],
+        other: [_record(40, json.dumps(_call(number)).encode(), tp=other)],
     }
     outbound.fail_next = True
-    await dispatcher._handle(batch)  # noqa: SLF001
+    await _handle(dispatcher, batch)
     assert consumer.seeks == [(TP, 7), (other, 40)]
     assert consumer.commits == []
     assert outbound.published == []
 
-    await dispatcher._handle(batch)  # noqa: SLF001 - the re-read batch, published this time
+    await _handle(dispatcher, batch)  # the re-read batch, published this time
     assert consumer.commits == [{TP: 9, other: 41}]
     assert [r[0] for r in outbound.published].count("calls.decisions") == 2
+
+
+async def test_a_batch_acknowledged_early_waits_for_the_one_before_it() -> None:
+    """Invariant 3 with the pipeline: the commit never passes an unacknowledged decision."""
+    number = unique_number()
+    dispatcher, link, _ = _dispatcher(_view_with(number))
+    first = dispatcher._submit([_record(0, json.dumps(_call(number)).encode())])  # noqa: SLF001
+    second = dispatcher._submit([_record(1, json.dumps(_call(number)).encode())])  # noqa: SLF001
+    link.acknowledge(second)
+    await asyncio.wait([second.acked])
+    assert dispatcher._settle()  # noqa: SLF001
+    assert link.commits == []
+
+    link.acknowledge(first)
+    await _settled(dispatcher, first)
+    assert link.commits == [{TP: 2}]
+
+
+async def test_a_failed_batch_drops_the_acknowledged_ones_after_it_and_reads_them_again() -> None:
+    number = unique_number()
+    dispatcher, link, _ = _dispatcher(_view_with(number))
+    other = ("calls.inbound", 3)
+    first = dispatcher._submit([_record(5, json.dumps(_call(number)).encode())])  # noqa: SLF001
+    second = dispatcher._submit(  # noqa: SLF001
+        [
+            _record(6, json.dumps(_call(number)).encode()),
+            _record(9, json.dumps(_call(number)).encode(), tp=other),
+        ]
+    )
+    link.acknowledge(second)
+    link.fail_next = True
+    link.acknowledge(first)
+    await _settled(dispatcher, first)
+    assert link.commits == []
+    assert link.seeks == [(TP, 5), (other, 9)]

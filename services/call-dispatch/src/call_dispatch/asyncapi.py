@@ -1,6 +1,6 @@
 """call-dispatch's Kafka interface as a FastStream app, so `make asyncapi` renders AsyncAPI.
 
-The hot path is a raw aiokafka loop (see `dispatcher`), so this app is never started: it declares
+The hot path is a raw librdkafka loop (see `dispatcher`), so this app is never started: it declares
 the same topics (from the same settings defaults) and the same event models, and a unit test
 regenerates `asyncapi.yaml` and fails when the committed file drifts from it.
 

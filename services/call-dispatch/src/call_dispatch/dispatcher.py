@@ -1,11 +1,16 @@
 """The hot path: consume `calls.inbound` in batches, decide from the view, publish, then commit.
 
-A raw aiokafka consumer loop rather than a FastStream subscriber, because the delivery guarantee
-lives in the ordering of three steps FastStream hides: send every decision of a batch (the
-producer pipelines them), wait until Kafka acknowledged all of them (`acks=all`, idempotent), and
-only then commit the batch's offsets. A crash anywhere before the commit re-delivers the batch,
-and the decider yields the same decision again (at-least-once, duplicates identical). It also
-keeps per-call overhead to what the latency goal allows (no middleware stack per record).
+A raw consumer loop rather than a FastStream subscriber, because the delivery guarantee lives in
+the ordering of three steps FastStream hides: produce every decision of a batch, wait until Kafka
+acknowledged all of them (`acks=all`, idempotent), and only then commit the batch's offsets. A
+crash anywhere before the commit re-delivers the batch, and the decider yields the same decision
+again (at-least-once, duplicates identical).
+
+The loop is pipelined: while one batch's decisions wait for their acknowledgements, the next
+batch is fetched and decided. Batches are committed strictly in the order they were read, each
+only once its own acknowledgements are in, so a commit never passes an unacknowledged decision.
+When one fails, every batch after it is dropped too and the consumer seeks back to the failed
+batch's first offsets. The clients are librdkafka's (`kafka_link`), chosen by `make bench`.
 """
 
 from __future__ import annotations
@@ -13,18 +18,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from opentelemetry import propagate, trace
 from pydantic import TypeAdapter, ValidationError
 
 from call_dispatch import SERVICE_NAME
 from call_dispatch.decider import Decided, Outcome, decide
+from call_dispatch.kafka_link import Batch, Headers, KafkaLink, Partition, Record
 from call_dispatch.metrics import DecisionMetrics
-from call_dispatch.outbound import Outbound, OutboundBatch
 from call_dispatch.settings import Settings
 from call_dispatch.view import DispatchView
 from callplane_shared import dlq
@@ -36,7 +42,7 @@ from callplane_shared.events import (
     RejectInstruction,
     utc_now,
 )
-from callplane_shared.kafka import PRODUCER_OPTIONS, client_options
+from callplane_shared.kafka import librdkafka_options
 from callplane_shared.metrics import CALLS_SKIPPED, DLQ_RECORDS
 from callplane_shared.supervision import Supervisor
 from callplane_shared.telemetry import Attr
@@ -47,7 +53,8 @@ logger = logging.getLogger(__name__)
 LAG_EVERY_SECONDS = 1.0
 TASK = "dispatcher"
 
-Headers = list[tuple[str, bytes]]
+Output = tuple[str, bytes, bytes, Headers]
+"""(topic, key, value, headers) of one record to publish."""
 _DECISION_JSON: TypeAdapter[CallDecision] = TypeAdapter(CallDecision)
 _MASKING_JSON: TypeAdapter[MaskingRequest] = TypeAdapter(MaskingRequest)
 
@@ -88,7 +95,7 @@ class _Refused(Exception):  # noqa: N818 - a reason to dead-letter, not an error
 class _Emission:
     """What deciding one call adds to the batch: the record, the decision, its latency."""
 
-    record: tuple[str, bytes, bytes, Headers]
+    record: Output
     decision: CallDecision | None
     latency_seconds: float
 
@@ -100,6 +107,18 @@ def outgoing_trace() -> tuple[Headers, str | None]:
     span_context = trace.get_current_span().get_span_context()
     trace_id = format(span_context.trace_id, "032x") if span_context.is_valid else None
     return [(k, v.encode()) for k, v in carrier.items()], trace_id
+
+
+class Link(Protocol):
+    """What the loop needs of Kafka (`KafkaLink`; a fake in unit tests)."""
+
+    def produce(
+        self, batch: Batch, topic: str, key: bytes, value: bytes, headers: Headers
+    ) -> None: ...
+
+    def seek(self, partition: Partition, offset: int) -> None: ...
+
+    def commit(self, offsets: dict[Partition, int], *, wait: bool = False) -> None: ...
 
 
 class Dispatcher:
@@ -114,9 +133,9 @@ class Dispatcher:
         self._settings = settings
         self._view = view
         self._clock = clock
-        self._consumer: AIOKafkaConsumer | None = None
-        self._producer: AIOKafkaProducer | None = None
-        self._outbound: Outbound
+        self._kafka: KafkaLink | None = None
+        self._link: Link
+        self._in_flight: deque[Batch] = deque()
         self._stopping = False
         self.decided = 0
         self.dead_lettered = 0
@@ -132,104 +151,147 @@ class Dispatcher:
     async def kafka_ready(self) -> bool:
         """Kafka answers a metadata request over the dispatcher's own connection (no separate
         client only for a readiness ping)."""
-        if self._producer is None:
+        if self._kafka is None:
             return False
-        await self._producer.client.fetch_all_metadata()
-        return True
+        return await asyncio.get_running_loop().run_in_executor(None, self._kafka.ready)
 
     async def start(self) -> None:
         s = self._settings
-        self._producer = AIOKafkaProducer(
-            **client_options(s),
-            client_id=f"{SERVICE_NAME}-decisions",
-            **PRODUCER_OPTIONS,
-            linger_ms=s.producer_linger_ms,
-        )
-        self._consumer = AIOKafkaConsumer(
-            s.calls_inbound_topic,
-            **client_options(s),
+        kafka = KafkaLink(
+            librdkafka_options(s),
+            topic=s.calls_inbound_topic,
+            group=s.group(SERVICE_NAME),
+            instance_id=s.group_instance_id,
             client_id=SERVICE_NAME,
-            group_id=s.group(SERVICE_NAME),
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            fetch_max_wait_ms=s.fetch_max_wait_ms,
-            max_poll_records=s.batch_max_records,
+            consumer_options={
+                "fetch.wait.max.ms": s.fetch_max_wait_ms,
+                "session.timeout.ms": s.session_timeout_ms,
+            },
+            producer_options={"linger.ms": s.producer_linger_ms},
         )
-        await self._producer.start()
-        self._outbound = Outbound(self._producer)
-        await self._outbound.prepare(
-            [
-                s.calls_decisions_topic,
-                s.masking_requests_topic,
-                dlq.dlq_topic(s.calls_inbound_topic),
-            ]
-        )
-        await self._consumer.start()
+        loop = asyncio.get_running_loop()
+        for topic in (
+            s.calls_decisions_topic,
+            s.masking_requests_topic,
+            dlq.dlq_topic(s.calls_inbound_topic),
+        ):
+            # Fail at start, not at the first call, when an output topic is missing.
+            await loop.run_in_executor(None, kafka.partitions_of, topic)
+        kafka.start()
+        self._kafka = self._link = kafka
         self._supervisor.start(TASK, self._run)
 
     async def stop(self) -> None:
-        """Finish the batch in hand (decisions acknowledged, offsets committed), then stop."""
+        """Finish the batches in hand (decisions acknowledged, offsets committed), then stop."""
         self._stopping = True
         await self._supervisor.stop(
             TASK, cancel=False, timeout=self._settings.shutdown_grace_seconds
         )
-        if self._consumer is not None:
-            await self._consumer.stop()
-        if self._producer is not None:
-            await self._producer.stop()
+        if self._kafka is not None:
+            await self._kafka.close()
 
     async def _run(self) -> None:
-        assert self._consumer is not None  # noqa: S101 - set by start()
-        while not self._stopping:
-            batches = await self._consumer.getmany(
-                timeout_ms=100, max_records=self._settings.batch_max_records
-            )
-            if batches:
-                try:
-                    await self._handle(batches)
-                finally:
-                    self._metrics.flush()
-            if time.monotonic() >= self._lag_due:
-                self._lag_due = time.monotonic() + LAG_EVERY_SECONDS
-                try:
-                    await self._lag.update(self._consumer)
-                except Exception:  # a metric must never stop the hot path
-                    logger.warning("updating consumer lag failed", exc_info=True)
+        fetching: asyncio.Future[list[Record]] | None = None
+        while True:
+            fetching = fetching or self._fetch_next()
+            waits = {f for f in (fetching, self._in_flight and self._in_flight[0].acked) if f}
+            if not waits:
+                break  # stopping, and every batch settled
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            if not self._settle(wait=self._stopping):
+                if fetching is not None:
+                    # Records read past the failed batch: read again after the seek.
+                    await asyncio.gather(fetching, return_exceptions=True)
+                    fetching = None
+                self._rewind()
+                continue
+            if fetching is not None and fetching.done():
+                records, fetching = fetching.result(), None
+                if records:
+                    try:
+                        self._submit(records)
+                    finally:
+                        self._metrics.flush()
+            self._update_lag()
+        self._settle(wait=True)
 
-    async def _handle(
-        self, batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
-    ) -> None:
-        assert self._consumer is not None  # noqa: S101
-        now = self._clock()
-        out = self._outbound.batch()
-        for records in batches.values():
-            for record in records:
-                self._one(record, now, out)
-        try:
-            await asyncio.gather(*await out.send())
-        except Exception:
-            # Not every decision of the batch is safe in Kafka: do not commit, read it again.
-            logger.exception("publishing a batch failed; re-reading it")
-            for tp, records in batches.items():
-                self._consumer.seek(tp, records[0].offset)
+    def _fetch_next(self) -> asyncio.Future[list[Record]] | None:
+        """Start the next fetch unless stopping or as many batches as allowed are in flight."""
+        assert self._kafka is not None  # noqa: S101 - set by start()
+        if self._stopping or len(self._in_flight) >= self._settings.batches_in_flight:
+            return None
+        return asyncio.ensure_future(self._kafka.fetch(self._settings.batch_max_records))
+
+    def _update_lag(self) -> None:
+        if self._kafka is None or time.monotonic() < self._lag_due:
             return
-        offsets = {tp: records[-1].offset + 1 for tp, records in batches.items()}
+        self._lag_due = time.monotonic() + LAG_EVERY_SECONDS
         try:
-            await self._consumer.commit(offsets)
-        except Exception:
-            # re-reads from the last commit and decides the same calls identically.
-            logger.warning(
-                "commit failed after a rebalance; calls will be re-decided", exc_info=True
-            )
+            self._lag.show(self._kafka.lags())
+        except Exception:  # a metric must never stop the hot path
+            logger.warning("updating consumer lag failed", exc_info=True)
 
-    def _one(self, record: ConsumerRecord[bytes, bytes], now: datetime, out: OutboundBatch) -> None:
-        """Every step of one record runs under this guard: whatever a record holds, it ends as a
-        decision, a masking request, a skip (too old) or a dead letter with the reason, and the
-        loop moves on to the next call (invariant 6)."""
+    def _submit(self, records: list[Record]) -> Batch:
+        """Decide `records` and produce the outcomes; the batch joins the in-flight queue."""
+        now = self._clock()
+        batch = Batch(asyncio.get_running_loop())
+        produced = 0
+        try:
+            for record in records:
+                tp = (record.topic, record.partition)
+                batch.first.setdefault(tp, record.offset)
+                batch.next[tp] = record.offset + 1
+                for out in self._one(record, now):
+                    self._link.produce(batch, *out)
+                    produced += 1
+        except Exception as exc:  # the producer's queue refused: this batch is read again
+            logger.exception("producing a batch failed")
+            batch.fail(exc)
+        else:
+            batch.seal(produced)
+        self._in_flight.append(batch)
+        return batch
+
+    def _settle(self, *, wait: bool = False) -> bool:
+        """Commit the acknowledged batches at the head of the queue, in order; False when the
+        head failed (nothing after it may be committed)."""
+        offsets: dict[Partition, int] = {}
+        while self._in_flight and self._in_flight[0].acked.done():
+            head = self._in_flight[0]
+            if head.acked.exception() is not None:
+                break
+            offsets |= head.next
+            self._in_flight.popleft()
+        if offsets:
+            try:
+                self._link.commit(offsets, wait=wait)
+            except Exception:
+                # re-reads from the last commit and decides the same calls identically.
+                logger.warning(
+                    "commit failed after a rebalance; calls will be re-decided", exc_info=True
+                )
+        return not (self._in_flight and self._in_flight[0].acked.done())
+
+    def _rewind(self) -> None:
+        """Seek back to the failed head batch's first offsets and drop every batch after it."""
+        failed = self._in_flight[0].acked.exception()
+        logger.error("publishing a batch failed; re-reading it: %s", failed)
+        first: dict[Partition, int] = {}
+        for batch in self._in_flight:
+            for tp, offset in batch.first.items():
+                first.setdefault(tp, offset)
+        self._in_flight.clear()
+        for tp, offset in first.items():
+            self._link.seek(tp, offset)
+
+    def _one(self, record: Record, now: datetime) -> tuple[Output, ...]:
+        """What one record publishes. Every step of one record runs under this guard: whatever a
+        record holds, it ends as a decision, a masking request, a skip (too old) or a dead letter
+        with the reason, and the loop moves on to the next call (invariant 6)."""
         try:
             call = self._decode(record)
             if call is None or self._too_old(call, now):
-                return
+                return ()
             outcome = decide(call, self._view, now)
             if has_trace_context(record.headers):
                 # Only calls the edge traces get a span: a span per untraced call would cost
@@ -246,15 +308,12 @@ class Dispatcher:
             else:
                 emitted = self._emission(call, outcome, now, trace=([], None))
         except _Refused as refused:
-            self._dead_letter(record, str(refused), out)
-            return
+            return (self._dead_letter(record, str(refused)),)
         except Exception as exc:
             logger.exception(
                 "deciding %s@%s/%s failed", record.topic, record.partition, record.offset
             )
-            self._dead_letter(record, f"decision failed: {type(exc).__name__}: {exc}", out)
-            return
-        out.add(*emitted.record)
+            return (self._dead_letter(record, f"decision failed: {type(exc).__name__}: {exc}"),)
         self.decided += 1
         try:
             if emitted.decision is not None:
@@ -263,8 +322,9 @@ class Dispatcher:
                 self._metrics.decided(emitted.decision, emitted.latency_seconds)
         except Exception:  # bookkeeping must never cost a decided call its decision
             logger.warning("counting call %s failed", call.call_id, exc_info=True)
+        return (emitted.record,)
 
-    def _decode(self, record: ConsumerRecord[bytes, bytes]) -> InboundCall | None:
+    def _decode(self, record: Record) -> InboundCall | None:
         if record.value is None:
             raise _Refused("empty record (tombstone) on calls.inbound")
         size = len(record.value)
@@ -309,9 +369,7 @@ class Dispatcher:
         record = (s.masking_requests_topic, call.call_id.encode(), payload, headers)
         return _Emission(record, None, latency)
 
-    def _dead_letter(
-        self, record: ConsumerRecord[bytes, bytes], reason: str, out: OutboundBatch
-    ) -> None:
+    def _dead_letter(self, record: Record, reason: str) -> Output:
         logger.warning(
             "dead-lettering %s@%s/%s: %s",
             record.topic,
@@ -330,4 +388,4 @@ class Dispatcher:
             (dlq.ORIGINAL_OFFSET, str(record.offset).encode()),
             (dlq.FAILED_BY, SERVICE_NAME.encode()),
         ]
-        out.add(dlq.dlq_topic(record.topic), record.key or b"", record.value or b"", headers)
+        return (dlq.dlq_topic(record.topic), record.key or b"", record.value or b"", headers)

@@ -1,8 +1,8 @@
 """Composition root of call-dispatch.
 
 settings → telemetry → HTTP app → views, dispatcher. No database: what happened to a call is kept
-by call-records, from the topics. No FastStream broker either: the dispatcher's own aiokafka
-clients are the only Kafka connections, and answer `/readyz` too.
+by call-records, from the topics. No FastStream broker either: the dispatcher's own librdkafka
+clients and the views' aiokafka consumers are the only Kafka connections.
 
 Wiring in one place: consumes `calls.inbound` (dispatcher), `voice.actions`, `voice.routes` and
 `accounts` (views); produces `calls.decisions`, `masking.requests` and `calls.inbound.dlq`.

@@ -48,3 +48,23 @@ class Settings(ServiceSettings):
             "must not re-decide every retained call."
         ),
     )
+    group_instance_id: str | None = Field(
+        default=None,
+        description=(
+            "Static membership (group.instance.id): a stable name per replica (a StatefulSet "
+            "pod's name) lets a restarted process take its partitions back without a rebalance."
+        ),
+    )
+    session_timeout_ms: int = Field(
+        default=10_000,
+        ge=1_000,
+        description=(
+            "How long the group waits for a silent member before its partitions move on (a "
+            "killed static member holds its partitions that long unless it comes back sooner)."
+        ),
+    )
+    batches_in_flight: int = Field(
+        default=4,
+        ge=1,
+        description="Batches decided and published while the oldest waits for its acks.",
+    )

@@ -23,7 +23,9 @@ MAX_SIZE = 100
 
 
 def history_router(
-    store: RecordStore, current_account: Callable[[Request], Awaitable[AccountUpserted]]
+    store: RecordStore,
+    current_account: Callable[[Request], Awaitable[AccountUpserted]],
+    event_deliveries: Callable[[str, str], Awaitable[list[dict[str, Any]]]] | None = None,
 ) -> APIRouter:
     router = APIRouter(prefix="/calls/1/calls", tags=["call history"], responses=errors(404))
     Account = Annotated[AccountUpserted, Depends(current_account)]  # noqa: N806
@@ -74,6 +76,9 @@ def history_router(
         doc = await store.get_for_account(account.account_id, call_id)
         if doc is None:
             raise not_found(f"No call {call_id} in this account's history.")
-        return call_log(doc)
+        log = call_log(doc)
+        if event_deliveries is not None:  # call events sent to the account's subscriptions
+            log["eventDeliveries"] = await event_deliveries(account.account_id, call_id)
+        return log
 
     return router

@@ -4,12 +4,13 @@ Wiring at a glance (one consumer group, `call-records`, batches of up to 500 rec
   calls.inbound   → RecordStore.apply
   calls.decisions → RecordStore.apply → Charger.settle (forwarded and routed calls) → calls.charges
   calls.status    → RecordStore.apply → Charger.settle (FINISHED statuses)          → calls.charges
-A batch's offsets are committed only after its writes and charges (`consume_batches`).
+and after each batch's writes `after_write(callId)` per call (call events for subscriptions,
+`call_events`). A batch's offsets are committed only after all of it (`consume_batches`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from faststream.kafka import KafkaBroker
 
@@ -24,10 +25,19 @@ from callplane_shared.topics import CALLS_DECISIONS, CALLS_INBOUND, CALLS_STATUS
 
 
 def register_subscribers(
-    broker: KafkaBroker, store: RecordStore, charger: Charger, group_id: str
+    broker: KafkaBroker,
+    store: RecordStore,
+    charger: Charger,
+    group_id: str,
+    after_write: Callable[[str, CallDecision | None], Awaitable[None]],
 ) -> None:
+    async def each_call(call_ids: Sequence[str]) -> None:
+        for call_id in dict.fromkeys(call_ids):
+            await after_write(call_id, None)
+
     async def on_inbound(batch: Sequence[Delivered[InboundCall]]) -> None:
         await store.apply([inbound_update(d.event) for d in batch])
+        await each_call([d.event.call_id for d in batch])
 
     async def on_decisions(batch: Sequence[Delivered[CallDecision]]) -> None:
         # The decision's trace is the call's: its `traceparent` is what the operator follows.
@@ -38,10 +48,14 @@ def register_subscribers(
         await charger.settle(
             d.event.call_id for d in batch if d.event.instruction.kind in CHARGED_KINDS
         )
+        for d in batch:
+            if d.event.instruction.kind == "subscription":  # no extra read for other calls
+                await after_write(d.event.call_id, d.event)
 
     async def on_statuses(batch: Sequence[Delivered[CallStatus]]) -> None:
         await store.apply([status_update(d.event) for d in batch])
         await charger.settle(d.event.call_id for d in batch if d.event.state == CallState.FINISHED)
+        await each_call([d.event.call_id for d in batch])
 
     consume_batches(
         broker,

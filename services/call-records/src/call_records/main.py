@@ -3,7 +3,8 @@
 settings → telemetry → broker, database, accounts view → record store, price list, charger →
 handlers, routers → `service_app`. Consumes `calls.inbound`, `calls.decisions`, `calls.status`
 (group `call-records`) and `accounts` (view, for API keys and currencies); produces
-`calls.charges` (see `charging`: Kafka's re-delivery, not an outbox relay, completes a charge).
+`calls.charges` (see `charging`: Kafka's re-delivery, not an outbox relay, completes a charge);
+sends call events to subscriptions (`call_events`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from call_records.prices import load_price_list
 from call_records.records import RecordStore
 from call_records.retention import RetentionSweeper
 from call_records.settings import Settings
+from call_records.subscriptions.wiring import build_call_events
 from callplane_shared.auth import AccountDirectory, require_account
 from callplane_shared.kafka import build_broker, client_options
 from callplane_shared.metrics import CALL_CHARGED_AMOUNT, CALL_CHARGES
@@ -57,7 +59,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     overrides = PriceOverrides(store)
     charger = Charger(store, prices, overrides, directory, broker)
-    register_subscribers(broker, store, charger, settings.group(SERVICE_NAME))
+    account = require_account(directory)
+    call_events = build_call_events(
+        settings,
+        mongo=mongo,
+        database=settings.mongodb_database,
+        records=store.calls,
+        current_account=account,
+        supervisor=supervisor,
+    )
+    register_subscribers(
+        broker, store, charger, settings.group(SERVICE_NAME), call_events.after_write
+    )
     sweeper = RetentionSweeper(store, supervisor)
 
     async def start() -> None:
@@ -65,8 +78,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await sweeper.start()
         await accounts.start()
         await accounts.wait_caught_up(settings.view_catch_up_seconds)
+        await call_events.start()
 
     async def stop() -> None:
+        await call_events.stop()
         await sweeper.stop()
         await accounts.stop()
 
@@ -82,13 +97,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             mongo=mongo,
             tracer_provider=tracer_provider,
             routers=[
-                history_router(store, require_account(directory)),
+                history_router(store, account, call_events.queue.deliveries_of),
+                call_events.router,
                 operator_router(store, overrides, settings.records_operator_token),
             ],
             readiness={"accounts": accounts_ready},
             supervisor=supervisor,
             api_rules=OpenApiRules(
-                security={"/calls/1/calls/": APP_KEY, "/records/1/": OPERATOR_TOKEN}
+                security={
+                    "/calls/1/calls/": APP_KEY,
+                    "/subscriptions/1/": APP_KEY,
+                    "/records/1/": OPERATOR_TOKEN,
+                }
             ),
             on_startup=[start],
             on_shutdown=[stop],

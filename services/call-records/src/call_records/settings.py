@@ -4,12 +4,13 @@ from pathlib import Path
 
 from pydantic import Field, SecretStr
 
+from call_records.subscriptions.settings import SubscriptionSettings
 from callplane_shared.settings import ServiceSettings
 
 DEFAULT_PRICE_LIST = Path(__file__).with_name("default_prices.toml")
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, SubscriptionSettings):
     http_port: int = Field(default=8105, ge=1, le=65535, description="Port of the HTTP API.")
     records_operator_token: SecretStr = Field(
         min_length=32,

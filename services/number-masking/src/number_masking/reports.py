@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,7 +16,7 @@ from callplane_shared.events import CallStatus
 from callplane_shared.metrics import STATUS_REPORT_BACKLOG, STATUS_REPORTS
 from callplane_shared.mongo import Document
 from callplane_shared.supervision import Supervisor
-from callplane_shared.webhooks import WebhookError
+from callplane_shared.webhooks import WebhookError, retry_delay
 from number_masking.domain.reports import FINAL_STATES, build_report
 from number_masking.resolver import Poster
 from number_masking.store import Store
@@ -242,7 +241,4 @@ class StatusDelivery:
         )
 
     def _delay(self, attempts: int) -> float:
-        """Exponential backoff with full jitter: reports that failed together (a customer's
-        outage) do not all come back in the same second."""
-        ceiling = min(self._backoff * 2 ** (attempts - 1), MAX_BACKOFF_SECONDS)
-        return random.uniform(self._backoff, max(self._backoff, ceiling))  # noqa: S311 - not crypto
+        return retry_delay(attempts, self._backoff, MAX_BACKOFF_SECONDS)

@@ -26,6 +26,7 @@ What it guarantees:
 - Admission per customer and per resolved address before anything is sent (`admission`): a full
   share fails at once with outcome `busy`, so the caller takes its backup path instead of waiting.
 - Signed with both schemes of `callplane_shared.signing` when a key is given.
+- Durable queues retry on one schedule: `retry_delay` (exponential, full jitter).
 - Answers: any 2xx; with `expect_json`, `application/json` (or `+json`) only, read up to
   `max_response_bytes` (streamed and cut off there).
 """
@@ -33,6 +34,7 @@ What it guarantees:
 from callplane_shared.webhooks.addresses import AddressPolicy
 from callplane_shared.webhooks.dns import DnsResolver, NameResolver, ResolutionError
 from callplane_shared.webhooks.errors import OUTCOMES, WebhookError
+from callplane_shared.webhooks.retry import retry_delay
 from callplane_shared.webhooks.sender import SenderLimits, SigningKey, WebhookSender, request_target
 
 __all__ = [
@@ -46,4 +48,5 @@ __all__ = [
     "WebhookError",
     "WebhookSender",
     "request_target",
+    "retry_delay",
 ]

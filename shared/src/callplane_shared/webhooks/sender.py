@@ -130,20 +130,28 @@ class WebhookSender:
         connect_timeout: float,
         budget: float,
         expect_json: bool = True,
+        authorization: str | None = None,
     ) -> Any:
         """POST `payload` as compact JSON; return the parsed JSON answer (None without
         `expect_json`, where any 2xx will do). Raises `WebhookError` for every kind of failure,
-        at the latest when `budget` seconds have passed."""
+        at the latest when `budget` seconds have passed.
+
+        `authorization` replaces Infobip's signature in the `Authorization` header (a customer
+        whose endpoint wants HTTP Basic); the `X-Callplane-Signature` headers stay."""
         attempt = _Attempt(url, customer, connect_timeout, time.monotonic(), budget, expect_json)
         try:
             async with asyncio.timeout(budget):
-                return await self._post(attempt, payload, signing)
+                return await self._post(attempt, payload, signing, authorization)
         except TimeoutError:
             elapsed = int((time.monotonic() - attempt.started) * 1000)
             raise WebhookError(f"timeout after {elapsed} ms {attempt.step}", "timeout") from None
 
     async def _post(
-        self, attempt: _Attempt, payload: Mapping[str, Any], signing: SigningKey | None
+        self,
+        attempt: _Attempt,
+        payload: Mapping[str, Any],
+        signing: SigningKey | None,
+        authorization: str | None,
     ) -> Any:
         parsed = httpx.URL(attempt.url)
         if parsed.scheme not in {"http", "https"} or not parsed.host or parsed.userinfo:
@@ -160,6 +168,8 @@ class WebhookSender:
                         signing.api_id, signing.key, request_target(attempt.url), body
                     )
                     headers.update(signature_headers(signing.key, body))
+                if authorization is not None:
+                    headers["Authorization"] = authorization
                 attempt.step = "waiting for the answer"
                 with pinned(host, address):
                     return await self._send(attempt, body, headers)

@@ -9,7 +9,7 @@ import typer
 from typer import _click as click  # Typer 0.27 vendors Click: its exceptions live here
 from typer.core import TyperGroup
 
-from callplane_client.cli import admin, calls, masking, numbers, targets, voice
+from callplane_client.cli import admin, calls, masking, numbers, subscriptions, targets, voice
 from callplane_client.cli.config import resolve
 from callplane_client.cli.errors import CliError
 from callplane_client.cli.output import err_console
@@ -103,3 +103,4 @@ app.add_typer(masking.app, name="masking")
 app.add_typer(targets.calls_config, name="calls-config")
 app.add_typer(targets.ivr, name="ivr")
 app.add_typer(calls.app, name="calls")
+app.add_typer(subscriptions.app, name="subscriptions")

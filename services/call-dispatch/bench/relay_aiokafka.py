@@ -12,8 +12,7 @@ import asyncio
 import sys
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-
-from call_dispatch.outbound import Outbound
+from aiokafka_outbound import Outbound
 
 
 async def relay(bootstrap: str, source: str, target: str, group: str) -> None:

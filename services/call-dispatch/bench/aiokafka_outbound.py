@@ -1,4 +1,7 @@
-"""Publishing a consumer batch's worth of records as whole producer batches.
+# ruff: noqa: INP001 - imported by the aiokafka relay script beside it
+"""(The aiokafka relay of `make bench`; call-dispatch itself publishes through librdkafka now.)
+
+Publishing a consumer batch's worth of records as whole producer batches.
 
 `AIOKafkaProducer.send` costs tens of microseconds per record in Python (partitioning, metadata
 checks, a future each); at thousands of calls per second that was the largest single cost on the

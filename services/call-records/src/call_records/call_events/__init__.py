@@ -1,0 +1,3 @@
+"""Infobip-shaped call events for calls decided to a calls configuration: derived from the call
+record (`domain`), queued durably per subscription (`queue`), delivered in order per call through
+the shared webhook client (`delivery`)."""

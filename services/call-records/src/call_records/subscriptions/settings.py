@@ -1,0 +1,67 @@
+"""Settings of subscriptions and call-event delivery (mixed into call-records' Settings); every
+field can be set by the environment variable of its name."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+
+from call_records.call_events.delivery import DeliveryPolicy
+
+
+class SubscriptionSettings(BaseModel):
+    subscriptions_credentials_key: SecretStr = Field(
+        description="Base64 of 32 random bytes: the AES-256-GCM key subscription secrets are "
+        "stored under. Required; rotate by re-entering the subscriptions' credentials.",
+    )
+    subscriptions_allowed_hosts: str = Field(
+        default="",
+        description="Comma-separated hostnames, IPs or CIDRs call events may reach even though "
+        "they are loopback/private/link-local (e.g. `127.0.0.1` in development).",
+    )
+    subscriptions_per_account: int = Field(
+        default=100, ge=1, le=10_000, description="Subscriptions an account may have."
+    )
+    call_events_connect_timeout_ms: int = Field(default=1000, ge=100, le=10_000)
+    call_events_timeout_ms: int = Field(
+        default=5000, ge=200, le=30_000, description="Budget of one delivery attempt."
+    )
+    call_events_max_attempts: int = Field(default=10, ge=1, le=100)
+    call_events_backoff_seconds: float = Field(
+        default=1.0, gt=0, description="First retry delay; doubles per attempt, at most 300 s."
+    )
+    call_events_poll_seconds: float = Field(default=0.5, gt=0)
+    call_events_concurrency: int = Field(
+        default=32, ge=1, description="Call events delivered at once by one instance."
+    )
+    call_events_per_account_concurrency: int = Field(
+        default=4, ge=1, description="Call events in flight per account (isolation)."
+    )
+
+    @field_validator("subscriptions_credentials_key")
+    @classmethod
+    def _thirty_two_bytes(cls, value: SecretStr) -> SecretStr:
+        try:
+            raw = base64.b64decode(value.get_secret_value(), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("must be base64") from None
+        if len(raw) != 32:  # noqa: PLR2004 - AES-256
+            raise ValueError("must decode to exactly 32 bytes")
+        return value
+
+    @property
+    def subscriptions_key_bytes(self) -> bytes:
+        return base64.b64decode(self.subscriptions_credentials_key.get_secret_value())
+
+    def delivery_policy(self) -> DeliveryPolicy:
+        return DeliveryPolicy(
+            connect_timeout=self.call_events_connect_timeout_ms / 1000,
+            budget=self.call_events_timeout_ms / 1000,
+            max_attempts=self.call_events_max_attempts,
+            backoff_seconds=self.call_events_backoff_seconds,
+            poll_seconds=self.call_events_poll_seconds,
+            concurrency=self.call_events_concurrency,
+            per_account=self.call_events_per_account_concurrency,
+        )

@@ -1,0 +1,13 @@
+"""When a failed delivery is tried again: one schedule for every durable webhook queue."""
+
+from __future__ import annotations
+
+import random
+
+
+def retry_delay(attempts: int, base: float, cap: float) -> float:
+    """Seconds until the next attempt after `attempts` failed ones: exponential (base, 2 x base,
+    4 x base ... up to `cap`) with full jitter, so deliveries that failed together (a customer's
+    outage) do not all come back in the same second."""
+    ceiling = min(base * 2 ** max(0, attempts - 1), cap)
+    return random.uniform(base, max(base, ceiling))  # noqa: S311 - not crypto
