@@ -10,8 +10,10 @@ again instead of being committed past.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Generic, TypeVar
 
 import stamina
 from aiokafka.errors import KafkaError
@@ -28,6 +30,22 @@ T = TypeVar("T")
 RETRIES = 3
 # Failures of what a handler writes to, not of the record: retried until they pass.
 INFRASTRUCTURE_ERRORS: tuple[type[Exception], ...] = (KafkaError, ConnectionFailure)
+BATCH_MAX_RECORDS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered(Generic[T]):
+    """One decoded record of a batch, next to its raw record (aiokafka's ConsumerRecord) for
+    what the event itself does not carry, such as its `traceparent` header."""
+
+    event: T
+    record: Any
+
+    def header(self, name: str) -> str | None:
+        for key, value in self.record.headers or ():
+            if key == name:
+                return bytes(value).decode(errors="replace")
+        return None
 
 
 async def raw_body(message: StreamMessage[Any]) -> bytes:
@@ -65,6 +83,40 @@ def consume(
         ack_policy=AckPolicy.NACK_ON_ERROR,
         decoder=raw_body,
     )(on_record)
+
+
+def consume_batches(
+    broker: KafkaBroker,
+    topic: str,
+    *,
+    group_id: str,
+    service: str,
+    decode: Callable[[bytes], T],
+    handle: Callable[[Sequence[Delivered[T]]], Awaitable[object]],
+    max_records: int = BATCH_MAX_RECORDS,
+) -> None:
+    """`consume` for a handler that writes a whole batch at once (one bulk write instead of a
+    round trip per record): up to `max_records` records as they arrive, the batch's offsets
+    committed only after `handle` returned. The same guarantees per record: what cannot be
+    decoded is dead-lettered alone; a batch that fails for a reason of its records is handled
+    again record by record, so only the records that still fail are dead-lettered; an
+    infrastructure error rewinds every partition of the batch (nack) to read it again."""
+
+    async def on_batch(body: list[bytes], msg: KafkaMessage) -> None:  # noqa: ARG001 - see consume
+        await decode_and_handle_batch(
+            broker, msg.raw_message, topic=topic, service=service, decode=decode, handle=handle
+        )
+
+    on_batch.__name__ = f"on_{topic.replace('.', '_')}_batch"
+    broker.subscriber(
+        topic,
+        group_id=group_id,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        decoder=raw_body,
+        batch=True,
+        max_records=max_records,
+    )(on_batch)
 
 
 async def with_retries(
@@ -124,3 +176,39 @@ async def decode_and_handle(
     if error is not None:
         reason = f"not handled: {type(error).__name__}: {error}"
         await dead_letter_record(broker, record, topic=topic, service=service, reason=reason)
+
+
+async def decode_and_handle_batch(
+    broker: KafkaBroker,
+    records: Sequence[Any],
+    *,
+    topic: str,
+    service: str,
+    decode: Callable[[bytes], T],
+    handle: Callable[[Sequence[Delivered[T]]], Awaitable[object]],
+) -> None:
+    """`decode_and_handle` for a batch of aiokafka ConsumerRecords (see `consume_batches`)."""
+    batch: list[Delivered[T]] = []
+    for record in records:
+        try:
+            batch.append(Delivered(decode(record.value or b""), record))
+        except ValidationError as exc:
+            reason = f"undecodable record: {exc.errors()[:3]}"
+            await dead_letter_record(broker, record, topic=topic, service=service, reason=reason)
+    if not batch:
+        return
+    error = await with_retries(partial(handle, batch))
+    if error is None:
+        return
+    if isinstance(error, INFRASTRUCTURE_ERRORS):
+        raise error
+    # One bad record must not dead-letter its neighbours: find it by handling each alone.
+    for delivered in batch:
+        error = await with_retries(partial(handle, [delivered]))
+        if isinstance(error, INFRASTRUCTURE_ERRORS):
+            raise error
+        if error is not None:
+            reason = f"not handled: {type(error).__name__}: {error}"
+            await dead_letter_record(
+                broker, delivered.record, topic=topic, service=service, reason=reason
+            )

@@ -3,7 +3,8 @@
 settings → telemetry → broker, database, accounts view → record store, price list, charger →
 handlers, routers → `service_app`. Consumes `calls.inbound`, `calls.decisions`, `calls.status`
 (group `call-records`) and `accounts` (view, for API keys and currencies); produces
-`calls.charges` through the records' outbox; sends call events to subscriptions (`call_events`).
+`calls.charges` (see `charging`: Kafka's re-delivery, not an outbox relay, completes a charge);
+sends call events to subscriptions (`call_events`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from callplane_shared.kafka import build_broker, client_options
 from callplane_shared.metrics import CALL_CHARGED_AMOUNT, CALL_CHARGES
 from callplane_shared.mongo import build_mongo_client
 from callplane_shared.openapi_docs import APP_KEY, OPERATOR_TOKEN, OpenApiRules
-from callplane_shared.outbox import OutboxRelay
 from callplane_shared.ratelimit import rate_limiter
 from callplane_shared.runtime import ServiceParts, serve, service_app
 from callplane_shared.supervision import Supervisor
@@ -71,7 +71,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     register_subscribers(
         broker, store, charger, settings.group(SERVICE_NAME), call_events.after_write
     )
-    relay = OutboxRelay(broker, [store.calls], supervisor=supervisor)
     sweeper = RetentionSweeper(store, supervisor)
 
     async def start() -> None:
@@ -79,13 +78,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await sweeper.start()
         await accounts.start()
         await accounts.wait_caught_up(settings.view_catch_up_seconds)
-        await relay.start()
         await call_events.start()
 
     async def stop() -> None:
         await call_events.stop()
         await sweeper.stop()
-        await relay.stop()
         await accounts.stop()
 
     async def accounts_ready() -> bool:

@@ -1,14 +1,12 @@
 """The collection of call records: one document per callId, built by independent writes.
 
-Each event sets only its own part of the document (`$set` of its fields, upsert), so the three
-topics can arrive in any order and any number of times: a duplicate sets the same values again.
-The coarse state only moves forward (`$max` of its rank and name in the same update), so a late
-RINGING never hides a FINISHED. Records expire through a TTL index on `expireAt`.
+What each event writes is `record_updates` (pure); here a batch of them becomes one bulk write.
+Records expire through a TTL index on `expireAt`.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,11 +15,17 @@ from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
-from call_records.domain.call_log import STATE_RANK
+from call_records.record_updates import (
+    RecordUpdate,
+    decision_update,
+    inbound_update,
+    merge,
+    state_key,
+    status_update,
+)
 from callplane_shared.events import CallDecision, CallStatus, InboundCall, utc_now
 
 Document = dict[str, Any]
-_UNSAFE_KEY = re.compile(r"[.$]")
 _NOT_IMPLEMENTED = 238
 
 
@@ -88,79 +92,41 @@ class RecordStore:
         result = await self.calls.delete_many({"expireAt": {"$lt": utc_now()}})
         return result.deleted_count
 
-    async def _upsert(self, call_id: str, fields: Document, state: str) -> None:
-        """Set this event's fields and move the coarse state forward, in one update by `_id`.
-
-        `stateKey` is the state's rank followed by its name ("2RINGING", "5FINISHED"), so `$max`
-        keeps the furthest state whatever order events arrive in, without a conditional update
-        (FerretDB answers those in seconds; an update by `_id` alone in milliseconds)."""
-        update = {
-            "$set": fields,
-            "$max": {"stateKey": state_key(state)},
-            "$setOnInsert": {"createdAt": utc_now(), "expireAt": utc_now() + self._retention},
+    def _update(self, update: RecordUpdate) -> Document:
+        now = utc_now()
+        return {
+            "$set": update.fields,
+            "$max": {"stateKey": update.state_key},
+            "$setOnInsert": {"createdAt": now, "expireAt": now + self._retention},
         }
+
+    async def apply(self, updates: Sequence[RecordUpdate]) -> None:
+        """Write a batch of events' updates: merged to one upsert per call
+        (`record_updates.merge`), each by `_id` alone (FerretDB answers a filter on anything
+        else, `$in` included, by scanning the collection), one after the other. Not a
+        `bulk_write`: FerretDB 1.24 (SQLite) stopped answering every query, reads included,
+        twice after minutes of concurrent bulk upserts on this machine; the cause is not
+        diagnosed, so the writes stay the single-document updates it is known to sustain."""
+        for update in merge(updates):
+            await self._upsert(update)
+
+    async def _upsert(self, update: RecordUpdate) -> None:
+        doc = self._update(update)
         try:
-            await self.calls.update_one({"_id": call_id}, update, upsert=True)
+            await self.calls.update_one({"_id": update.call_id}, doc, upsert=True)
         except DuplicateKeyError:
-            # Two first writes of one call raced to insert; the loser now updates.
-            await self.calls.update_one({"_id": call_id}, update)
+            # Two first writes of one call (another topic's consumer) raced to insert; the
+            # loser's document exists now, so the same update applies to it.
+            await self.calls.update_one({"_id": update.call_id}, doc)
 
     async def apply_inbound(self, call: InboundCall) -> None:
-        await self._upsert(
-            call.call_id,
-            {
-                "from": call.from_,
-                "to": call.to,
-                "startTime": call.received_at,
-                "endpoint": call.endpoint.model_dump(mode="json", by_alias=True, exclude_none=True),
-                "endpointType": str(call.endpoint.type),
-                "direction": "INBOUND",
-                "inboundAt": call.occurred_at,
-            },
-            "CALLING",
-        )
+        await self.apply([inbound_update(call)])
 
-    async def apply_decision(self, decision: CallDecision, trace_id: str | None) -> None:
-        instruction = decision.instruction.model_dump(mode="json", by_alias=True)
-        entry = {
-            "eventId": decision.event_id,
-            "instruction": instruction,
-            "actionType": None if decision.action_type is None else str(decision.action_type),
-            "actionVersion": decision.action_version,
-            "path": str(decision.path),
-            "pathReason": decision.path_reason,
-            "decidedBy": decision.decided_by,
-            "receivedAt": decision.received_at,
-            "decidedAt": decision.decided_at,
-            "traceId": trace_id,
-        }
-        fields: Document = {
-            f"decisions.{_UNSAFE_KEY.sub('_', decision.event_id)}": entry,
-            "number": decision.number,
-            "startTime": decision.received_at,
-            "direction": "INBOUND",
-        }
-        if decision.account_id is not None:
-            fields["accountId"] = decision.account_id
-        if instruction.get("callsConfigurationId"):
-            fields["callsConfigurationId"] = instruction["callsConfigurationId"]
-        state = "FAILED" if instruction["kind"] == "reject" else "CALLING"
-        await self._upsert(decision.call_id, fields, state)
+    async def apply_decision(self, decision: CallDecision, trace: str | None) -> None:
+        await self.apply([decision_update(decision, trace)])
 
     async def apply_status(self, status: CallStatus) -> None:
-        state = str(status.state)
-        entry = {
-            "state": state,
-            "occurredAt": status.occurred_at,
-            "transferTo": status.transfer_to,
-            "ringingAt": status.ringing_at,
-            "answeredAt": status.answered_at,
-            "endedAt": status.ended_at,
-            "durationSeconds": status.duration_seconds,
-            "hangupCause": status.hangup_cause,
-        }
-        fields: Document = {f"states.{state}": entry, "direction": "INBOUND"}
-        await self._upsert(status.call_id, fields, state)
+        await self.apply([status_update(status)])
 
     async def get(self, call_id: str) -> Document | None:
         return await self.calls.find_one({"_id": call_id}, {"_outbox": 0})
@@ -180,7 +146,3 @@ class RecordStore:
             .limit(size)
         )
         return await cursor.to_list(), total
-
-
-def state_key(state: str) -> str:
-    return f"{STATE_RANK[state]}{state}"
