@@ -13,7 +13,7 @@ MAX_KEY = 256
 
 
 def auth_router(console: Console) -> APIRouter:
-    router = APIRouter(prefix=BASE)
+    router = APIRouter(prefix=BASE, include_in_schema=False)
 
     @router.get("/")
     async def home(request: Request) -> Response:

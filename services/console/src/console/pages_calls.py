@@ -24,7 +24,7 @@ PAGE_SIZE = 50
 
 
 def calls_router(console: Console) -> APIRouter:
-    router = APIRouter(prefix=BASE)
+    router = APIRouter(prefix=BASE, include_in_schema=False)
 
     @router.get("/calls")
     async def history(  # noqa: PLR0917 - the filter form's fields

@@ -50,7 +50,7 @@ async def _search(
 
 
 def numbers_router(console: Console) -> APIRouter:
-    router = APIRouter(prefix=BASE)
+    router = APIRouter(prefix=BASE, include_in_schema=False)
 
     async def page(
         request: Request, search: dict[str, Any] | None, status: int = 200, **extra: Any

@@ -26,7 +26,7 @@ async def _trace(console: Console, trace_id: str) -> tuple[Waterfall | None, str
 
 
 def operator_router(console: Console) -> APIRouter:
-    router = APIRouter(prefix=BASE)
+    router = APIRouter(prefix=BASE, include_in_schema=False)
 
     @router.get("/operator")
     async def operator_home(

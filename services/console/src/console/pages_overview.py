@@ -42,7 +42,7 @@ def counts_by_action(numbers: list[dict[str, Any]]) -> list[tuple[str, int]]:
 
 
 def overview_router(console: Console) -> APIRouter:
-    router = APIRouter(prefix=BASE)
+    router = APIRouter(prefix=BASE, include_in_schema=False)
 
     async def page(request: Request, status: int = 200, **extra: Any) -> Response:
         session, principal = console.principal(request)

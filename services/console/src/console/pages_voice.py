@@ -48,7 +48,7 @@ def _version(voice: Reply, history: Reply) -> str:
 
 
 def voice_router(console: Console) -> APIRouter:
-    router = APIRouter(prefix=BASE)
+    router = APIRouter(prefix=BASE, include_in_schema=False)
 
     async def details(
         request: Request,

@@ -79,6 +79,9 @@ class PublicApi:
         json: Any = None,
         params: dict[str, Any] | None = None,
     ) -> Reply:
+        if params is not None:
+            # httpx sends None as an empty value, which the API rightly refuses: leave it out.
+            params = {k: v for k, v in params.items() if v is not None}
         try:
             reply = await self._http.request(
                 method, path, headers=headers, json=json, params=params
