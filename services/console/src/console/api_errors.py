@@ -18,13 +18,14 @@ class ApiProblem:
     text: str
     fields: dict[str, str] = field(default_factory=dict)
 
-    def for_field(self, *names: str) -> str | None:
-        """The message of the first of `names` (a field path such as `action.pstnNumber`
-        matches its last segment too)."""
-        for name in names:
-            for key, message in self.fields.items():
-                if key == name or key.rsplit(".", 1)[-1] == name:
-                    return message
+    def for_field(self, name: str) -> str | None:
+        """The message about `name` (`action.pstnNumber`): the same path, or one that pydantic
+        wrote with the union's tag in between (`action.FORWARD_TO_PSTN.pstnNumber`)."""
+        head, _, tail = name.partition(".")
+        for key, message in self.fields.items():
+            parts = key.split(".")
+            if key == name or (tail and parts[0] == head and parts[-1] == tail.rsplit(".")[-1]):
+                return message
         return None
 
 

@@ -80,7 +80,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     sessions = SessionStore(
         settings.console_session_idle_minutes * 60, settings.console_max_sessions
     )
-    api = PublicApi(settings.console_api_base_url, settings.console_api_timeout_seconds)
+    api = PublicApi(
+        settings.console_api_base_url,
+        settings.console_api_timeout_seconds,
+        host=settings.console_api_host,
+    )
     console = Console(settings, sessions, api)
 
     app = service_app(

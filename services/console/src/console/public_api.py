@@ -51,8 +51,13 @@ class Reply:
 
 class PublicApi:
     def __init__(
-        self, base_url: str, timeout: float, transport: httpx.AsyncBaseTransport | None = None
+        self,
+        base_url: str,
+        timeout: float,
+        host: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        self._host = host
         self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
 
     async def call(
@@ -79,6 +84,8 @@ class PublicApi:
         json: Any = None,
         params: dict[str, Any] | None = None,
     ) -> Reply:
+        if self._host and not path.startswith(("http://", "https://")):
+            headers = {**headers, "Host": self._host}
         if params is not None:
             # httpx sends None as an empty value, which the API rightly refuses: leave it out.
             params = {k: v for k, v in params.items() if v is not None}

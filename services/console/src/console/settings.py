@@ -11,6 +11,14 @@ class Settings(ServiceSettings):
         default="http://127.0.0.1:8080",
         description="The public base URL (nginx / Ingress) the console calls with the user's key.",
     )
+    console_api_host: str | None = Field(
+        default=None,
+        max_length=255,
+        description=(
+            "Host header of the calls to the public API, when the base URL is the Ingress "
+            "controller's in-cluster Service rather than the public host name."
+        ),
+    )
     console_jaeger_query_url: str = Field(
         default="http://127.0.0.1:16686",
         description="Jaeger's query API, for the operators' trace waterfall (/api/traces/{id}).",
