@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: a demo account with two numbers, one masked against a local "customer platform"
-# (customer.py) and one on call routing, then a few simulated calls with their trace links.
+# (customer.py) and one on call routing, then a few simulated calls with their console and
+# trace links.
 # Idempotent: what it made is remembered in .cache/run/demo/state.env and reused.
 # `deploy/demo/demo.sh down` (run by `make down`) stops the customer platform.
 set -euo pipefail
@@ -131,12 +132,17 @@ up() {
     for key in "$MASKED" "$ROUTED"; do
       [[ $key == "$MASKED" ]] && what=masked || what=routed
       echo "-- $caller calls the $what number"
-      callplane calls simulate --from "$caller" --to "$key"
+      call_id="demo-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+      callplane calls simulate --from "$caller" --to "$key" --call-id "$call_id"
+      # The console draws the call and, for operators, its trace (the local Jaeger has no UI).
+      echo "   console: $CALLPLANE_URL/console/calls/$call_id"
+      echo "   trace (operators): $CALLPLANE_URL/console/operator/calls/$call_id"
     done
   done
   echo
   echo "The customer platform's log (signature checks): $LOG"
   echo "Your API key: export CALLPLANE_API_KEY=$API_KEY   # then try: callplane numbers list"
+  echo "The web console: $CALLPLANE_URL/console/ (sign in with that API key; operators with the admin token)"
   echo "Stop the customer platform with \`make down\` (or deploy/demo/demo.sh down)."
 }
 

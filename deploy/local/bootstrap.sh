@@ -63,3 +63,15 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
   if [ "$own_policy" = true ]; then "${as_root[@]}" rm -f /usr/sbin/policy-rc.d; fi
 fi
+
+# axe-core, which the console's browser tests inject into each page: exactly the versions of the
+# committed lock file (npm ci), once; the npm cache makes a reinstall offline.
+browser_tools=tests/e2e/console
+if [ -f "$browser_tools/package-lock.json" ] && [ ! -f "$browser_tools/node_modules/axe-core/axe.min.js" ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "bootstrap: npm is missing (the console's browser tests need axe-core): install Node.js" >&2
+    exit 1
+  fi
+  echo "bootstrap: installing axe-core (npm ci in $browser_tools)"
+  npm ci --prefix "$browser_tools" --no-audit --no-fund --prefer-offline --loglevel=error >/dev/null
+fi

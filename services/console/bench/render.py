@@ -1,0 +1,105 @@
+# ruff: noqa: INP001, S101, T201, PLR2004 - a benchmark script that prints its figures
+"""Server render time of the console's pages for an account with 1,000 numbers.
+
+Measured through nginx as a browser would ask (a signed-in session cookie), against the running
+stack (`make up`): p50/p95/max of each page over N sequential requests. Prints figures; asserts
+nothing. Run: uv run --frozen python services/console/bench/render.py [--numbers 1000] [--n 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import statistics
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+BASE = "http://127.0.0.1:8080"
+ENV = Path(__file__).resolve().parents[3] / "deploy/local/services.env"
+PAGES = ("/console/overview", "/console/numbers", "/console/calls")
+
+
+def admin_token() -> str:
+    for line in ENV.read_text().splitlines():
+        if line.startswith("ADMIN_TOKEN="):
+            return line.split("=", 1)[1].strip()
+    raise SystemExit("ADMIN_TOKEN missing from deploy/local/services.env")
+
+
+async def account_with_numbers(admin: httpx.AsyncClient, count: int) -> str:
+    created = await admin.post(
+        "/admin/1/accounts",
+        json={"name": f"bench-{uuid.uuid4().hex[:8]}", "currency": "EUR", "balance": 10 * count},
+    )
+    account_id = created.json()["accountId"]
+    key = (await admin.post(f"/admin/1/accounts/{account_id}/api-keys")).json()["apiKey"]
+    stem = f"+4930{uuid.uuid4().int % 10_000:04d}"
+    numbers = [f"{stem}{i:04d}" for i in range(count)]
+    header = "number,country,type,capabilities,setupPrice,initialMonthPrice,pricePerMonth,"
+    for start in range(0, count, 100):  # small imports: each stays well inside nginx's timeout
+        rows = "".join(
+            f"{n},DE,VIRTUAL_LONG_NUMBER,VOICE,0.01,0.01,0.01,EUR,bench\n"
+            for n in numbers[start : start + 100]
+        )
+        imported = await admin.post(
+            "/admin/1/numbers/import",
+            content=f"{header}currency,network\n{rows}",
+            headers={"Content-Type": "text/csv"},
+        )
+        imported.raise_for_status()
+    api = httpx.AsyncClient(base_url=BASE, headers={"Authorization": f"App {key}"}, timeout=60)
+    for _ in range(100):  # the key reaches every service through Kafka
+        if (await api.get("/account/1/balance")).status_code == 200:
+            break
+        await asyncio.sleep(0.2)
+    gate = asyncio.Semaphore(2)  # a shared two-core machine: the store answers 503 past this
+
+    async def lease(number: str) -> None:
+        async with gate:
+            for _ in range(30):  # 503 (store busy) is retried, a bounded number of times
+                reply = await api.post("/numbers/1/numbers", json={"number": number})
+                if reply.status_code != 503:
+                    break
+                await asyncio.sleep(2)
+            reply.raise_for_status()
+
+    await asyncio.gather(*(lease(n) for n in numbers))
+    await api.aclose()
+    return key
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--numbers", type=int, default=1000)
+    parser.add_argument("--n", type=int, default=50)
+    args = parser.parse_args()
+    headers = {"Authorization": f"Admin {admin_token()}"}
+    async with httpx.AsyncClient(base_url=BASE, headers=headers, timeout=120) as admin:
+        key = await account_with_numbers(admin, args.numbers)
+    async with httpx.AsyncClient(base_url=BASE, timeout=60) as browser:
+        form = await browser.get("/console/sign-in")
+        found = re.search(r'name="csrf" value="([^"]+)"', form.text)
+        assert found is not None
+        await browser.post("/console/sign-in", data={"csrf": found.group(1), "key": key})
+        print(f"{args.numbers} numbers, {args.n} sequential requests per page")
+        for page in PAGES:
+            times = []
+            for _ in range(args.n):
+                started = time.perf_counter()
+                reply = await browser.get(page)
+                times.append((time.perf_counter() - started) * 1000)
+                reply.raise_for_status()
+            times.sort()
+            p95 = times[int(0.95 * (len(times) - 1))]
+            print(
+                f"{page:22} p50 {statistics.median(times):7.1f} ms  p95 {p95:7.1f} ms  "
+                f"max {times[-1]:7.1f} ms"
+            )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
