@@ -49,10 +49,10 @@ start_customer() {
 
 up() {
   # shellcheck disable=SC1091 # the development tokens of `make up`
-  source <(grep -E '^(ADMIN_TOKEN|DISPATCH_OPERATOR_TOKEN)=' deploy/local/services.env)
+  source <(grep -E '^(ADMIN_TOKEN|RECORDS_OPERATOR_TOKEN)=' deploy/local/services.env)
   export CALLPLANE_URL=${CALLPLANE_URL:-http://127.0.0.1:8080}
   export CALLPLANE_ADMIN_TOKEN=${CALLPLANE_ADMIN_TOKEN:-$ADMIN_TOKEN}
-  export CALLPLANE_OPERATOR_TOKEN=${CALLPLANE_OPERATOR_TOKEN:-$DISPATCH_OPERATOR_TOKEN}
+  export CALLPLANE_OPERATOR_TOKEN=${CALLPLANE_OPERATOR_TOKEN:-$RECORDS_OPERATOR_TOKEN}
   export CALLPLANE_OUTPUT=${CALLPLANE_OUTPUT:-table}
   callplane() { "$UV" run --frozen callplane "$@"; }
 

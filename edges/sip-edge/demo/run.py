@@ -32,7 +32,6 @@ from tests.e2e.sip import sipp  # noqa: E402
 from tests.e2e.sip.voice import create, set_action, until_decided_as  # noqa: E402
 
 BASE_URL = "http://127.0.0.1:8080"
-JAEGER = "http://127.0.0.1:16686"
 KAFKA = "127.0.0.1:9092"
 CALLER = "+41791234567"
 
@@ -46,7 +45,7 @@ async def show(api: httpx.AsyncClient, kind: str, number: str, result: sipp.Call
     print(f"\n{kind:<14} {number}  →  {final}   callId {call_id}")
 
     async def logged() -> dict[str, Any] | None:
-        reply = await api.get(f"/dispatch/1/calls/{call_id}")
+        reply = await api.get(f"/records/1/calls/{call_id}")
         return reply.json() if reply.is_success else None
 
     entry = None
@@ -62,8 +61,9 @@ async def show(api: httpx.AsyncClient, kind: str, number: str, result: sipp.Call
     print(f"  decision     {decision.get('instruction')}")
     trace_id = entry.get("traceId") or entry.get("trace_id")
     if trace_id:
-        print(f"  trace        {JAEGER}/trace/{trace_id}")
-    print(f"  operator     {BASE_URL}/dispatch/1/calls/{call_id}")
+        print(f"  trace id     {trace_id}")
+    # The local Jaeger has no UI: the console draws the call and, for operators, its trace.
+    print(f"  operator     {BASE_URL}/console/operator/calls/{call_id}")
 
 
 async def action_for(customer: Customer, kind: str, number: str) -> dict[str, Any] | None:
@@ -94,7 +94,7 @@ async def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="sip-demo-"))
     operator = httpx.AsyncClient(
         base_url=BASE_URL,
-        headers={"Authorization": f"Bearer {dev_setting('DISPATCH_OPERATOR_TOKEN')}"},
+        headers={"Authorization": f"Bearer {dev_setting('RECORDS_OPERATOR_TOKEN')}"},
         timeout=10,
     )
     async with admin_client(BASE_URL) as admin:
