@@ -20,8 +20,12 @@ from tests.support import REPO_ROOT, eventually, unique
 
 ROUTES = yaml.safe_load((REPO_ROOT / "deploy/routes.yaml").read_text())
 PUBLIC = [r for r in ROUTES["routes"] if not r.get("internal")]
-SERVICES = sorted({r["service"] for r in PUBLIC})
+# The console serves HTML pages, not an API: its own security tests cover it
+# (tests/e2e/console/test_console_security.py).
+SERVICES = sorted({r["service"] for r in PUBLIC} - {"console"})
 PARAMETER = re.compile(r"\{(\w+)\}")
+# Path parameters that name a part of the API (the subscriptions channel), not a tenant's resource.
+API_CONSTANTS = {"channel"}
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,11 @@ class Operation:
     @property
     def path_parameters(self) -> list[str]:
         return PARAMETER.findall(self.path)
+
+    @property
+    def resource_parameters(self) -> list[str]:
+        """The path parameters naming one tenant's resource (another tenant must get 404)."""
+        return [p for p in self.path_parameters if p not in API_CONSTANTS]
 
     @property
     def integer_queries(self) -> list[str]:
@@ -90,6 +99,10 @@ ROUTE = {
 CONVERSATIONS = {"action": {"type": "VOICE_FORWARD_TO_CONVERSATIONS"}}
 SCENARIO = {"name": "abuse", "script": [{"say": "Hello"}]}
 MASKING = {"name": "abuse config", "callbackUrl": "https://hooks.example.com/masking"}
+SUBSCRIPTION = {
+    "events": ["CALL_RECEIVED", "CALL_FINISHED"],
+    "profile": {"webhook": {"notifyUrl": "https://hooks.example.com/calls"}},
+}
 
 # A valid body for every operation that takes one: a new operation with a body fails the suite
 # until it is given one here, so nothing new escapes the table.
@@ -124,6 +137,11 @@ BODIES: dict[str, Any] = {
     "PUT /voice/masking/2/config/{key}": {**MASKING, "name": "abuse config renamed"},
     "POST /voice/masking/2/credentials": {"apiId": "abuse", "key": "abuse-secret-key-1"},
     "PUT /voice/masking/2/credentials": {"apiId": "abuse", "key": "abuse-secret-key-2"},
+    "POST /subscriptions/1/subscription/{channel}": {
+        **SUBSCRIPTION,
+        "subscriptionId": "abuse-subscription",
+    },
+    "PUT /subscriptions/1/subscription/{channel}/{subscriptionId}": SUBSCRIPTION,
 }
 
 
@@ -161,6 +179,12 @@ async def owner_of_everything(base_url: str, admin: httpx.AsyncClient) -> Owner:
     assert masking.status_code in {200, 201}, masking.text
     payment = await api.post("/account/1/payments", json={"amount": 3})
     assert payment.status_code == 201, payment.text
+    subscription_id = unique("sub")
+    subscription = await api.post(
+        "/subscriptions/1/subscription/VOICE_VIDEO",
+        json={**SUBSCRIPTION, "subscriptionId": subscription_id},
+    )
+    assert subscription.status_code in {200, 201}, subscription.text
     call_id = await _recorded_call(base_url, api, number)
     ids = {
         "numberKey": number_key,
@@ -170,9 +194,11 @@ async def owner_of_everything(base_url: str, admin: httpx.AsyncClient) -> Owner:
         "key": masking.json()["key"],
         "paymentId": payment.json()["paymentId"],
         "callId": call_id,
+        "subscriptionId": subscription_id,
     }
     secrets = [customer.account_id, number.removeprefix("+"), api_id, *ids.values()]
-    return Owner(customer, ids, secrets)
+    # The channel is a constant of the API, not the owner's: every tenant may see it.
+    return Owner(customer, ids | {"channel": "VOICE_VIDEO"}, secrets)
 
 
 def concrete(operation: Operation, ids: dict[str, str]) -> str:

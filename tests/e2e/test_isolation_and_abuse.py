@@ -77,13 +77,13 @@ async def test_another_accounts_key_gets_404_and_never_data_invariant_5(
         leaked = [s for s in owner.secrets if s in reply.text and s not in path]
         if leaked:
             leaks.append(f"{op.name} -> {reply.status_code} shows {leaked}")
-        if op.path_parameters and reply.status_code != 404:
+        if op.resource_parameters and reply.status_code != 404:
             wrong.append(f"{op.name} -> {reply.status_code} {reply.text[:120]}")
     assert not leaks, leaks
     assert not wrong, f"not 404 for another account's resource: {wrong}"
     # ... and nothing of the owner's changed or vanished.
     for op in operations:
-        if op.method == "GET" and op.path_parameters and "history" not in op.path:
+        if op.method == "GET" and op.resource_parameters and "history" not in op.path:
             reply = await owner.customer.api.get(concrete(op, owner.ids))
             assert reply.status_code == 200, f"{op.name}: the owner lost it ({reply.text[:120]})"
 
