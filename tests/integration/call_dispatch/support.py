@@ -11,10 +11,10 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from callplane_shared.events import InboundCall, RouteUpserted, VoiceActionSet
-from callplane_shared.topics import VOICE_ACTIONS, VOICE_ROUTES
-from callplane_shared.voice import ForwardToPstn
+from callplane_shared.topics import IVR_SCENARIOS, VOICE_ACTIONS, VOICE_ROUTES
+from callplane_shared.voice import Fallback, ForwardToIvr, ForwardToPstn, VoiceAction
 from tests.support import eventually, stop_bounded
-from tests.unit.call_dispatch.builders import action_set, inbound, unique_number
+from tests.unit.call_dispatch.builders import action_set, inbound, scenario_record, unique_number
 
 Record = dict[str, Any]
 
@@ -130,3 +130,36 @@ async def barrier(producer: AIOKafkaProducer, watcher: TopicWatcher, partition: 
 async def forward_target(producer: AIOKafkaProducer, watcher: TopicWatcher, number: str) -> Any:
     decision = await decision_for(producer, watcher, inbound(number))
     return decision["instruction"].get("destination") or decision["instruction"].get("reason")
+
+
+async def publish_scenario(producer: AIOKafkaProducer, scenario_id: str) -> None:
+    """Publish version 1 of an IVR scenario of the test account to `ivr.scenarios`: call-dispatch
+    decides IVR only with a scenario its view holds (the decision carries the script)."""
+    key, value = scenario_record(scenario_id, 1)
+    await producer.send_and_wait(IVR_SCENARIOS.name, value, key=key)
+
+
+async def number_with(
+    producer: AIOKafkaProducer,
+    watcher: TopicWatcher,
+    action: VoiceAction | None,
+    *,
+    voice_capable: bool = True,
+    fallback: Fallback | None = None,
+) -> str:
+    """A fresh number with `action`, applied by the running call-dispatch's view. An IVR action's
+    scenario travels on another topic than the action, so that one is waited for separately."""
+    ivr = isinstance(action, ForwardToIvr)
+    if isinstance(action, ForwardToIvr):
+        await publish_scenario(producer, action.scenario_key)
+    number = unique_number()
+    event = action_set(number, 1, action, voice_capable=voice_capable, fallback=fallback)
+    await barrier(producer, watcher, await publish_action(producer, event))
+    if ivr and voice_capable:
+
+        async def scenario_known() -> bool:
+            decision = await decision_for(producer, watcher, inbound(number))
+            return bool(decision["instruction"]["kind"] == "ivr")
+
+        await eventually(scenario_known, timeout=20, what="view holds the IVR scenario")
+    return number

@@ -26,7 +26,12 @@ from aiokafka.admin import AIOKafkaAdminClient
 from callplane_shared.topics import TopicSpec, ensure_topics
 from callplane_shared.voice import ForwardToIvr, ForwardToPstn
 from tests.endpoints import Endpoints
-from tests.integration.call_dispatch.support import TopicWatcher, publish_action, publish_call
+from tests.integration.call_dispatch.support import (
+    TopicWatcher,
+    publish_action,
+    publish_call,
+    publish_scenario,
+)
 from tests.support import eventually, unique
 from tests.unit.call_dispatch.builders import action_set, inbound, unique_number
 
@@ -157,6 +162,7 @@ async def test_kill_9_mid_stream_loses_and_changes_no_decision(
     await publish_action(
         producer, action_set(forward, 1, ForwardToPstn(pstn_number="+41445550501"))
     )
+    await publish_scenario(producer, "crash")  # replayed by the process before it is ready
     await publish_action(producer, action_set(ivr, 1, ForwardToIvr(scenario_key="crash")))
     targets = [forward, ivr, unique_number()]
     calls = [inbound(targets[i % 3]) for i in range(CALLS)]

@@ -27,6 +27,7 @@ from tests.integration.call_dispatch.support import (
     barrier,
     decision_for,
     forward_target,
+    number_with,
     publish_action,
     publish_call,
     publish_route,
@@ -44,15 +45,6 @@ from tests.unit.call_dispatch.builders import (
 
 pytestmark = pytest.mark.integration
 CALLER = "+41445550100"
-
-
-async def _number_with(
-    producer: AIOKafkaProducer, watcher: TopicWatcher, action: VoiceAction | None, **kwargs: object
-) -> str:
-    number = unique_number()
-    partition = await publish_action(producer, action_set(number, 1, action, **kwargs))  # type: ignore[arg-type]
-    await barrier(producer, watcher, partition)
-    return number
 
 
 @pytest.mark.parametrize(
@@ -77,7 +69,7 @@ async def test_each_direct_action_is_decided(
     action: VoiceAction | None,
     expected: dict[str, str],
 ) -> None:
-    number = await _number_with(producer, dispatch, action)
+    number = await number_with(producer, dispatch, action)
     decision = await decision_for(producer, dispatch, inbound(number, caller=CALLER))
     assert {k: decision["instruction"][k] for k in expected} == expected
     assert decision["actionVersion"] == 1
@@ -89,7 +81,7 @@ async def test_unknown_and_non_voice_numbers_are_rejected(
 ) -> None:
     unknown = await decision_for(producer, dispatch, inbound(unique_number()))
     assert unknown["instruction"]["reason"] == "NUMBER_NOT_IN_SERVICE"
-    mute = await _number_with(
+    mute = await number_with(
         producer, dispatch, ForwardToIvr(scenario_key="s"), voice_capable=False
     )
     decision = await decision_for(producer, dispatch, inbound(mute))
@@ -99,7 +91,7 @@ async def test_unknown_and_non_voice_numbers_are_rejected(
 async def test_masked_calls_are_handed_to_number_masking(
     producer: AIOKafkaProducer, dispatch: TopicWatcher
 ) -> None:
-    number = await _number_with(
+    number = await number_with(
         producer, dispatch, VoiceNumberMasking(voice_number_masking_config_key="mk-it")
     )
     call = inbound(number, caller=CALLER)
@@ -133,7 +125,7 @@ async def test_older_versions_never_overwrite_newer_ones(
 async def test_a_config_change_applies_within_two_seconds(
     producer: AIOKafkaProducer, dispatch: TopicWatcher
 ) -> None:
-    number = await _number_with(producer, dispatch, ForwardToPstn(pstn_number="+41445550210"))
+    number = await number_with(producer, dispatch, ForwardToPstn(pstn_number="+41445550210"))
     assert await forward_target(producer, dispatch, number) == "+41445550210"
     await publish_action(producer, action_set(number, 2, ForwardToPstn(pstn_number="+41445550211")))
 
@@ -197,7 +189,7 @@ async def test_routing_table_with_regex_criteria_and_time_windows(
 async def test_a_vanished_route_takes_the_fallback(
     producer: AIOKafkaProducer, dispatch: TopicWatcher
 ) -> None:
-    number = await _number_with(
+    number = await number_with(
         producer,
         dispatch,
         ForwardToCallRouting(route_id=unique("gone")),
@@ -230,7 +222,7 @@ async def test_garbage_goes_to_the_dlq_and_the_stream_moves_on(
 async def test_operator_endpoint_explains_a_call(
     producer: AIOKafkaProducer, dispatch: TopicWatcher, endpoints: Endpoints
 ) -> None:
-    number = await _number_with(producer, dispatch, ForwardToIvr(scenario_key="scn-op"))
+    number = await number_with(producer, dispatch, ForwardToIvr(scenario_key="scn-op"))
     call = inbound(number)
     await decision_for(producer, dispatch, call)
     headers = {"Authorization": "Bearer local-operator-token-change-me-0123456789"}

@@ -52,7 +52,8 @@ async def test_voice_setup_appears_changes_and_goes_with_the_lease(inventory: In
     conversations = {
         "applicationId": None,
         "entityId": None,
-        "action": {"type": "VOICE_FORWARD_TO_CONVERSATIONS", "description": None},
+        # No queue named: the account's default Conversations queue.
+        "action": {"type": "VOICE_FORWARD_TO_CONVERSATIONS", "description": None, "queueId": None},
     }
     await eventually(lambda: setup_is(conversations), timeout=20, what="voiceSetup changes")
 

@@ -20,9 +20,8 @@ from callplane_shared.topics import CALLS_INBOUND, CALLS_STATUS
 from callplane_shared.voice import ForwardToIvr
 from tests.integration.call_dispatch.support import (
     TopicWatcher,
-    barrier,
     decision_for,
-    publish_action,
+    number_with,
 )
 from tests.integration.number_masking.calls import CALLER, DESTINATION, create_config, decide
 from tests.integration.number_masking.conftest import MakeTenant, TopicTail, now, publish
@@ -36,7 +35,7 @@ from tests.integration.observability.scrape import (
     value,
 )
 from tests.support import REPO_ROOT, eventually, unique
-from tests.unit.call_dispatch.builders import action_set, inbound, unique_number
+from tests.unit.call_dispatch.builders import inbound, unique_number
 
 pytestmark = pytest.mark.integration
 
@@ -82,12 +81,7 @@ async def grown(
 
 
 async def ivr_number(producer: AIOKafkaProducer, watcher: TopicWatcher) -> str:
-    number = unique_number()
-    partition = await publish_action(
-        producer, action_set(number, 1, ForwardToIvr(scenario_key="scn-metrics"))
-    )
-    await barrier(producer, watcher, partition)
-    return number
+    return await number_with(producer, watcher, ForwardToIvr(scenario_key="scn-metrics"))
 
 
 async def finish(producer: AIOKafkaProducer, call_id: str) -> None:
