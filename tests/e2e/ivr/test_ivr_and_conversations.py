@@ -107,8 +107,8 @@ def ivr_version(version: int) -> Any:
 
 @pytest.mark.xfail(
     strict=False,
-    reason="issue 16 open: failed in both full `make test` runs on merged main (where it runs "
-    "right after the console's browser tests) and passes alone; the failing step is undiagnosed",
+    reason="issue 16 open: in both full `make test` runs on merged main lastUsageDate was not set "
+    "within 30 s (action-config's calls.decisions consumer lags behind there); passes alone",
 )
 async def test_an_ivr_decision_carries_the_current_script(
     customer: Line, edge: CallPublisher
