@@ -9,11 +9,33 @@ so a ciphertext copied onto another account's document does not decrypt.
 from __future__ import annotations
 
 import base64
+import binascii
 import os
+from typing import Annotated
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pydantic import AfterValidator, SecretStr
 
 NONCE_BYTES = 12
+KEY_BYTES = 32  # AES-256
+
+
+def _thirty_two_bytes(value: SecretStr) -> SecretStr:
+    try:
+        raw = base64.b64decode(value.get_secret_value(), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("must be base64") from None
+    if len(raw) != KEY_BYTES:
+        raise ValueError("must decode to exactly 32 bytes")
+    return value
+
+
+SealingKey = Annotated[SecretStr, AfterValidator(_thirty_two_bytes)]
+"""A setting holding a `CredentialCipher` key: base64 of 32 random bytes, checked at start."""
+
+
+def key_bytes(key: SecretStr) -> bytes:
+    return base64.b64decode(key.get_secret_value())
 
 
 class CredentialCipher:

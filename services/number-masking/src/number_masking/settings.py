@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
+from pydantic import Field, model_validator
 
-from pydantic import Field, SecretStr, field_validator, model_validator
-
+from callplane_shared.sealing import SealingKey, key_bytes
 from callplane_shared.settings import ServiceSettings
 
 # Bounds a configuration may choose within; the defaults below are what a config gets otherwise.
@@ -16,7 +14,7 @@ MAX_TIMEOUT_MS = 10_000
 
 class Settings(ServiceSettings):
     http_port: int = Field(default=8104, ge=1, le=65535, description="Port of the HTTP API.")
-    masking_credentials_key: SecretStr = Field(
+    masking_credentials_key: SealingKey = Field(
         description="Base64 of 32 random bytes: the AES-256-GCM key masking credentials are "
         "stored under. Required; rotate by re-entering credentials.",
     )
@@ -77,17 +75,6 @@ class Settings(ServiceSettings):
         description="Status reports in flight per account: a slow statusUrl holds only these.",
     )
 
-    @field_validator("masking_credentials_key")
-    @classmethod
-    def _thirty_two_bytes(cls, value: SecretStr) -> SecretStr:
-        try:
-            raw = base64.b64decode(value.get_secret_value(), validate=True)
-        except (binascii.Error, ValueError):
-            raise ValueError("must be base64") from None
-        if len(raw) != 32:  # noqa: PLR2004 - AES-256
-            raise ValueError("must decode to exactly 32 bytes")
-        return value
-
     @model_validator(mode="after")
     def _connect_within_total(self) -> Settings:
         if self.masking_connect_timeout_ms > self.masking_total_timeout_ms:
@@ -96,4 +83,4 @@ class Settings(ServiceSettings):
 
     @property
     def credentials_key_bytes(self) -> bytes:
-        return base64.b64decode(self.masking_credentials_key.get_secret_value())
+        return key_bytes(self.masking_credentials_key)

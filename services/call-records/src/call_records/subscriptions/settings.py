@@ -3,16 +3,14 @@ field can be set by the environment variable of its name."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field
 
 from call_records.call_events.delivery import DeliveryPolicy
+from callplane_shared.sealing import SealingKey, key_bytes
 
 
 class SubscriptionSettings(BaseModel):
-    subscriptions_credentials_key: SecretStr = Field(
+    subscriptions_credentials_key: SealingKey = Field(
         description="Base64 of 32 random bytes: the AES-256-GCM key subscription secrets are "
         "stored under. Required; rotate by re-entering the subscriptions' credentials.",
     )
@@ -40,20 +38,9 @@ class SubscriptionSettings(BaseModel):
         default=4, ge=1, description="Call events in flight per account (isolation)."
     )
 
-    @field_validator("subscriptions_credentials_key")
-    @classmethod
-    def _thirty_two_bytes(cls, value: SecretStr) -> SecretStr:
-        try:
-            raw = base64.b64decode(value.get_secret_value(), validate=True)
-        except (binascii.Error, ValueError):
-            raise ValueError("must be base64") from None
-        if len(raw) != 32:  # noqa: PLR2004 - AES-256
-            raise ValueError("must decode to exactly 32 bytes")
-        return value
-
     @property
     def subscriptions_key_bytes(self) -> bytes:
-        return base64.b64decode(self.subscriptions_credentials_key.get_secret_value())
+        return key_bytes(self.subscriptions_credentials_key)
 
     def delivery_policy(self) -> DeliveryPolicy:
         return DeliveryPolicy(
