@@ -8,10 +8,12 @@ FerretDB and Jaeger from the module proxy, each as the tool of its own small mod
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from stackctl.layout import Layout
@@ -83,6 +85,18 @@ def required_version(layout: Layout, tool: str, module_path: str) -> str:
     return match.group(1)
 
 
+@dataclass(frozen=True)
+class SourcePatch:
+    """One exact text replacement in a file of the upstream module, applied before building.
+    `tag` names the patched build (it becomes part of the binary's name, so a changed patch
+    builds anew); the old text must occur exactly once, or provisioning stops."""
+
+    tag: str
+    path: str
+    old: str
+    new: str
+
+
 def go_tool(
     layout: Layout,
     tool: str,
@@ -91,18 +105,57 @@ def go_tool(
     *,
     binary_name: str | None = None,
     flags: Sequence[str] = (),
+    patches: Sequence[SourcePatch] = (),
 ) -> Path:
     """Build `package` of the Go module deploy/local/tools/<tool> once per version of the
     upstream module it builds (`module_path`, as required in that go.mod). A module that builds
-    several binaries names each (`binary_name`); `flags` go to `go build` (e.g. -ldflags)."""
+    several binaries names each (`binary_name`); `flags` go to `go build` (e.g. -ldflags);
+    `patches` are applied to a copy of the upstream module, built through a `replace`."""
     module_dir = layout.repo / "deploy/local/tools" / tool
     version = required_version(layout, tool, module_path)
-    binary = layout.tools / f"{binary_name or tool}-{version}"
+    suffix = "".join(f"+{patch.tag}" for patch in patches)
+    binary = layout.tools / f"{binary_name or tool}-{version}{suffix}"
     if binary.is_file():
         return binary
     binary.parent.mkdir(parents=True, exist_ok=True)
     partial = binary.with_name(binary.name + ".partial")
     what = f"building {binary_name or tool} with Go"
-    _run(["go", "build", *flags, "-o", str(partial), package], module_dir, what)
+    build_dir = module_dir
+    if patches:
+        build_dir = _patched_module(layout, module_dir, f"{module_path}@{version}", patches, what)
+    _run(["go", "build", *flags, "-o", str(partial), package], build_dir, what)
     partial.rename(binary)
     return binary
+
+
+def _patched_module(
+    layout: Layout, module_dir: Path, module: str, patches: Sequence[SourcePatch], what: str
+) -> Path:
+    """A copy of our wrapper module whose go.mod replaces `module` (path@version) with a
+    patched copy of the upstream source (the module cache itself is read-only and shared)."""
+    module_path, version = module.split("@")
+    result = subprocess.run(
+        ["go", "mod", "download", "-json", module],
+        cwd=module_dir,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise ProvisionError(f"{what}: downloading {module} failed:\n{result.stderr}")
+    upstream = Path(json.loads(result.stdout)["Dir"])
+    work = layout.tools / "src" / f"{module_dir.name}-{version}"
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(module_dir, work)
+    shutil.copytree(upstream, work / "upstream", copy_function=shutil.copy)
+    for path in (work / "upstream").rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    for patch in patches:
+        target = work / "upstream" / patch.path
+        text = target.read_text()
+        if text.count(patch.old) != 1:
+            raise ProvisionError(f"{what}: patch {patch.tag} does not apply to {patch.path}")
+        target.write_text(text.replace(patch.old, patch.new))
+    with (work / "go.mod").open("a") as go_mod:
+        go_mod.write(f"\nreplace {module_path} => ./upstream\n")
+    return work

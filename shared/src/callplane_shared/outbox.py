@@ -6,12 +6,20 @@ appends the event to the document's `_outbox` array. After the write the caller 
 pulls it from the array. If the process dies in between, `OutboxRelay` finds documents whose
 `_outbox` is still non-empty after a short grace period and publishes them again, in order.
 
+Finding them is a scan of the collection's `_outbox.stagedAt`. MongoDB answers it from an index;
+FerretDB 1.24 (the local store) pushes down only `_id` equality, so every scan reads the whole
+collection, and a collection that grows with every call (masking decisions) made a once-a-second
+scan the local store's main load. The relay therefore sweeps at start and then every
+`sweep_seconds`, and sooner only when a publish of this process failed (`note_publish_failure`):
+its own failures are the ones it knows about; another replica's crash waits for the sweep.
+
 Consumers already tolerate duplicates (versions, event ids), so re-publishing is safe.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -28,6 +36,26 @@ logger = logging.getLogger(__name__)
 
 OUTBOX_FIELD = "_outbox"
 Document = dict[str, Any]
+GRACE = timedelta(seconds=2)
+
+# When this process next wants a relay pass because one of its publishes failed (monotonic
+# seconds; None: nothing known). One relay per process reads it.
+_rescan_at: float | None = None
+
+
+def note_publish_failure() -> None:
+    """A publish after a committed write failed: the relay sweeps once the grace has passed."""
+    global _rescan_at  # noqa: PLW0603 - one process-wide hint, read by the process's relay
+    due = time.monotonic() + GRACE.total_seconds() + 0.5
+    _rescan_at = due if _rescan_at is None else min(_rescan_at, due)
+
+
+def _take_rescan(now: float) -> bool:
+    global _rescan_at  # noqa: PLW0603
+    if _rescan_at is None or now < _rescan_at:
+        return False
+    _rescan_at = None
+    return True
 
 
 def outbox_entry(topic: str, key: str, event: WireModel | None) -> Document:
@@ -69,15 +97,19 @@ async def flush(
     `doc_filter` should select by `_id`. Documents that were deleted after staging (tombstones)
     are handled by the caller passing the entries to `publish_entries` itself.
     """
-    doc = await collection.find_one(doc_filter, {OUTBOX_FIELD: 1})
-    entries: list[Document] = list((doc or {}).get(OUTBOX_FIELD) or [])
-    if not entries:
-        return 0
-    await publish_entries(broker, entries)
-    # `$pullAll` with the exact entries read above, not `$pull` with a condition: FerretDB 1.24
-    # accepts a conditional `$pull` but removes nothing, so every relay pass re-published
-    # everything. Exact-match `$pullAll` behaves the same on MongoDB and FerretDB.
-    await collection.update_one(doc_filter, {"$pullAll": {OUTBOX_FIELD: entries}})
+    try:
+        doc = await collection.find_one(doc_filter, {OUTBOX_FIELD: 1})
+        entries: list[Document] = list((doc or {}).get(OUTBOX_FIELD) or [])
+        if not entries:
+            return 0
+        await publish_entries(broker, entries)
+        # `$pullAll` with the exact entries read above, not `$pull` with a condition: FerretDB
+        # 1.24 accepts a conditional `$pull` but removes nothing, so every relay pass
+        # re-published everything. Exact-match `$pullAll` behaves the same on both.
+        await collection.update_one(doc_filter, {"$pullAll": {OUTBOX_FIELD: entries}})
+    except Exception:
+        note_publish_failure()  # whatever failed, entries may be left staged
+        raise
     return len(entries)
 
 
@@ -108,14 +140,26 @@ class OutboxRelay:
         collections: Sequence[AsyncCollection[Document]],
         *,
         supervisor: Supervisor,
-        grace: timedelta = timedelta(seconds=2),
-        interval_seconds: float = 1.0,
+        grace: timedelta = GRACE,
+        tick_seconds: float = 1.0,
+        sweep_seconds: float = 15.0,
     ) -> None:
         self._broker = broker
         self._collections = collections
         self._supervisor = supervisor
         self._grace = grace
-        self._interval = interval_seconds
+        self._tick = tick_seconds
+        self._sweep_every = sweep_seconds
+        self._next_sweep = 0.0  # the first tick sweeps: a crash before this start left work
+
+    async def relay_due(self) -> int:
+        """One tick: sweep when the sweep interval has passed or a publish here failed."""
+        now = time.monotonic()
+        rescan = _take_rescan(now)
+        if not rescan and now < self._next_sweep:
+            return 0
+        self._next_sweep = now + self._sweep_every
+        return await self.relay_once()
 
     async def relay_once(self) -> int:
         cutoff = datetime.now(UTC) - self._grace
@@ -131,7 +175,7 @@ class OutboxRelay:
     async def start(self) -> None:
         for collection in self._collections:
             await ensure_outbox_index(collection)
-        self._supervisor.every("outbox-relay", self._interval, self.relay_once)
+        self._supervisor.every("outbox-relay", self._tick, self.relay_due)
 
     async def stop(self) -> None:
         await self._supervisor.stop("outbox-relay")

@@ -30,6 +30,11 @@ class InFlight:
     def count(self, key: str) -> int:
         return self._counts.get(key, 0)
 
+    def full(self, key: str) -> bool:
+        """Whether `hold(key)` would refuse now: lets a caller skip work before a delivery
+        that cannot be sent anyway."""
+        return self._counts.get(key, 0) >= self.limit
+
     @contextmanager
     def hold(self, key: str) -> Iterator[None]:
         current = self._counts.get(key, 0)
