@@ -17,6 +17,7 @@ from callplane_shared.events import (
 from callplane_shared.mongo import Document
 from callplane_shared.voice import FallbackForward
 from callplane_shared.webhooks import SigningKey, WebhookError
+from callplane_shared.webhooks.admission import InFlight
 from number_masking.domain.configs import MaskingConfig
 from number_masking.domain.decisions import Timeouts
 from number_masking.resolver import Resolver
@@ -371,3 +372,44 @@ async def test_a_store_call_past_the_deadline_is_left_to_finish_not_cancelled() 
         await finished.wait()  # a cancelled call would never get here
 
     assert "store did not answer in 50 ms" in (decided.path_reason or "")
+
+
+class _NoStore(FakeStore):
+    """Fails the test on any store call: a refused-at-once call must not wait for the store."""
+
+    async def find_decision(self, round_id: str) -> Document | None:  # noqa: ARG002
+        raise AssertionError("the store was read for a call whose customer share is full")
+
+
+async def test_a_full_customer_share_decides_by_fallback_without_the_store() -> None:
+    # Issue 12 item 4: admission before any shared resource, the store included.
+    store = _NoStore(config())
+    poster = FakePoster({})
+    share = InFlight(1, "customer")
+    resolver = Resolver(store, poster, DEFAULTS, clock=lambda: NOW, share=share)
+    fallback = FallbackForward(pstn_number=TARGET)
+
+    with share.hold("acct-1"):  # its one call in flight, e.g. waiting for a hung server
+        decided = await resolver.handle(request(fallback=fallback))
+
+    assert decided.path is DecisionPath.FALLBACK
+    assert isinstance(decided.instruction, ForwardInstruction)
+    assert decided.instruction.destination == TARGET
+    assert "share full" in (decided.path_reason or "")
+    assert poster.calls == []
+    assert store.unstored == [decided]  # published, so the call still gets its one decision
+
+
+async def test_the_share_is_released_when_a_decision_is_done() -> None:
+    share = InFlight(1, "customer")
+    resolver = Resolver(
+        FakeStore(config()),
+        FakePoster({"https://primary.example/cb": DIAL}),
+        DEFAULTS,
+        clock=lambda: NOW,
+        share=share,
+    )
+    first = await resolver.handle(request(call_id="call-a"))
+    second = await resolver.handle(request(call_id="call-b"))
+    assert (first.path, second.path) == (DecisionPath.PRIMARY, DecisionPath.PRIMARY)
+    assert share.count("acct-1") == 0

@@ -23,6 +23,7 @@ from callplane_shared.telemetry import configure_telemetry, package_version
 from callplane_shared.topics import ACCOUNTS, MASKING_REQUESTS
 from callplane_shared.views import CompactedTopicView
 from callplane_shared.webhooks import AddressPolicy, SenderLimits, WebhookSender
+from callplane_shared.webhooks.admission import InFlight
 from number_masking import SERVICE_NAME, USER_AGENT
 from number_masking.api import build_router
 from number_masking.api_upload import MAX_UPLOAD_BODY, UPLOAD_PREFIX, upload_router
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stale_after=timedelta(seconds=settings.masking_stale_after_seconds),
         store_timeout=settings.masking_store_timeout_ms / 1000,
         audio=audio,
+        share=InFlight(settings.masking_per_account_concurrency, "customer"),
     )
     requests = ConcurrentConsumer(
         client_options(settings),
@@ -102,7 +104,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         concurrency=settings.masking_status_concurrency,
         supervisor=supervisor,
     )
-    relay = OutboxRelay(broker, [store.configs, store.decisions], supervisor=supervisor)
+    # Decisions carry no outbox (see `Store.save_decision`): only configs are relayed.
+    relay = OutboxRelay(broker, [store.configs], supervisor=supervisor)
 
     async def accounts_ready() -> bool:
         return accounts.caught_up

@@ -34,6 +34,12 @@ def record_callback(path: str, outcome: str, seconds: float) -> None:
     MASKING_CALLBACK_LATENCY.labels(path).observe(seconds)
 
 
+def record_refused_at_once() -> None:
+    """A call decided without asking the customer because its share was full: counted with
+    the refused callbacks, with no duration (nothing was sent)."""
+    MASKING_CALLBACKS.labels("primary", "busy").inc()
+
+
 def annotate_decision(span: trace.Span, decision: CallDecision) -> None:
     """The decision's attributes on the request's span: kind, path and the reason (the reject
     reason, as in the `reason` label; else why this path decided, e.g. the primary's failure)."""

@@ -31,6 +31,7 @@ from callplane_shared.events import (
 )
 from callplane_shared.mongo import Document
 from callplane_shared.webhooks import SigningKey, WebhookError
+from callplane_shared.webhooks.admission import InFlight
 from number_masking.domain.answers import (
     DialAnswer,
     InvalidAnswerError,
@@ -40,7 +41,12 @@ from number_masking.domain.answers import (
 from number_masking.domain.answers import parse_answer as parse
 from number_masking.domain.configs import MaskingConfig
 from number_masking.domain.decisions import Timeouts, decision, round_id, unavailable
-from number_masking.metrics import annotate_decision, record_callback, record_decision
+from number_masking.metrics import (
+    annotate_decision,
+    record_callback,
+    record_decision,
+    record_refused_at_once,
+)
 from number_masking.store import CredentialsUnreadableError
 
 logger = logging.getLogger(__name__)
@@ -110,8 +116,10 @@ class Resolver:
         stale_after: timedelta = timedelta(seconds=120),
         store_timeout: float = 3.0,
         audio: AudioLookup | None = None,
+        share: InFlight | None = None,
     ) -> None:
         self._audio = audio
+        self._share = share
         self._stale_after = stale_after
         self._store = store
         self._poster = poster
@@ -121,6 +129,21 @@ class Resolver:
         self._abandoned: set[asyncio.Future[Any]] = set()
 
     async def handle(self, request: MaskingRequest) -> CallDecision:
+        """Decide one masked call inside the account's share of in-flight decisions.
+
+        Admission comes before any shared resource, the store included: a customer whose
+        server hangs holds its whole share in callbacks, and its next calls are decided at
+        once by the fallback, without a store round trip. Measured with the share checked only
+        at the callback: a hung customer's calls at 100/s still read and wrote the store, the
+        local store saturated, and every other customer's masked calls queued behind them."""
+        if self._share is None:
+            return await self._handle(request)
+        if self._share.full(request.account_id):
+            return await self._decided_at_once(request)
+        with self._share.hold(request.account_id):
+            return await self._handle(request)
+
+    async def _handle(self, request: MaskingRequest) -> CallDecision:
         rid = round_id(request)
         lookups = self._deadline()
         try:
@@ -155,6 +178,15 @@ class Resolver:
         record_decision(saved)
         annotate_decision(trace.get_current_span(), saved)
         return saved
+
+    async def _decided_at_once(self, request: MaskingRequest) -> CallDecision:
+        why = "customer share full: its calls in flight; customer not asked"
+        result = decision(request, *unavailable(request, why), self._clock())
+        await _until_published(lambda: self._store.publish_unstored(result))
+        record_refused_at_once()
+        record_decision(result)
+        annotate_decision(trace.get_current_span(), result)
+        return result
 
     async def _publish_unstored(
         self,

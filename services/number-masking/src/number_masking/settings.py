@@ -42,8 +42,9 @@ class Settings(ServiceSettings):
     masking_per_account_concurrency: int = Field(
         default=16,
         ge=1,
-        description="In-flight callbacks per account: the share one customer's hanging server "
-        "can hold. Its next calls take the backup/fallback path at once.",
+        description="In-flight masked calls per account, from the first store read to the "
+        "published decision (callbacks included): the share one customer's hanging server can "
+        "hold. Its next calls are decided by the fallback at once, without the store.",
     )
     masking_store_timeout_ms: int = Field(
         default=3000,

@@ -217,17 +217,20 @@ class Store:
     async def save_decision(
         self, round_id: str, decision: CallDecision, meta: Document
     ) -> Document:
-        """Store and publish; when another delivery of the same request won the race, publish
-        (again) what it stored, so duplicates on `calls.decisions` are identical."""
+        """Store, then publish; when another delivery of the same request won the race,
+        publish (again) what it stored, so duplicates on `calls.decisions` are identical.
+
+        No outbox in the document: the masking request's offset is committed only after this
+        returns, so a crash between the write and the publish re-delivers the request, which
+        finds this decision and publishes it (`republish`). One write per call instead of a
+        write, a read and a second write, on the store every masked call waits for."""
+        entry = outbox.outbox_entry(CALLS_DECISIONS.name, decision.call_id, decision)
         doc = {
             "_id": round_id,
             "callId": decision.call_id,
-            "decision": decision.model_dump_json(by_alias=True),
+            "decision": entry["value"],
             "createdAt": _now(),
             **meta,
-            outbox.OUTBOX_FIELD: [
-                outbox.outbox_entry(CALLS_DECISIONS.name, decision.call_id, decision)
-            ],
         }
         try:
             await self.decisions.insert_one(doc)
@@ -237,7 +240,7 @@ class Store:
                 raise
             await self.republish(existing)
             return existing
-        await outbox.flush(self._broker, self.decisions, {"_id": round_id})
+        await outbox.publish_entries(self._broker, [entry])
         return doc
 
     async def publish_unstored(self, decision: CallDecision) -> None:
@@ -247,8 +250,10 @@ class Store:
         await outbox.publish_entries(self._broker, [entry])
 
     async def republish(self, doc: Document) -> None:
-        if await outbox.flush(self._broker, self.decisions, {"_id": doc["_id"]}):
-            return
+        if doc.get(outbox.OUTBOX_FIELD) and await outbox.flush(
+            self._broker, self.decisions, {"_id": doc["_id"]}
+        ):
+            return  # written by a version that staged decisions in an outbox
         entry = outbox.outbox_entry(CALLS_DECISIONS.name, doc["callId"], None)
         entry["value"] = doc["decision"]
         await outbox.publish_entries(self._broker, [entry])
