@@ -66,11 +66,33 @@ FERRETDB_ID_INDEX = SourcePatch(
     old="IDColumn = DefaultColumn + \"->'$._id'\"",
     new="IDColumn = DefaultColumn + \"->'_id'\"",
 )
+# And it pushes the `_id` down only when the filter has no other key, so every conditional
+# update (`{"_id": ..., "state": ...}`, `{"_id": ..., "version": ...}`) scanned the collection.
+# Pushing the `_id` down whatever else the filter holds is safe: FerretDB's handlers apply the
+# whole filter again to what the backend returns (and push a limit down only without a filter).
+FERRETDB_ID_WITH_OTHER_KEYS = SourcePatch(
+    tag="idfilter",
+    path="internal/backends/sqlite/collection.go",
+    old="""	if params.Filter.Len() == 1 {
+		v, _ := params.Filter.Get("_id")
+		switch v.(type) {
+		case string, types.ObjectID:
+			whereClause""",
+    new="""	if params.Filter.Has("_id") {
+		v, _ := params.Filter.Get("_id")
+		switch v.(type) {
+		case string, types.ObjectID:
+			whereClause""",
+)
 
 
 def _ferretdb(layout: Layout) -> Argv:
     binary = go_tool(
-        layout, "ferretdb", "github.com/FerretDB/FerretDB", ".", patches=(FERRETDB_ID_INDEX,)
+        layout,
+        "ferretdb",
+        "github.com/FerretDB/FerretDB",
+        ".",
+        patches=(FERRETDB_ID_INDEX, FERRETDB_ID_WITH_OTHER_KEYS),
     )
     data = layout.data_dir("ferretdb")
     return [
