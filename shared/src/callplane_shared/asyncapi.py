@@ -30,6 +30,8 @@ from callplane_shared.events import (
     MaskingRequest,
     NumberLeased,
     NumberReleased,
+    NumberRentalCharged,
+    NumberRentalOverdue,
     PaymentFailed,
     PaymentSettled,
     RouteUpserted,
@@ -62,6 +64,18 @@ CHANNELS: tuple[Channel, ...] = (
         NumberReleased,
         INVENTORY,
         f"{CONFIG}, {MASKING}",
+    ),
+    Channel(
+        topics.NUMBERS_LIFECYCLE,
+        NumberRentalCharged,
+        INVENTORY,
+        f"{CONFIG}, {MASKING} (both ignore it)",
+    ),
+    Channel(
+        topics.NUMBERS_LIFECYCLE,
+        NumberRentalOverdue,
+        INVENTORY,
+        f"{CONFIG}, {MASKING} (both ignore it)",
     ),
     Channel(
         topics.ACCOUNTS, AccountUpserted, INVENTORY, "every service (API keys; status for calls)"

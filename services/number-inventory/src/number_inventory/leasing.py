@@ -234,7 +234,7 @@ class Leasing:
                     "applicationId": None,
                     "entityId": None,
                 },
-                "$unset": {"claimId": "", "leasedAt": ""},
+                "$unset": {"claimId": "", "leasedAt": "", "rental": ""},
                 "$push": outbox.push(
                     outbox.outbox_entry(NUMBERS_LIFECYCLE.name, number_key, event)
                 ),

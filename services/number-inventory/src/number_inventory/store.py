@@ -51,6 +51,10 @@ class Collections:
             [("status", ASCENDING), ("createdAt", ASCENDING)], name="status_created"
         )
         await self.claims.create_index([("accountId", ASCENDING)], name="account")
+        # The rental pass looks for leased numbers whose next period has started.
+        await self.numbers.create_index(
+            [("leaseState", ASCENDING), ("rental.dueAt", ASCENDING)], name="rental_due"
+        )
 
 
 def now() -> datetime:

@@ -21,6 +21,8 @@ from callplane_shared.events import (
     NumberLeased,
     NumberLifecycleEvent,
     NumberReleased,
+    NumberRentalCharged,
+    NumberRentalOverdue,
 )
 from callplane_shared.logs import current_call_id
 from callplane_shared.telemetry import Attr
@@ -32,7 +34,8 @@ from number_masking.reports import record_status
 from number_masking.resolver import Resolver
 from number_masking.store import Store
 
-_LIFECYCLE: TypeAdapter[NumberLeased | NumberReleased] = TypeAdapter(NumberLifecycleEvent)
+LifecycleEvent = NumberLeased | NumberReleased | NumberRentalCharged | NumberRentalOverdue
+_LIFECYCLE: TypeAdapter[LifecycleEvent] = TypeAdapter(NumberLifecycleEvent)
 
 
 def masking_request_handler(
@@ -75,7 +78,9 @@ async def _record_status(store: Store, status: CallStatus) -> None:
         current_call_id.reset(token)
 
 
-async def _apply_number(store: Store, event: NumberLeased | NumberReleased) -> None:
+async def _apply_number(store: Store, event: LifecycleEvent) -> None:
+    if not isinstance(event, NumberLeased | NumberReleased):
+        return  # rental events do not change who holds the number
     leased = isinstance(event, NumberLeased)
     await store.apply_number(event.number, event.account_id, leased, event.occurred_at)
 
