@@ -15,7 +15,7 @@ from callplane_shared.supervision import Supervisor
 from number_inventory.domain.pool import new_number_key
 from number_inventory.domain.rental import RentalTerms, add_months, rental_reference
 from number_inventory.ledger import Ledger, Movement
-from number_inventory.rental import Rental
+from number_inventory.rental import TASK, Rental
 from tests.unit.number_inventory.fakes import FakeLedgerEntries, FakeRentalNumbers
 
 pytestmark = pytest.mark.unit
@@ -188,3 +188,24 @@ async def test_a_number_its_owner_released_during_the_pass_is_not_charged() -> N
     clock.at = datetime(2026, 3, 1, tzinfo=UTC)
     await rental.collect_once()
     assert _movements(entries) == []
+
+
+async def test_the_rental_task_is_supervised_its_death_fails_liveness_invariant_10() -> None:
+    supervisor = Supervisor("number-inventory")
+    entries = FakeLedgerEntries()
+    rental = Rental(
+        FakeRentalNumbers(),
+        Ledger(entries, 0),
+        RentalTerms(grace=GRACE),
+        clock=Clock(LEASED_AT),
+        supervisor=supervisor,
+    )
+    await rental.start()
+    assert supervisor.running(TASK)
+    assert supervisor.kill(TASK)
+    for _ in range(100):  # the cancellation lands within a few loop turns
+        if not supervisor.alive:
+            break
+        await asyncio.sleep(0)
+    assert supervisor.died() == {TASK: "cancelled"}
+    await supervisor.stop_all()
