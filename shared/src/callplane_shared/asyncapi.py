@@ -101,7 +101,12 @@ CHANNELS: tuple[Channel, ...] = (
     ),
     Channel(topics.PAYMENTS, PaymentSettled, PAYMENT_SYSTEM, INVENTORY),
     Channel(topics.PAYMENTS, PaymentFailed, PAYMENT_SYSTEM, INVENTORY),
-    Channel(topics.CALLS_CHARGES, CallCharged, RECORDS, INVENTORY),
+    Channel(
+        topics.CALLS_CHARGES,
+        CallCharged,
+        RECORDS,
+        f"{INVENTORY}, {MASKING} (masked calls: price fields of the status report)",
+    ),
 )
 
 # What a consumer of each topic can rely on (invariants 3 and 4). Durability is the same for all:
