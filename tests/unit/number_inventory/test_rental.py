@@ -134,6 +134,17 @@ async def test_an_unpaid_period_makes_the_number_overdue_and_a_top_up_pays_it() 
     assert await ledger.balance("acc") == 400
 
 
+async def test_catching_up_stops_at_the_first_period_the_balance_cannot_pay() -> None:
+    rental, _, entries, numbers, clock, key = await _world(balance=500)
+    clock.at = datetime(2026, 4, 1, tzinfo=UTC)  # periods of 28 Feb and 31 Mar started
+    await rental.collect_once()
+    assert _movements(entries) == ["NUMBER_RENTAL", "RENTAL_OVERDUE"]
+    cursor = numbers.numbers[key]["rental"]
+    assert (cursor["status"], cursor["paidPeriods"]) == ("OVERDUE", 2)
+    assert cursor["dueAt"] == datetime(2026, 3, 31, 10, tzinfo=UTC)
+    assert cursor["releaseAt"] == datetime(2026, 4, 7, 10, tzinfo=UTC)
+
+
 async def test_a_number_unpaid_past_the_grace_period_is_released_once() -> None:
     rental, ledger, entries, numbers, clock, key = await _world(balance=200)
     clock.at = datetime(2026, 2, 28, 11, 0, tzinfo=UTC)

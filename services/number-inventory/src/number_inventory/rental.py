@@ -134,7 +134,7 @@ class Rental:
             if not await self._charge(number, start, paid):
                 if rental["status"] != OVERDUE or now >= release_at:
                     # Replayed when already marked: the release is always preceded by the mark.
-                    await self._mark_overdue(number, start, release_at)
+                    await self._mark_overdue(number, paid, start)
                     steps += 1
                 if now >= release_at:
                     await self._release(number, start)
@@ -170,7 +170,8 @@ class Rental:
             logger.info("number %s: rental of period %s charged", number["_id"], start)
         return True
 
-    async def _mark_overdue(self, number: Document, start: datetime, release_at: datetime) -> None:
+    async def _mark_overdue(self, number: Document, paid: int, start: datetime) -> None:
+        release_at = self._terms.release_at(start)
         reference = overdue_reference(number["_id"], start)
         event = NumberRentalOverdue(
             **_lifecycle_fields(number),
@@ -187,7 +188,6 @@ class Rental:
             reference,
             events=_staged(number, event),
         )
-        paid = int(self._rental(number)["paidPeriods"])
         await self._numbers.set_rental(
             number["_id"], number["leasedAt"], self._cursor(number, paid, overdue=True)
         )
