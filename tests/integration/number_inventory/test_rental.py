@@ -23,6 +23,7 @@ from number_inventory.rental import Rental
 from number_inventory.rental_numbers import MongoRentalNumbers
 from number_inventory.store import Collections, now, number_document
 from tests.endpoints import Endpoints
+from tests.integration.number_inventory.inventory import Inventory
 from tests.integration.number_inventory.test_events import tail
 from tests.support import unique
 
@@ -164,3 +165,14 @@ async def test_an_unpaid_number_is_overdue_then_released_after_the_grace_period(
     assert freed is not None
     assert (freed["leaseState"], freed["accountId"]) == (None, None)
     assert await collections.claims.find_one({"_id": number["_id"]}) is None
+
+
+async def test_a_leased_number_shows_its_rental_through_the_api(inventory: Inventory) -> None:
+    tenant = await inventory.tenant(balance=20)
+    _, (number,) = await inventory.fresh_numbers(["VOICE"])
+    assert (await inventory.lease(tenant, number.number_key)).status_code == 200
+    path = f"/numbers/1/numbers/{number.number_key}"
+    shown = (await inventory.http.get(path, headers=tenant.headers)).json()
+    # The first month is paid at purchase: current, whether or not a pass has seen it yet.
+    assert shown["rentalStatus"] == "CURRENT"
+    assert shown["rentalReleaseAt"] is None

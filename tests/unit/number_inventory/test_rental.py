@@ -12,10 +12,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from callplane_shared.supervision import Supervisor
+from number_inventory.api_models import number_response
 from number_inventory.domain.pool import new_number_key
 from number_inventory.domain.rental import RentalTerms, add_months, rental_reference
 from number_inventory.ledger import Ledger, Movement
 from number_inventory.rental import TASK, Rental
+from number_inventory.voice_setups import VoiceSetups
 from tests.unit.number_inventory.fakes import FakeLedgerEntries, FakeRentalNumbers
 
 pytestmark = pytest.mark.unit
@@ -220,3 +222,40 @@ async def test_the_rental_task_is_supervised_its_death_fails_liveness_invariant_
         await asyncio.sleep(0)
     assert supervisor.died() == {TASK: "cancelled"}
     await supervisor.stop_all()
+
+
+def test_number_details_show_the_rental_of_the_current_lease_only() -> None:
+    due = datetime(2026, 2, 28, 10, tzinfo=UTC)
+    doc = {
+        "_id": new_number_key(),
+        "number": "+41793026731",
+        "country": "CH",
+        "countryName": "Switzerland",
+        "type": "VIRTUAL_LONG_NUMBER",
+        "capabilities": ["VOICE"],
+        "setupPrice": 100,
+        "initialMonthPrice": 200,
+        "pricePerMonth": 300,
+        "currency": "EUR",
+        "accountId": "acc",
+        "leaseState": "LEASED",
+        "leasedAt": LEASED_AT,
+    }
+    fresh = number_response(doc, VoiceSetups())
+    assert (fresh.rental_status, fresh.next_rental_at) == ("CURRENT", None)
+    overdue = {
+        "leasedAt": LEASED_AT,
+        "paidPeriods": 1,
+        "dueAt": due,
+        "status": "OVERDUE",
+        "releaseAt": due + GRACE,
+    }
+    shown = number_response({**doc, "rental": overdue}, VoiceSetups())
+    body = shown.model_dump(mode="json", by_alias=True)
+    assert body["rentalStatus"] == "OVERDUE"
+    assert body["nextRentalAt"] == "2026-02-28T10:00:00Z"
+    assert body["rentalReleaseAt"] == "2026-03-07T10:00:00Z"
+    earlier_lease = {**overdue, "leasedAt": LEASED_AT - timedelta(days=90)}
+    assert number_response({**doc, "rental": earlier_lease}, VoiceSetups()).rental_status == (
+        "CURRENT"
+    )
