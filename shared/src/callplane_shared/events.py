@@ -196,10 +196,8 @@ class NumberRentalOverdue(NumberLifecycle):
 
 # Consumers that only care about leases match on NumberLeased / NumberReleased and ignore the
 # rental events instead of dead-lettering them.
-NumberLifecycleEvent = Annotated[
-    NumberLeased | NumberReleased | NumberRentalCharged | NumberRentalOverdue,
-    Field(discriminator="event_type"),
-]
+AnyNumberLifecycle = NumberLeased | NumberReleased | NumberRentalCharged | NumberRentalOverdue
+NumberLifecycleEvent = Annotated[AnyNumberLifecycle, Field(discriminator="event_type")]
 
 
 # --- voice.actions (key: E.164 number, compacted; tombstone on release) ---------------------------

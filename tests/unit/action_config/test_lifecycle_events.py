@@ -3,27 +3,16 @@ changes nothing, and a release for unpaid rental removes the action like any rel
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from decimal import Decimal
-from typing import Any, cast
+from typing import cast
 
 import pytest
 
 from action_config.handlers import _LIFECYCLE, apply_lifecycle
 from action_config.number_lifecycle import NumberLifecycle
-from callplane_shared.events import NumberReleased, NumberRentalCharged, NumberRentalOverdue
+from callplane_shared.events import NumberReleased
+from tests.unit.rental_events import FIELDS, rental_events
 
 pytestmark = pytest.mark.unit
-
-FIELDS: dict[str, Any] = {
-    "number_key": "0" * 32,
-    "number": "+41793026731",
-    "account_id": "acc",
-    "capabilities": ["VOICE"],
-    "type": "VIRTUAL_LONG_NUMBER",
-    "country": "CH",
-}
-AT = datetime(2026, 2, 28, tzinfo=UTC)
 
 
 class Recorder:
@@ -39,24 +28,7 @@ class Recorder:
 
 async def test_rental_events_decode_and_change_nothing() -> None:
     recorder = Recorder()
-    for event in (
-        NumberRentalCharged(
-            **FIELDS,
-            period_start=AT,
-            period_end=AT,
-            amount=Decimal("2.00"),
-            currency="EUR",
-            reference="rental:x",
-        ),
-        NumberRentalOverdue(
-            **FIELDS,
-            period_start=AT,
-            amount=Decimal("2.00"),
-            currency="EUR",
-            release_at=AT,
-            reference="rental-overdue:x",
-        ),
-    ):
+    for event in rental_events():
         decoded = _LIFECYCLE.validate_json(event.model_dump_json(by_alias=True))
         await apply_lifecycle(cast("NumberLifecycle", recorder), decoded)
     assert recorder.calls == []

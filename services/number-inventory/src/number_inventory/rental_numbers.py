@@ -12,6 +12,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from callplane_shared import outbox
 from callplane_shared.mongo import Document
+from number_inventory.store import freed_number
 
 LEASED = "LEASED"
 
@@ -69,13 +70,5 @@ class MongoRentalNumbers:
                 "accountId": number["accountId"],
                 "leasedAt": number["leasedAt"],
             },
-            {
-                "$set": {
-                    "accountId": None,
-                    "leaseState": None,
-                    "applicationId": None,
-                    "entityId": None,
-                },
-                "$unset": {"claimId": "", "leasedAt": "", "rental": ""},
-            },
+            freed_number(),
         )

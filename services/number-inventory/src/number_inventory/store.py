@@ -83,3 +83,12 @@ def number_document(number_key: str, number: PoolNumber) -> Document:
         "entityId": None,
         "importedAt": now(),
     }
+
+
+def freed_number() -> Document:
+    """The update fragment that returns a leased number to the pool (a release by its owner or
+    for unpaid rental): no owner, no lease, no rental."""
+    return {
+        "$set": {"accountId": None, "leaseState": None, "applicationId": None, "entityId": None},
+        "$unset": {"claimId": "", "leasedAt": "", "rental": ""},
+    }

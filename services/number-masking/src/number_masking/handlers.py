@@ -18,14 +18,13 @@ from pydantic import TypeAdapter
 
 from callplane_shared.consuming import consume, decode_and_handle
 from callplane_shared.events import (
+    AnyNumberLifecycle,
     CallCharged,
     CallStatus,
     MaskingRequest,
     NumberLeased,
     NumberLifecycleEvent,
     NumberReleased,
-    NumberRentalCharged,
-    NumberRentalOverdue,
 )
 from callplane_shared.logs import current_call_id
 from callplane_shared.telemetry import Attr
@@ -43,8 +42,7 @@ from number_masking.reports import record_status
 from number_masking.resolver import Resolver
 from number_masking.store import Store
 
-LifecycleEvent = NumberLeased | NumberReleased | NumberRentalCharged | NumberRentalOverdue
-_LIFECYCLE: TypeAdapter[LifecycleEvent] = TypeAdapter(NumberLifecycleEvent)
+_LIFECYCLE: TypeAdapter[AnyNumberLifecycle] = TypeAdapter(NumberLifecycleEvent)
 
 
 def masking_request_handler(
@@ -87,7 +85,7 @@ async def _record_status(store: Store, charge_wait: timedelta, status: CallStatu
         current_call_id.reset(token)
 
 
-async def _apply_number(store: Store, event: LifecycleEvent) -> None:
+async def _apply_number(store: Store, event: AnyNumberLifecycle) -> None:
     if not isinstance(event, NumberLeased | NumberReleased):
         return  # rental events do not change who holds the number
     leased = isinstance(event, NumberLeased)
