@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 # A number whose service was down for years catches up over several passes, not in one.
 MAX_PERIODS_PER_PASS = 12
 TASK = "number-rental"
+STEPS = ("charged", "overdue", "released")
 
 
 def _units(minor: int) -> Decimal:
@@ -85,6 +86,10 @@ class Rental:
         self._clock = clock
         self._supervisor = supervisor
         self._interval = interval_seconds
+        for step in STEPS:
+            # At zero from the start: a month can pass before the first step, and a dashboard
+            # should show none happened rather than no data.
+            RENTAL_STEPS.labels(step)
 
     async def collect_once(self) -> int:
         """One pass over the due numbers; the steps taken (charges, overdue marks, releases)."""
