@@ -5,7 +5,7 @@ A charge and the call's final status arrive on two topics in either order, so ea
 what it knows and then reads the other's: the charge is kept on the call's first masking
 decision (only masked calls have one, so other calls' charges match nothing and store nothing),
 and an answered call's report waits at most `wait` for it (`awaitingCharge`), then goes without
-prices rather than late. A charge that comes after the report was sent is not reported again.
+prices rather than late. A charge that comes after the report was first tried is not added.
 """
 
 from __future__ import annotations
@@ -46,9 +46,10 @@ async def known_charge(store: Store, call_id: str) -> dict[str, Any] | None:
 
 
 async def complete_report(store: Store, call_id: str, fields: dict[str, Any]) -> None:
-    """Add the prices to a report still waiting for them, and make it due now."""
+    """Add the prices to a report still waiting for them, and make it due now. Never to one
+    already tried: its retries carry the body the customer may have seen."""
     await store.reports.update_one(
-        {"_id": call_id, "state": "pending", AWAITING_FIELD: True},
+        {"_id": call_id, "state": "pending", AWAITING_FIELD: True, "attempts": 0},
         {
             "$set": {
                 **{f"body.{name}": value for name, value in fields.items()},
