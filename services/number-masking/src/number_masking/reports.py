@@ -155,7 +155,8 @@ class StatusDelivery:
         async for doc in due:
             result = await self._store.reports.update_one(
                 {"_id": doc["_id"], "state": "pending", "nextAttemptAt": {"$lte": now}},
-                {"$set": {"nextAttemptAt": now + CLAIM_LEASE}},
+                # Claimed: no longer waiting for its charge, so a late one cannot change it.
+                {"$set": {"nextAttemptAt": now + CLAIM_LEASE, AWAITING_FIELD: False}},
             )
             if result.modified_count == 1:
                 task = asyncio.create_task(self._guarded(doc["_id"]))
