@@ -487,6 +487,14 @@ def money() -> Json:
             unit="ops",
         ),
         panel(
+            "Number rental steps/s",
+            "number-inventory: a month's rental charged, a number OVERDUE (unpaid), or released "
+            "after the grace period.",
+            [(sum_rate("callplane_rental_steps_total", "step"), "{{step}}")],
+            in_range(NUMBER_INVENTORY),
+            unit="ops",
+        ),
+        panel(
             "Calls rejected for funds/s",
             "Decisions rejected with INSUFFICIENT_FUNDS.",
             [(sum_rate("callplane_decisions_total", "reason", funds), "{{reason}}")],
@@ -497,7 +505,8 @@ def money() -> Json:
     return dashboard(
         "callplane-money",
         "callplane / Charges and balances",
-        "What calls cost, whether the ledger took it once, and which accounts are blocked.",
+        "What calls cost, whether the ledger took it once, which accounts are blocked, and "
+        "the numbers' monthly rental.",
         panels,
         jaeger_service=CALL_RECORDS,
         variables=[],

@@ -46,7 +46,7 @@ PRIMARY: tuple[TopicAccess, ...] = (
     TopicAccess(topics.CALLS_DECISIONS, (DISPATCH, MASKING), (EDGE, RECORDS, CONFIG)),
     TopicAccess(topics.CALLS_STATUS, (EDGE,), (MASKING, RECORDS, CONFIG)),
     TopicAccess(topics.PAYMENTS, (PAYMENT_SYSTEM,), (INVENTORY,)),
-    TopicAccess(topics.CALLS_CHARGES, (RECORDS,), (INVENTORY,)),
+    TopicAccess(topics.CALLS_CHARGES, (RECORDS,), (INVENTORY, MASKING)),
 )
 
 

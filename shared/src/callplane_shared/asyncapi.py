@@ -30,6 +30,8 @@ from callplane_shared.events import (
     MaskingRequest,
     NumberLeased,
     NumberReleased,
+    NumberRentalCharged,
+    NumberRentalOverdue,
     PaymentFailed,
     PaymentSettled,
     RouteUpserted,
@@ -64,6 +66,18 @@ CHANNELS: tuple[Channel, ...] = (
         f"{CONFIG}, {MASKING}",
     ),
     Channel(
+        topics.NUMBERS_LIFECYCLE,
+        NumberRentalCharged,
+        INVENTORY,
+        f"{CONFIG}, {MASKING} (both ignore it)",
+    ),
+    Channel(
+        topics.NUMBERS_LIFECYCLE,
+        NumberRentalOverdue,
+        INVENTORY,
+        f"{CONFIG}, {MASKING} (both ignore it)",
+    ),
+    Channel(
         topics.ACCOUNTS, AccountUpserted, INVENTORY, "every service (API keys; status for calls)"
     ),
     Channel(topics.ACCOUNTS_BALANCE, BalanceLow, INVENTORY, "billing and alerting"),
@@ -87,7 +101,12 @@ CHANNELS: tuple[Channel, ...] = (
     ),
     Channel(topics.PAYMENTS, PaymentSettled, PAYMENT_SYSTEM, INVENTORY),
     Channel(topics.PAYMENTS, PaymentFailed, PAYMENT_SYSTEM, INVENTORY),
-    Channel(topics.CALLS_CHARGES, CallCharged, RECORDS, INVENTORY),
+    Channel(
+        topics.CALLS_CHARGES,
+        CallCharged,
+        RECORDS,
+        f"{INVENTORY}, {MASKING} (masked calls: price fields of the status report)",
+    ),
 )
 
 # What a consumer of each topic can rely on (invariants 3 and 4). Durability is the same for all:

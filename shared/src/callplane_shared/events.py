@@ -162,9 +162,42 @@ class NumberLeased(NumberLifecycle):
 
 class NumberReleased(NumberLifecycle):
     event_type: Literal["NumberReleased"] = "NumberReleased"
+    reason: Literal["RENTAL_UNPAID"] | None = Field(
+        default=None,
+        description=(
+            "Null when the customer released the number; RENTAL_UNPAID when number-inventory "
+            "released it because a month's rental stayed unpaid past the grace period."
+        ),
+    )
 
 
-NumberLifecycleEvent = Annotated[NumberLeased | NumberReleased, Field(discriminator="event_type")]
+class NumberRentalCharged(NumberLifecycle):
+    """A month's rental of a leased number was debited (ledger entry `reference`, once)."""
+
+    event_type: Literal["NumberRentalCharged"] = "NumberRentalCharged"
+    period_start: AwareDatetime = Field(description="Start of the paid period (lease-anchored).")
+    period_end: AwareDatetime
+    amount: Decimal = Field(ge=0, decimal_places=2, description="The number's pricePerMonth.")
+    currency: str = Field(min_length=3, max_length=3, examples=["EUR"])
+    reference: str = Field(examples=["rental:0A1B...:2026-12-27T19:50:38.123+00:00"])
+
+
+class NumberRentalOverdue(NumberLifecycle):
+    """A period's rental could not be paid: the number is OVERDUE and is released at
+    `release_at` unless the balance covers it before then."""
+
+    event_type: Literal["NumberRentalOverdue"] = "NumberRentalOverdue"
+    period_start: AwareDatetime
+    amount: Decimal = Field(ge=0, decimal_places=2)
+    currency: str = Field(min_length=3, max_length=3, examples=["EUR"])
+    release_at: AwareDatetime = Field(description="period_start plus the grace period.")
+    reference: str
+
+
+# Consumers that only care about leases match on NumberLeased / NumberReleased and ignore the
+# rental events instead of dead-lettering them.
+AnyNumberLifecycle = NumberLeased | NumberReleased | NumberRentalCharged | NumberRentalOverdue
+NumberLifecycleEvent = Annotated[AnyNumberLifecycle, Field(discriminator="event_type")]
 
 
 # --- voice.actions (key: E.164 number, compacted; tombstone on release) ---------------------------

@@ -189,6 +189,12 @@ LEDGER_CHARGES = Counter(
     "short (the balance covered only part).",
     ["outcome"],
 )
+RENTAL_STEPS = Counter(
+    "callplane_rental_steps_total",
+    "Monthly rental steps number-inventory took: charged, overdue (could not be paid), "
+    "released (unpaid past the grace period).",
+    ["step"],
+)
 ACCOUNT_STATUS_CHANGES = Counter(
     "callplane_account_status_changes_total",
     "Accounts blocked (balance reached zero) and unblocked (a top-up settled).",

@@ -62,7 +62,11 @@ class TopicSpec:
 
 
 NUMBERS_LIFECYCLE = TopicSpec(
-    "numbers.lifecycle", 3, "delete", "numberKey", "NumberLeased, NumberReleased"
+    "numbers.lifecycle",
+    3,
+    "delete",
+    "numberKey",
+    "NumberLeased, NumberReleased, NumberRentalCharged, NumberRentalOverdue",
 )
 ACCOUNTS = TopicSpec("accounts", 3, "compact", "accountId", "AccountUpserted")
 ACCOUNTS_BALANCE = TopicSpec(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
-from datetime import timedelta
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +15,8 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from starlette.responses import JSONResponse, Response
 
-from callplane_shared.events import CallState, CallStatus
-from callplane_shared.topics import CALLS_STATUS
+from callplane_shared.events import CallCharged, CallState, CallStatus
+from callplane_shared.topics import CALLS_CHARGES, CALLS_STATUS
 from tests.endpoints import Endpoints
 from tests.integration.number_masking.calls import (
     CALLER,
@@ -156,3 +158,46 @@ async def test_pending_report_survives_a_restart(
     await eventually(delivered, timeout=90, what="report delivered after the restart")
     report = json.loads(customer.requests_to(status_path)[-1].body)
     assert report["correlationId"] == decided.decision.call_id
+
+
+@pytest.fixture(scope="module")
+async def charges(endpoints: Endpoints) -> AsyncIterator[TopicTail]:
+    tail = TopicTail(endpoints.kafka, CALLS_CHARGES.name)
+    await tail.start()
+    yield tail
+    await tail.stop()
+
+
+async def test_an_answered_report_carries_the_price_call_records_charged(
+    make_tenant: MakeTenant,
+    customer: CustomerServer,
+    producer: AIOKafkaProducer,
+    decisions: TopicTail,
+    charges: TopicTail,
+) -> None:
+    tenant = await make_tenant()
+    credentials = await set_credentials(tenant)
+    status_path = f"/{unique('priced')}"
+    status_url = customer.on(status_path, answer({}), credentials)
+    key = await create_config(
+        tenant, customer.on(f"/{unique('cb')}", answer(DIAL)), statusUrl=status_url
+    )
+    decided = await decide(producer, decisions, tenant, key)
+    call_id = decided.decision.call_id
+    await finish(producer, call_id, duration_seconds=65)
+    (raw,) = await charges.wait(call_id, timeout=20)  # call-records rated the masked leg
+    assert raw is not None
+    charge = CallCharged.model_validate_json(raw)
+
+    async def delivered() -> bool:
+        return len(customer.requests_to(status_path)) >= 1
+
+    await eventually(delivered, timeout=20, what="priced status report")
+    report = json.loads(customer.requests_to(status_path)[0].body)
+    assert report["currency"] == charge.currency
+    assert report["calculatedDuration"] == charge.billed_seconds
+    assert report["pricePerSecond"] == pytest.approx(float(charge.price_per_minute) * 100 / 60)
+    # From the masking request's receivedAt to the edge's endTime, both in this test's hands.
+    ended = datetime.fromisoformat(report["endTime"])
+    expected = math.ceil((ended - decided.decision.received_at).total_seconds())
+    assert report["inboundDuration"] == max(0, expected)

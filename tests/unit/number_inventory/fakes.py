@@ -63,3 +63,38 @@ class FakePaymentRecords:
         found = [p for p in self.payments.values() if all(p.get(k) == v for k, v in query.items())]
         found.sort(key=lambda p: p["createdAt"], reverse=True)
         return found[skip : skip + limit], len(found)
+
+
+class FakeRentalNumbers:
+    """Leased numbers as the rental pass sees them (`rental_numbers.MongoRentalNumbers`)."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[str, Document] = {}
+        self.freed: list[str] = []
+
+    async def due(self, now: Any) -> Any:
+        for doc in list(self.numbers.values()):
+            if doc.get("leaseState") != "LEASED":
+                continue
+            rental = doc.get("rental")
+            if rental is None or rental["dueAt"] <= now:
+                yield dict(doc)
+
+    async def still_leased(self, number_key: str, leased_at: Any) -> bool:
+        doc = self.numbers.get(number_key)
+        return doc is not None and doc["leaseState"] == "LEASED" and doc["leasedAt"] == leased_at
+
+    async def set_rental(self, number_key: str, leased_at: Any, rental: Document) -> None:
+        if await self.still_leased(number_key, leased_at):
+            self.numbers[number_key]["rental"] = dict(rental)
+
+    async def free(self, number: Document) -> None:
+        doc = self.numbers[number["_id"]]
+        if (
+            doc.get("accountId") == number["accountId"]
+            and doc.get("leasedAt") == number["leasedAt"]
+        ):
+            doc.update(accountId=None, leaseState=None)
+            doc.pop("leasedAt", None)
+            doc.pop("rental", None)
+            self.freed.append(number["_id"])

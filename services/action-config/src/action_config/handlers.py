@@ -20,16 +20,22 @@ from action_config.ivr_notifications import IvrNotifications, decode_ivr_status
 from action_config.ivr_usage import IvrUsage, decode_ivr_decision
 from action_config.number_lifecycle import NumberLifecycle
 from callplane_shared.consuming import consume
-from callplane_shared.events import NumberLeased, NumberLifecycleEvent, NumberReleased
+from callplane_shared.events import (
+    AnyNumberLifecycle,
+    NumberLeased,
+    NumberLifecycleEvent,
+    NumberReleased,
+)
 from callplane_shared.topics import CALLS_DECISIONS, CALLS_STATUS, NUMBERS_LIFECYCLE
 
-_LIFECYCLE: TypeAdapter[NumberLeased | NumberReleased] = TypeAdapter(NumberLifecycleEvent)
+_LIFECYCLE: TypeAdapter[AnyNumberLifecycle] = TypeAdapter(NumberLifecycleEvent)
 
 
-async def apply_lifecycle(lifecycle: NumberLifecycle, event: NumberLeased | NumberReleased) -> None:
+async def apply_lifecycle(lifecycle: NumberLifecycle, event: AnyNumberLifecycle) -> None:
+    # Rental events change nothing here: an unpaid number's action goes when it is released.
     if isinstance(event, NumberLeased):
         await lifecycle.on_leased(event)
-    else:
+    elif isinstance(event, NumberReleased):
         await lifecycle.on_released(event)
 
 

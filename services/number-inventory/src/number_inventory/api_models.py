@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -74,6 +75,20 @@ class NumberResponse(WireModel):
     note: str | None = None
     application_id: str | None = None
     entity_id: str | None = None
+    rental_status: Literal["CURRENT", "OVERDUE"] | None = Field(
+        default=None,
+        description=(
+            "Ours: the monthly rental of a leased number. OVERDUE: the period starting at "
+            "`nextRentalAt` could not be paid; the number is released at `rentalReleaseAt` unless "
+            "the balance covers it first. Null for numbers not leased."
+        ),
+    )
+    next_rental_at: datetime | None = Field(
+        default=None, description="Ours: when the next (or the unpaid) period starts."
+    )
+    rental_release_at: datetime | None = Field(
+        default=None, description="Ours: when an OVERDUE number is released."
+    )
 
 
 class CallerIdResponse(WireModel):
@@ -205,7 +220,22 @@ def number_response(doc: Document, voice: VoiceSetups) -> NumberResponse:
             else None
         ),
         conversations_caller_id=conversations_queue(setup) is not None,
+        **_rental_fields(doc),
     )
+
+
+def _rental_fields(doc: Document) -> dict[str, Any]:
+    if doc.get("leaseState") != "LEASED":
+        return {}
+    rental = doc.get("rental")
+    if rental is None or rental.get("leasedAt") != doc.get("leasedAt"):
+        # The rental pass has not seen this lease yet: the first month is paid (at purchase).
+        return {"rental_status": "CURRENT"}
+    return {
+        "rental_status": rental["status"],
+        "next_rental_at": rental["dueAt"],
+        "rental_release_at": rental.get("releaseAt"),
+    }
 
 
 def conversations_queue(setup: VoiceActionSet | None) -> str | None:

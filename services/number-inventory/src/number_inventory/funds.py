@@ -12,6 +12,7 @@ a re-delivered charge), which checks the balance again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from faststream.kafka import KafkaBroker
@@ -76,9 +77,15 @@ class FundedLedger(Ledger):
         self._funds = funds
 
     async def apply(
-        self, account_id: str, amount: int, movement: Movement, reference: str
+        self,
+        account_id: str,
+        amount: int,
+        movement: Movement,
+        reference: str,
+        *,
+        events: Sequence[Document] = (),
     ) -> Applied | Refused:
-        result = await super().apply(account_id, amount, movement, reference)
+        result = await super().apply(account_id, amount, movement, reference, events=events)
         if isinstance(result, Applied) and not result.replayed:
             await self._funds.after_movement(account_id, amount, int(result.entry["balanceAfter"]))
         return result

@@ -26,7 +26,7 @@ from number_inventory.domain.money import format_units
 from number_inventory.domain.pool import Capability, InvalidNumberError
 from number_inventory.domain.search import Page, available_filter, owned_filter
 from number_inventory.ledger import Ledger, Movement, Refused
-from number_inventory.store import Collections, now
+from number_inventory.store import Collections, freed_number, now
 
 LEASED = "LEASED"
 PENDING = "PENDING"
@@ -228,13 +228,7 @@ class Leasing:
         result = await self._c.numbers.update_one(
             {"_id": number_key, "accountId": account_id, "leaseState": LEASED},
             {
-                "$set": {
-                    "accountId": None,
-                    "leaseState": None,
-                    "applicationId": None,
-                    "entityId": None,
-                },
-                "$unset": {"claimId": "", "leasedAt": ""},
+                **freed_number(),
                 "$push": outbox.push(
                     outbox.outbox_entry(NUMBERS_LIFECYCLE.name, number_key, event)
                 ),

@@ -19,6 +19,7 @@ exactly one entry crosses per crossing, so the alert is published once per cross
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -41,6 +42,10 @@ class Movement(StrEnum):
     NUMBER_PURCHASE = "NUMBER_PURCHASE"
     PURCHASE_REFUND = "PURCHASE_REFUND"
     CALL_CHARGE = "CALL_CHARGE"
+    NUMBER_RENTAL = "NUMBER_RENTAL"
+    # Zero-amount records of the rental's other steps (like PAYMENT_FAILED for payments).
+    RENTAL_OVERDUE = "RENTAL_OVERDUE"
+    RENTAL_RELEASE = "RENTAL_RELEASE"
 
 
 class LedgerBusyError(RuntimeError):
@@ -104,10 +109,17 @@ class Ledger:
         return entry
 
     async def apply(
-        self, account_id: str, amount: int, movement: Movement, reference: str
+        self,
+        account_id: str,
+        amount: int,
+        movement: Movement,
+        reference: str,
+        *,
+        events: Sequence[Document] = (),
     ) -> Applied | Refused:
         """Append `amount` (signed minor units) once per `reference`; a debit the balance does
-        not cover is Refused. The one way money moves."""
+        not cover is Refused. The one way money moves. `events` (outbox entries) ride in the
+        entry itself, so they are published once per applied reference and never without it."""
         for _ in range(MAX_ATTEMPTS):
             last = await self.last(account_id)
             earlier = await self._entries.with_reference(account_id, reference)
@@ -125,6 +137,8 @@ class Ledger:
                 currency=last["currency"],
                 reference=reference,
             )
+            if events:
+                entry[outbox.OUTBOX_FIELD] = [*entry.get(outbox.OUTBOX_FIELD, []), *events]
             if not await self._entries.insert(entry):
                 continue  # another movement took this sequence number; re-read and retry
             if entry.get(outbox.OUTBOX_FIELD):

@@ -5,9 +5,12 @@ Consumes: `accounts` (its own, to authenticate like every other service) and `vo
 (for `voiceSetup`), both as compacted-topic views, `payments` (group number-inventory: the
 payment system's PaymentSettled / PaymentFailed) and `calls.charges` (debits, once per call).
 Produces: `accounts`, `accounts.balance` and `numbers.lifecycle`, all through the outbox.
+Background (supervised): outbox relay, stale-claim sweeper, monthly rental (`rental.py`).
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from fastapi import FastAPI
 
@@ -35,6 +38,7 @@ from number_inventory.balance_alerts import (
 )
 from number_inventory.call_charges import CallCharges, register_charge_subscriber
 from number_inventory.domain.money import to_minor
+from number_inventory.domain.rental import RentalTerms
 from number_inventory.funds import AccountFunds, FundedLedger
 from number_inventory.leasing import Leasing
 from number_inventory.ledger_entries import MongoLedgerEntries
@@ -42,8 +46,10 @@ from number_inventory.payment_events import register_payment_subscriber
 from number_inventory.payment_records import MongoPaymentRecords
 from number_inventory.payments import Payments
 from number_inventory.recovery import StaleClaimSweeper
+from number_inventory.rental import Rental
+from number_inventory.rental_numbers import MongoRentalNumbers
 from number_inventory.settings import Settings
-from number_inventory.store import Collections
+from number_inventory.store import Collections, now
 from number_inventory.voice_setups import VoiceSetups
 
 
@@ -81,6 +87,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         supervisor=supervisor,
     )
     sweeper = StaleClaimSweeper(collections, broker, ledger, supervisor=supervisor)
+    rental = Rental(
+        MongoRentalNumbers(collections.numbers, collections.claims),
+        ledger,
+        RentalTerms(
+            grace=timedelta(seconds=settings.rental_grace_seconds),
+            period=(
+                None
+                if settings.rental_period_seconds is None
+                else timedelta(seconds=settings.rental_period_seconds)
+            ),
+        ),
+        clock=now,
+        supervisor=supervisor,
+        interval_seconds=settings.rental_interval_seconds,
+    )
     current_account = require_account(directory)
 
     async def start() -> None:
@@ -91,8 +112,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await voice_view.wait_caught_up(settings.view_catch_up_seconds)
         await relay.start()
         await sweeper.start()
+        await rental.start()
 
     async def stop() -> None:
+        await rental.stop()
         await sweeper.stop()
         await relay.stop()
         await voice_view.stop()

@@ -39,3 +39,26 @@ class Settings(ServiceSettings):
         gt=0,
         description="How long start-up waits for the accounts and voice.actions views.",
     )
+    rental_grace_seconds: float = Field(
+        default=7 * 86_400,
+        ge=0,
+        le=366 * 86_400,
+        description=(
+            "How long a number whose monthly rental could not be paid stays OVERDUE (and keeps "
+            "working) before it is released, counted from the unpaid period's start."
+        ),
+    )
+    rental_period_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        description=(
+            "Length of a rental period; unset (the default) means calendar months anchored at "
+            "the lease date. A few seconds lets tests and demos watch rentals happen."
+        ),
+    )
+    rental_interval_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        le=86_400,
+        description="How often the rental pass looks for numbers whose period has started.",
+    )

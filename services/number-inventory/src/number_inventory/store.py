@@ -51,6 +51,10 @@ class Collections:
             [("status", ASCENDING), ("createdAt", ASCENDING)], name="status_created"
         )
         await self.claims.create_index([("accountId", ASCENDING)], name="account")
+        # The rental pass looks for leased numbers whose next period has started.
+        await self.numbers.create_index(
+            [("leaseState", ASCENDING), ("rental.dueAt", ASCENDING)], name="rental_due"
+        )
 
 
 def now() -> datetime:
@@ -78,4 +82,13 @@ def number_document(number_key: str, number: PoolNumber) -> Document:
         "applicationId": None,
         "entityId": None,
         "importedAt": now(),
+    }
+
+
+def freed_number() -> Document:
+    """The update fragment that returns a leased number to the pool (a release by its owner or
+    for unpaid rental): no owner, no lease, no rental."""
+    return {
+        "$set": {"accountId": None, "leaseState": None, "applicationId": None, "entityId": None},
+        "$unset": {"claimId": "", "leasedAt": "", "rental": ""},
     }

@@ -92,7 +92,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         drain_timeout=settings.shutdown_grace_seconds,
         supervisor=supervisor,
     )
-    register_subscribers(broker, store, settings.group(SERVICE_NAME))
+    register_subscribers(
+        broker,
+        store,
+        settings.group(SERVICE_NAME),
+        timedelta(seconds=settings.masking_status_charge_wait_seconds),
+    )
     delivery = StatusDelivery(
         store,
         reports,

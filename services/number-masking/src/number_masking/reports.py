@@ -12,12 +12,20 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from callplane_shared.events import CallStatus
+from callplane_shared.events import CallDecision, CallStatus
 from callplane_shared.metrics import STATUS_REPORT_BACKLOG, STATUS_REPORTS
 from callplane_shared.mongo import Document
 from callplane_shared.supervision import Supervisor
 from callplane_shared.webhooks import WebhookError, retry_delay
+from number_masking.domain.decisions import initial_round
 from number_masking.domain.reports import FINAL_STATES, build_report
+from number_masking.report_charges import (
+    AWAITING_FIELD,
+    CHARGE_FIELD,
+    complete_report,
+    known_charge,
+    waiting_report,
+)
 from number_masking.resolver import Poster
 from number_masking.store import Store
 
@@ -36,37 +44,56 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def record_status(store: Store, status: CallStatus) -> bool:
-    """Queue the report of a finished masked call; False when there is nothing to report."""
+async def record_status(
+    store: Store, status: CallStatus, charge_wait: timedelta = timedelta(0)
+) -> bool:
+    """Queue the report of a finished masked call; False when there is nothing to report. An
+    answered call's report waits up to `charge_wait` for its price (see report_charges)."""
     if status.state not in FINAL_STATES:
         return False
     decided = await store.latest_decision(status.call_id)
     if decided is None:
         return False
+    # The first round's decision: when the call came in, and its charge if that came first.
+    first = await store.find_decision(initial_round(status.call_id)) or decided
     body = build_report(
         status,
         action=decided.get("action") or "dial",
         caller=decided.get("caller") or status.from_,
         called=decided.get("called") or status.to,
         extra=decided.get("extra") or {},
+        received_at=received_at(first),
     )
     now = _now()
+    report = waiting_report(body, first.get(CHARGE_FIELD), charge_wait)
     try:
         await store.reports.insert_one(
             {
                 "_id": status.call_id,
                 "accountId": decided["accountId"],
                 "configKey": decided["configKey"],
-                "body": body,
+                **report,
                 "state": "pending",
                 "attempts": 0,
-                "nextAttemptAt": now,
                 "createdAt": now,
             }
         )
     except DuplicateKeyError:
         return False  # the same final status delivered twice: one report is enough
+    if report[AWAITING_FIELD]:
+        # The charge may have arrived between the read above and the insert.
+        charge = await known_charge(store, status.call_id)
+        if charge is not None:
+            await complete_report(store, status.call_id, charge)
     return True
+
+
+def received_at(decided: Document) -> datetime | None:
+    """When the edge received the call, from the decision masking published for it."""
+    raw = decided.get("decision")
+    if not raw:
+        return None
+    return CallDecision.model_validate_json(raw).received_at
 
 
 class StatusDelivery:
@@ -128,7 +155,8 @@ class StatusDelivery:
         async for doc in due:
             result = await self._store.reports.update_one(
                 {"_id": doc["_id"], "state": "pending", "nextAttemptAt": {"$lte": now}},
-                {"$set": {"nextAttemptAt": now + CLAIM_LEASE}},
+                # Claimed: no longer waiting for its charge, so a late one cannot change it.
+                {"$set": {"nextAttemptAt": now + CLAIM_LEASE, AWAITING_FIELD: False}},
             )
             if result.modified_count == 1:
                 task = asyncio.create_task(self._guarded(doc["_id"]))

@@ -67,6 +67,15 @@ class Settings(ServiceSettings):
         default=1.0, gt=0, description="First retry delay of a status report; doubles, max 60 s."
     )
     masking_status_poll_seconds: float = Field(default=0.5, gt=0)
+    masking_status_charge_wait_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=300,
+        description=(
+            "How long an answered call's status report waits for its charge from call-records "
+            "(pricePerSecond, currency, calculatedDuration) before it is sent without them."
+        ),
+    )
     masking_status_concurrency: int = Field(
         default=32, ge=1, description="Status reports delivered at once by one instance."
     )
