@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from call_dispatch import SERVICE_NAME
-from call_dispatch.view import DispatchView, NumberEntry, e164
+from call_dispatch.number_table import NumberEntry, e164
+from call_dispatch.view import DispatchView
 from callplane_shared.events import (
     CallDecision,
     CallRoutingInstruction,
