@@ -37,7 +37,7 @@ _N_PROFILE_MASK, _N_ACCOUNT_MASK = (1 << 20) - 1, (1 << 22) - 1
 _N_PROFILE_SHIFT = 2
 _N_ACCOUNT_SHIFT = _N_PROFILE_SHIFT + 20
 _N_VERSION_SHIFT = _N_ACCOUNT_SHIFT + 22
-# wide
+# wide: an index in use is held by at least one number, so 2**32 of them cannot fit in memory
 _W_INDEX_MASK = (1 << 32) - 1
 _W_PROFILE_SHIFT = 4
 _W_ACCOUNT_SHIFT = _W_PROFILE_SHIFT + 32
