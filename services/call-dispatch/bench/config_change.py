@@ -157,16 +157,20 @@ async def measure(args: argparse.Namespace) -> dict[str, object]:
     latencies: list[float] = []
     try:
         # The calls flow and the first actions are decided before anything is measured.
+        last: dict[str, int] = {}
         for key, number in numbers.items():
-            version, _ = await _change(api, key, TARGETS[1])
-            assert await _applied(decisions, number, version), f"{number} never decided"
+            last[number], _ = await _change(api, key, TARGETS[1])
+            assert await _applied(decisions, number, last[number]), f"{number} never decided"
         pid = _pid("call-dispatch")
         cpu = cpu_seconds(pid) if pid else 0.0
         cpu_began, began = time.process_time(), time.perf_counter()
         keys = list(numbers.items())
         for i in range(args.changes):
             key, number = keys[i % len(keys)]
-            version, accepted = await _change(api, key, TARGETS[i % 2])
+            # Each round of the numbers flips the target, so every PUT is a real change.
+            version, accepted = await _change(api, key, TARGETS[i // len(keys) % 2])
+            assert version > last[number], f"{number}: a change kept version {version}"
+            last[number] = version
             decided = await _applied(decisions, number, version)
             if decided is not None:
                 latencies.append((decided - accepted) * 1000)
