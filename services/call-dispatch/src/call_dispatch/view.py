@@ -62,25 +62,22 @@ SCENARIO_RECORD_MAX_BYTES = IVR_SCRIPT_MAX_BYTES + 2048
 
 
 def _action_arg(action: VoiceAction | None) -> str | None:  # noqa: PLR0911 - one per action
+    # Not interned: the number table keeps one copy per distinct profile anyway.
     match action:
         case ForwardToPstn():
             return action.pstn_number
         case VoiceNumberMasking():
-            return sys.intern(action.voice_number_masking_config_key)
+            return action.voice_number_masking_config_key
         case ForwardToSubscription():
-            return sys.intern(action.calls_configuration_id)
+            return action.calls_configuration_id
         case ForwardToCallRouting():
-            return None if action.route_id is None else sys.intern(action.route_id)
+            return action.route_id
         case ForwardToIvr():
-            return sys.intern(action.scenario_key)
+            return action.scenario_key
         case ForwardToConversations():
-            return _intern(action.queue_id)
+            return action.queue_id
         case _:
             return None
-
-
-def _intern(value: str | None) -> str | None:
-    return None if value is None else sys.intern(value)
 
 
 FALLBACK_CACHE_MAX = 10_000
@@ -134,9 +131,9 @@ class DispatchView:
             None if action is None else action.type,
             _action_arg(action),
             self._shared_fallback(event.fallback),
-            _intern(event.application_id),
+            event.application_id,
         )
-        self._numbers.put(key, event.version, sys.intern(event.account_id), profile)
+        self._numbers.put(key, event.version, event.account_id, profile)
 
     def _shared_fallback(self, fallback: Fallback | None) -> Fallback | None:
         if fallback is None:
