@@ -9,7 +9,7 @@ A late record with that version or an older one cannot bring the number (or rout
 higher version can (action-config keeps versions monotonic per number across leases). A tombstone
 for something never seen leaves nothing behind, so after compaction the markers cost nothing.
 
-Numbers are packed (`number_table.py`): a million of them fit in about 120 MiB, which the
+Numbers are packed (`number_table.py`): a million of them fit in about 106 MiB, which the
 benchmark measures. Routes and scenarios are few and kept as models.
 """
 
