@@ -14,7 +14,10 @@
    longer row of call-dispatch at `--sustain-rate` for `--sustain-seconds`.
 5. number-masking's path (masking.requests → calls.decisions) with an instant customer on
    loopback, against the running system (`make up`), at `--masking-rate`.
-6. The view with `--memory-numbers` numbers in a fresh process (RSS, build time).
+6. A voice-action change through action-config's API until call-dispatch decides a call with
+   it, `--changes` times under `--config-rate` calls/s, against the running system
+   (`config_change.py`).
+7. The view with `--memory-numbers` numbers in a fresh process (RSS, build time).
 
 Every row carries the target's CPU per call, its RSS and the load average: on a busy machine the
 absolute figures mean little, the comparison within the run still does. Writes JSON (default
@@ -35,7 +38,9 @@ import time
 import uuid
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
+import config_change
 import httpx
 from aiokafka.admin import AIOKafkaAdminClient
 from confluent_kafka import Producer
@@ -224,6 +229,7 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
         await admin.delete_topics([s.name for s in specs])
         await admin.close()
     result["masking"] = await _masking(args)
+    result["config_change"] = await config_change.measure(args)
     memory = subprocess.run(
         [sys.executable, str(HERE / "view_memory.py"), str(args.memory_numbers)],
         capture_output=True,
@@ -296,6 +302,16 @@ async def _masking(args: argparse.Namespace) -> dict[str, object]:
     return out
 
 
+def _row_line(r: dict[str, Any]) -> str:
+    rate = "1by1" if r["rate_offered"] == 0 else f"{r['rate_offered']:.0f}"
+    return (
+        f"{r['target']:<22}{rate:>7}{r['rate_achieved']:>8.0f}{r['sent']:>7}{r['received']:>7}"
+        f"{r['p50_ms']:>10.2f}{r['p95_ms']:>10.2f}{r['p99_ms']:>10.2f}{r['max_ms']:>10.2f}"
+        f"{r['cpu_ms_per_call']:>12.3f}{r['target_cpu_pct']:>7.1f}{r['rss_mib']:>8.1f}"
+        f"{r['generator_cpu_pct']:>10.1f}{r['load_average']:>6.1f}"
+    )
+
+
 def _print(result: dict[str, object]) -> None:
     head = f"{'layer':<22}{'rate/s':>7}{'achvd/s':>8}{'sent':>7}{'recv':>7}{'p50 ms':>10}"
     head += f"{'p95 ms':>10}{'p99 ms':>10}{'max ms':>10}{'cpu ms/call':>12}{'cpu %':>7}"
@@ -310,14 +326,7 @@ def _print(result: dict[str, object]) -> None:
     )
     rows = result["rows"]
     assert isinstance(rows, list)
-    for r in rows:
-        rate = "1by1" if r["rate_offered"] == 0 else f"{r['rate_offered']:.0f}"
-        lines.append(
-            f"{r['target']:<22}{rate:>7}{r['rate_achieved']:>8.0f}{r['sent']:>7}{r['received']:>7}"
-            f"{r['p50_ms']:>10.2f}{r['p95_ms']:>10.2f}{r['p99_ms']:>10.2f}{r['max_ms']:>10.2f}"
-            f"{r['cpu_ms_per_call']:>12.3f}{r['target_cpu_pct']:>7.1f}{r['rss_mib']:>8.1f}"
-            f"{r['generator_cpu_pct']:>10.1f}{r['load_average']:>6.1f}"
-        )
+    lines += [_row_line(r) for r in rows]
     m, nan = result["masking"], float("nan")
     assert isinstance(m, dict)
     if "skipped" in m:
@@ -329,6 +338,12 @@ def _print(result: dict[str, object]) -> None:
             f"{m.get('cpu_ms_per_call', nan):>12.3f}{m.get('target_cpu_pct', nan):>7.1f}"
             f"{m.get('rss_mib', nan):>8.1f}{'':>10}{m['load_average']:>6.1f}"
         )
+    c = result["config_change"]
+    assert isinstance(c, dict)
+    if "skipped" in c:
+        lines.append(f"{'config change→view':<22} skipped: {c['skipped']}")
+    else:
+        lines.append(_row_line(c))
     lines.append(f"view from topic: {json.dumps(result['view_from_topic'])}")
     lines.append(f"view in process: {json.dumps(result['view_in_process'])}")
     lines.append(
@@ -350,6 +365,7 @@ def main() -> None:
     parser.add_argument("--java-records", type=int, default=2000)
     parser.add_argument("--masking-rate", type=float, default=500.0)
     parser.add_argument("--masking-seconds", type=float, default=10.0)
+    config_change.add_arguments(parser)
     parser.add_argument("--view-numbers", type=int, default=1_000_000)
     parser.add_argument("--memory-numbers", type=int, default=1_000_000)
     parser.add_argument("--port", type=int, default=8193)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from call_dispatch import SERVICE_NAME
-from call_dispatch.view import DispatchView, NumberEntry, e164
+from call_dispatch.number_table import NumberEntry, e164
+from call_dispatch.view import DispatchView
 from callplane_shared.events import (
     CallDecision,
     CallRoutingInstruction,
@@ -195,7 +196,7 @@ def _choose(  # noqa: PLR0911 - one return per action type reads as the table it
 
 
 def _decision(
-    call: InboundCall, entry: NumberEntry | None, choice: _Choice, now: datetime
+    call: InboundCall, number: str, entry: NumberEntry | None, choice: _Choice, now: datetime
 ) -> CallDecision:
     # Every field comes from validated input (the call, the view's entry), so the decision is
     # assembled without validating it again: that was a fifth of the per-call cost.
@@ -204,7 +205,7 @@ def _decision(
         schema_version=1,
         occurred_at=now,
         call_id=call.call_id,
-        number=e164(call.to),
+        number=number,
         account_id=None if entry is None else entry.account_id,
         action_type=None if entry is None else entry.action_type,
         action_version=None if entry is None else entry.version,
@@ -219,17 +220,18 @@ def _decision(
 
 def decide(call: InboundCall, view: DispatchView, now: datetime) -> Outcome:
     """What happens to `call`; `now` is only stamped as `decidedAt`."""
-    entry = view.number(call.to)
+    number = e164(call.to)  # once: it is the decision's and the masking request's
+    entry = view.number(number)
     if entry is None:
         choice = _reject(RejectReason.NUMBER_NOT_IN_SERVICE, "the number is not leased")
-        return Decided(_decision(call, None, choice, now))
+        return Decided(_decision(call, number, None, choice, now))
     if not entry.voice_capable:
         choice = _reject(RejectReason.NO_VOICE_CAPABILITY, "the number cannot take calls")
-        return Decided(_decision(call, entry, choice, now))
+        return Decided(_decision(call, number, entry, choice, now))
     if view.accounts.blocked(entry.account_id):
         detail = "the account's balance is exhausted; calls resume after a top-up"
         choice = _reject(RejectReason.INSUFFICIENT_FUNDS, detail)
-        return Decided(_decision(call, entry, choice, now))
+        return Decided(_decision(call, number, entry, choice, now))
     if entry.action_type is ActionType.VOICE_NUMBER_MASKING:
         assert entry.account_id is not None  # noqa: S101 - live entry
         return HandedToMasking(
@@ -237,14 +239,14 @@ def decide(call: InboundCall, view: DispatchView, now: datetime) -> Outcome:
                 event_id=event_id_for(call.call_id, "masking"),
                 occurred_at=now,
                 call_id=call.call_id,
-                number=e164(call.to),
+                number=number,
                 account_id=entry.account_id,
                 config_key=entry.action_arg or "",
                 from_=call.from_,
-                to=e164(call.to),
+                to=number,
                 received_at=call.received_at,
                 action_version=entry.version,
                 fallback=entry.fallback,
             )
         )
-    return Decided(_decision(call, entry, _choose(call, entry, view), now))
+    return Decided(_decision(call, number, entry, _choose(call, entry, view), now))

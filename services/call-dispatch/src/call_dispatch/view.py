@@ -9,8 +9,8 @@ A late record with that version or an older one cannot bring the number (or rout
 higher version can (action-config keeps versions monotonic per number across leases). A tombstone
 for something never seen leaves nothing behind, so after compaction the markers cost nothing.
 
-Entries are small named tuples of interned strings, not pydantic models: a million numbers must
-fit in well under a gigabyte (the benchmark measures it).
+Numbers are packed (`number_table.py`): a million of them fit in about 106 MiB, which the
+benchmark measures. Routes and scenarios are few and kept as models.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from call_dispatch.account_status import AccountStatuses
+from call_dispatch.number_table import NumberEntry, NumberTable, fallback_key, number_key
 from callplane_shared.events import (
     IVR_SCRIPT_MAX_BYTES,
     IvrScenarioPublished,
@@ -29,9 +30,7 @@ from callplane_shared.events import (
 )
 from callplane_shared.routing import Route, RouteStatus
 from callplane_shared.voice import (
-    ActionType,
     Fallback,
-    FallbackForward,
     ForwardToCallRouting,
     ForwardToConversations,
     ForwardToIvr,
@@ -40,20 +39,6 @@ from callplane_shared.voice import (
     VoiceAction,
     VoiceNumberMasking,
 )
-
-
-class NumberEntry(NamedTuple):
-    """One number's voice setup; `account_id` None marks a number removed at `version`."""
-
-    version: int
-    account_id: str | None
-    voice_capable: bool
-    action_type: ActionType | None
-    action_arg: str | None
-    """The action's one parameter: PSTN number, masking config key, calls configuration id,
-    route id (None: match routes by criteria), IVR scenario key or Conversations queue id."""
-    fallback: Fallback | None
-    application_id: str | None
 
 
 class RouteEntry(NamedTuple):
@@ -77,41 +62,32 @@ SCENARIO_RECORD_MAX_BYTES = IVR_SCRIPT_MAX_BYTES + 2048
 
 
 def _action_arg(action: VoiceAction | None) -> str | None:  # noqa: PLR0911 - one per action
+    # Not interned: the number table keeps one copy per distinct profile anyway.
     match action:
         case ForwardToPstn():
             return action.pstn_number
         case VoiceNumberMasking():
-            return sys.intern(action.voice_number_masking_config_key)
+            return action.voice_number_masking_config_key
         case ForwardToSubscription():
-            return sys.intern(action.calls_configuration_id)
+            return action.calls_configuration_id
         case ForwardToCallRouting():
-            return None if action.route_id is None else sys.intern(action.route_id)
+            return action.route_id
         case ForwardToIvr():
-            return sys.intern(action.scenario_key)
+            return action.scenario_key
         case ForwardToConversations():
-            return _intern(action.queue_id)
+            return action.queue_id
         case _:
             return None
 
 
-def _intern(value: str | None) -> str | None:
-    return None if value is None else sys.intern(value)
-
-
 FALLBACK_CACHE_MAX = 10_000
-
-
-def e164(number: str) -> str:
-    """The view's key: E.164 with '+' (the edge may send the number without it)."""
-    number = number.strip()
-    return number if number.startswith("+") else f"+{number}"
 
 
 class DispatchView:
     """Numbers and routes as of the records applied so far. Not thread-safe: one event loop."""
 
     def __init__(self) -> None:
-        self._numbers: dict[str, NumberEntry] = {}
+        self._numbers = NumberTable()
         self._routes: dict[str, RouteEntry] = {}
         # Fallbacks repeat across numbers: keep one object per distinct value, for the
         # FALLBACK_CACHE_MAX most recently used values (distinct fallbacks are unbounded).
@@ -136,35 +112,33 @@ class DispatchView:
     def apply_action(self, key: bytes, value: bytes | None) -> None:
         self.actions_applied_at = time.time()
         if value is None:
-            self._remove_number(e164(key.decode()))
+            self._remove_number(number_key(key.decode()))
             return
         event = VoiceActionSet.model_validate_json(value)
         self.set_action(event)
 
     def set_action(self, event: VoiceActionSet) -> None:
-        number = e164(event.number)
-        held = self._numbers.get(number)
-        if held is not None and held.version >= event.version:
+        key = number_key(event.number)
+        held = self._numbers.held(key)
+        if held is not None and held[0] >= event.version:
             self.stale_ignored += 1
             return
-        if held is None or held.account_id is None:
+        if held is None or not held[1]:
             self.numbers_live += 1
         action = event.action
-        self._numbers[number] = NumberEntry(
-            version=event.version,
-            account_id=sys.intern(event.account_id),
-            voice_capable=event.voice_capable,
-            action_type=None if action is None else action.type,
-            action_arg=_action_arg(action),
-            fallback=self._shared_fallback(event.fallback),
-            application_id=_intern(event.application_id),
+        profile = (
+            event.voice_capable,
+            None if action is None else action.type,
+            _action_arg(action),
+            self._shared_fallback(event.fallback),
+            event.application_id,
         )
+        self._numbers.put(key, event.version, event.account_id, profile)
 
     def _shared_fallback(self, fallback: Fallback | None) -> Fallback | None:
         if fallback is None:
             return None
-        detail = fallback.pstn_number if isinstance(fallback, FallbackForward) else fallback.reason
-        key = (fallback.type, detail)
+        key = fallback_key(fallback)
         shared = self._fallbacks.pop(key, None) or fallback
         self._fallbacks[key] = shared  # re-inserted: most recently used last
         if len(self._fallbacks) > FALLBACK_CACHE_MAX:
@@ -172,19 +146,11 @@ class DispatchView:
             del self._fallbacks[next(iter(self._fallbacks))]
         return shared
 
-    def _remove_number(self, number: str) -> None:
-        held = self._numbers.get(number)
-        if held is not None and held.account_id is not None:
+    def _remove_number(self, key: int | str) -> None:
+        held = self._numbers.held(key)
+        if held is not None and held[1]:
             self.numbers_live -= 1
-            self._numbers[number] = NumberEntry(
-                held.version,
-                None,
-                voice_capable=False,
-                action_type=None,
-                action_arg=None,
-                fallback=None,
-                application_id=None,
-            )
+            self._numbers.remove(key, held[0])
 
     def apply_route(self, key: bytes, value: bytes | None) -> None:
         self.routes_applied_at = time.time()
@@ -248,8 +214,7 @@ class DispatchView:
 
     def number(self, number: str) -> NumberEntry | None:
         """The live entry of a number, or None when unknown or removed."""
-        entry = self._numbers.get(e164(number))
-        return None if entry is None or entry.account_id is None else entry
+        return self._numbers.get(number_key(number))
 
     def route(self, route_id: str) -> Route | None:
         entry = self._routes.get(route_id)
@@ -268,7 +233,7 @@ class DispatchView:
 
     @property
     def numbers_held(self) -> int:
-        return sum(1 for e in self._numbers.values() if e.account_id is not None)
+        return self._numbers.count_live()
 
     @property
     def routes_held(self) -> int:
