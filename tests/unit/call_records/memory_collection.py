@@ -88,5 +88,11 @@ class MemoryCollection:
                 return Result(1)
         return Result(0)
 
+    async def delete_one(self, query: Document) -> None:
+        for key, doc in list(self.docs.items()):
+            if _matches(doc, query):
+                del self.docs[key]
+                return
+
     async def create_index(self, *_args: Any, **_kwargs: Any) -> None:
         return None

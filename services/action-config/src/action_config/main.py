@@ -19,7 +19,7 @@ from action_config.api_voice import voice_router
 from action_config.calls_configurations import CallsConfigurations
 from action_config.domain.refusals import Refusal
 from action_config.handlers import register_subscribers
-from action_config.ivr_notifications import DeliveryPolicy, IvrNotifications
+from action_config.ivr_notifications import IvrNotifications, policy
 from action_config.ivr_scenarios import IvrScenarios
 from action_config.ivr_usage import IvrUsage
 from action_config.number_lifecycle import NumberLifecycle
@@ -86,10 +86,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         collections.ivr_notifications,
         collections.ivr_scenarios,
         notifier,
-        DeliveryPolicy(
+        policy(
             budget=settings.ivr_notify_timeout_seconds,
             max_attempts=settings.ivr_notify_max_attempts,
+            per_account=settings.ivr_notify_per_account_concurrency,
         ),
+        supervisor,
     )
     usage = IvrUsage(collections.ivr_scenarios, settings.ivr_usage_throttle_seconds)
     register_subscribers(broker, lifecycle, settings.group(SERVICE_NAME), usage, notifications)
@@ -116,7 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await collections.ensure_indexes()
         await history.ensure_indexes()
         await notifications.ensure_indexes()
-        supervisor.every("ivr-notifications", 1.0, notifications.deliver_due)
+        await notifications.worker.start()
         supervisor.every("voice-history-retention", 3600, prune_history)
         await lease_catch_up.start()
         await accounts_view.start()
@@ -125,7 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     async def stop() -> None:
         await supervisor.stop("voice-history-retention")
-        await supervisor.stop("ivr-notifications")
+        await notifications.worker.stop()
         await notifier.aclose()
         await lease_catch_up.stop()
         await relay.stop()
