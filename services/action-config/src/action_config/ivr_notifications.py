@@ -14,11 +14,11 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from pymongo.asynchronous.collection import AsyncCollection
-
-from action_config.ivr_scenarios import SECRET_FIELD
+from action_config.ivr_scenarios import scenario_secret
+from action_config.store import Collections
 from callplane_shared.events import CallStatus
 from callplane_shared.mongo import Document
+from callplane_shared.sealing import CredentialCipher
 from callplane_shared.supervision import Supervisor
 from callplane_shared.webhooks import SigningKey, WebhookSender
 from callplane_shared.webhooks.queue import (
@@ -81,14 +81,15 @@ def policy(*, budget: float, max_attempts: int, per_account: int) -> QueuePolicy
 class IvrNotifications:
     def __init__(
         self,
-        queue: AsyncCollection[Document],
-        scenarios: AsyncCollection[Document],
+        collections: Collections,
         sender: WebhookSender,
         rules: QueuePolicy,
         supervisor: Supervisor,
+        cipher: CredentialCipher,
     ) -> None:
-        self.deliveries = DeliveryQueue(queue)
-        self._scenarios = scenarios
+        self.deliveries = DeliveryQueue(collections.ivr_notifications)
+        self._cipher = cipher
+        self._scenarios = collections.ivr_scenarios
         self._sender = sender
         self._policy = rules
         self.worker = DeliveryWorker(
@@ -123,7 +124,7 @@ class IvrNotifications:
         )
         if scenario is None or not scenario.get("notifyUrl"):
             raise UndeliverableError("the scenario or its notifyUrl was removed")
-        secret = scenario.get(SECRET_FIELD)
+        secret = scenario_secret(scenario, self._cipher)
         await self._sender.post(
             scenario["notifyUrl"],
             doc["payload"],

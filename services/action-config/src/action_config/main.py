@@ -40,6 +40,7 @@ from callplane_shared.openapi_docs import APP_KEY, OpenApiRules
 from callplane_shared.outbox import OutboxRelay
 from callplane_shared.ratelimit import rate_limiter
 from callplane_shared.runtime import ServiceParts, serve, service_app
+from callplane_shared.sealing import CredentialCipher
 from callplane_shared.supervision import Supervisor
 from callplane_shared.telemetry import configure_telemetry, package_version
 from callplane_shared.topics import ACCOUNTS, MASKING_CONFIGS, NUMBERS_LIFECYCLE
@@ -77,14 +78,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     numbers = MongoNumberStore(collections.numbers, broker)
     history = MongoHistoryStore(collections.voice_history)
     lifecycle = NumberLifecycle(numbers, history)
+    cipher = CredentialCipher(settings.ivr_key_bytes)
     notifier = WebhookSender(
         AddressPolicy.parse(settings.ivr_notify_allowed_hosts),
         user_agent=f"{SERVICE_NAME}/{package_version(SERVICE_NAME)}",
         limits=SenderLimits(per_customer=settings.ivr_notify_per_account_concurrency),
     )
     notifications = IvrNotifications(
-        collections.ivr_notifications,
-        collections.ivr_scenarios,
+        collections,
         notifier,
         policy(
             budget=settings.ivr_notify_timeout_seconds,
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             per_account=settings.ivr_notify_per_account_concurrency,
         ),
         supervisor,
+        cipher,
     )
     usage = IvrUsage(collections.ivr_scenarios, settings.ivr_usage_throttle_seconds)
     register_subscribers(broker, lifecycle, settings.group(SERVICE_NAME), usage, notifications)
@@ -150,7 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 routes_router(Routes(collections, targets, broker), caller, quotas),
                 targets_router(
                     CallsConfigurations(collections, targets),
-                    IvrScenarios(collections, targets, broker),
+                    IvrScenarios(collections, targets, broker, cipher),
                     caller,
                     quotas,
                 ),

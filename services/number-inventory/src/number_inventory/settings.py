@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from pydantic import Field, SecretStr
 
+from callplane_shared.sealing import SealingKey, key_bytes
 from callplane_shared.settings import ServiceSettings
 
 
@@ -39,3 +40,16 @@ class Settings(ServiceSettings):
         gt=0,
         description="How long start-up waits for the accounts and voice.actions views.",
     )
+    notifications_credentials_key: SealingKey = Field(
+        description="Base64 of 32 random bytes: the AES-256-GCM key accounts' notification "
+        "signing secrets are stored under. Required.",
+    )
+    notifications_allowed_hosts: str = Field(
+        default="",
+        description="Comma-separated hostnames, IPs or CIDRs balance notifications may reach "
+        "even though they are loopback/private (e.g. `127.0.0.1` in development).",
+    )
+
+    @property
+    def notifications_key_bytes(self) -> bytes:
+        return key_bytes(self.notifications_credentials_key)
