@@ -15,12 +15,16 @@ from action_config.settings import Settings
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "openapi.json"
 
 
-def render() -> str:
-    # Building the app connects nothing: broker and MongoDB client are lazy.
-    # The sealing key is a placeholder (32 zero bytes): the document does not depend on it.
+def document() -> dict[str, Any]:
+    # Building the app connects nothing: broker and MongoDB client are lazy. The sealing key is
+    # a placeholder (32 zero bytes): the document does not depend on it.
     settings = Settings(ivr_credentials_key=SecretStr("A" * 43 + "="))
     spec: dict[str, Any] = create_app(settings).openapi()
-    return json.dumps(spec, indent=2, sort_keys=True) + "\n"
+    return spec
+
+
+def render() -> str:
+    return json.dumps(document(), indent=2, sort_keys=True) + "\n"
 
 
 def main() -> None:
