@@ -70,7 +70,8 @@ class CallEventDelivery:
         target = self._subscriptions.delivery(subscription)
         await self._poster.post(
             target.notify_url,
-            doc["payload"],
+            # Events queued before the shared queue kept their body under `body`.
+            doc["payload"] if "payload" in doc else doc["body"],
             customer=doc["accountId"],
             signing=target.signing,
             connect_timeout=self._policy.connect_timeout,
