@@ -98,6 +98,10 @@ class IvrNotifications:
 
     async def ensure_indexes(self) -> None:
         await self.deliveries.ensure_indexes()
+        # Deliveries queued before the shared queue spelled their states in capitals.
+        collection = self.deliveries.collection
+        await collection.update_many({"state": "PENDING"}, {"$set": {"state": "pending"}})
+        await collection.update_many({"state": "FAILED"}, {"$set": {"state": "dead_letter"}})
 
     async def on_status(self, status: CallStatus | None) -> None:
         """Queue the event when its scenario has a notifyUrl; nothing else happens here."""
