@@ -124,3 +124,20 @@ async def test_two_workers_that_read_the_same_due_delivery_get_one_claim() -> No
     second = await queue.claim(seen, now + timedelta(seconds=1), timedelta(seconds=30))
     assert first is not None
     assert second is None
+
+
+async def test_pruning_removes_dead_claims_and_old_finished_deliveries_only() -> None:
+    collection, _ = setup(Receiver())
+    queue = DeliveryQueue(cast("Any", collection))
+    now = datetime.now(UTC)
+    await queue.enqueue("pending", account="a-1", payload={})
+    await queue.enqueue("old", account="a-1", payload={})
+    await queue.enqueue("recent", account="a-1", payload={})
+    collection.docs["old"] |= {"state": "delivered", "finishedAt": now - timedelta(days=2)}
+    collection.docs["recent"] |= {"state": "dead_letter", "finishedAt": now}
+    await collection.insert_one({"_id": "claim/x", "state": "claim", "until": now - timedelta(1)})
+    await collection.insert_one({"_id": "claim/y", "state": "claim", "until": now + timedelta(1)})
+    await queue.prune(now, None)
+    assert sorted(collection.docs) == ["claim/y", "old", "pending", "recent"]
+    await queue.prune(now, timedelta(days=1))
+    assert sorted(collection.docs) == ["claim/y", "pending", "recent"]

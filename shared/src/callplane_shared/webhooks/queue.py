@@ -35,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -56,6 +57,7 @@ Document = dict[str, Any]
 PENDING, DELIVERED, DEAD_LETTER = "pending", "delivered", "dead_letter"
 DROPPED, SUPERSEDED = "dropped", "superseded"
 _CLAIM = "claim"
+PRUNE_EVERY = 60.0  # seconds
 OUTCOMES = (DELIVERED, "retried", "deferred", "gave_up", DROPPED, SUPERSEDED)
 
 
@@ -200,12 +202,14 @@ class DeliveryQueue:
         await self._set(doc, fields)
         return outcome
 
-    async def prune(self, older_than: datetime) -> None:
-        """Finished deliveries past their keep time, and claims of workers that died."""
-        await self.collection.delete_many(
-            {"state": {"$nin": [PENDING, _CLAIM]}, "finishedAt": {"$lt": older_than}}
-        )
-        await self.collection.delete_many({"state": _CLAIM, "until": {"$lt": older_than}})
+    async def prune(self, now: datetime, keep_finished: timedelta | None) -> None:
+        """Claims of holders that died (past their lease), and finished deliveries past their
+        keep time (kept when `keep_finished` is None: the owner's retention applies)."""
+        await self.collection.delete_many({"state": _CLAIM, "until": {"$lt": now}})
+        if keep_finished is not None:
+            await self.collection.delete_many(
+                {"state": {"$nin": [PENDING, _CLAIM]}, "finishedAt": {"$lt": now - keep_finished}}
+            )
 
 
 Send = Callable[[Document], Awaitable[None]]
@@ -229,6 +233,7 @@ class DeliveryWorker:
         self._policy = policy
         self._supervisor = supervisor
         self.running: dict[asyncio.Task[None], Document] = {}
+        self._pruned_at = float("-inf")
         for outcome in OUTCOMES:
             WEBHOOK_QUEUE_DELIVERIES.labels(name, outcome)
 
@@ -247,8 +252,9 @@ class DeliveryWorker:
         """Claim due deliveries for the free slots and start them (the tasks are returned for
         tests; the pass does not wait for them)."""
         WEBHOOK_QUEUE_BACKLOG.labels(self.name).set(await self._queue.backlog())
-        if self._policy.keep_finished is not None:
-            await self._queue.prune(_now() - self._policy.keep_finished)
+        if time.monotonic() - self._pruned_at >= PRUNE_EVERY:  # scans: not on every pass
+            self._pruned_at = time.monotonic()
+            await self._queue.prune(_now(), self._policy.keep_finished)
         free = self._policy.concurrency - len(self.running)
         if free <= 0:
             return []
