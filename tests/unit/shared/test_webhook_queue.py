@@ -70,7 +70,7 @@ async def test_a_holder_that_died_before_moving_the_lease_blocks_only_its_window
     now = datetime.now(UTC)
     due = doc["nextAttemptAt"]
     await collection.insert_one(
-        {"_id": f"claim/d-1/{due.isoformat()}/0", "state": "claim", "until": now}
+        {"_id": f"claim/d-1/{due.isoformat()}/0", "state": "claim", "until": now + timedelta(30)}
     )
     assert await worker.deliver_due() == []
     collection.docs["d-1"]["nextAttemptAt"] = due - timedelta(seconds=31)  # the window lapsed
