@@ -5,11 +5,6 @@ account driven to zero has its calls rejected for funds until a top-up."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,12 +19,11 @@ from pymongo import AsyncMongoClient
 from callplane_client.publisher import CallPublisher
 from callplane_shared.events import Event
 from callplane_shared.topics import CALLS_CHARGES, CALLS_DECISIONS, CALLS_INBOUND, CALLS_STATUS
-from stackctl.layout import Layout
-from stackctl.process import read_pid
 from tests.e2e.calls import WholeCall, decided, publish, timeline, until_forwarded
 from tests.e2e.journey import Customer, admin_client, dev_setting, new_customer
+from tests.e2e.processes import kill_9, restart
 from tests.endpoints import Endpoints
-from tests.support import REPO_ROOT, eventually
+from tests.support import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -222,35 +216,6 @@ async def test_another_account_never_sees_the_call_invariant_5(stack: Stack) -> 
     assert listed.json()["results"] == []
 
 
-def kill_9_call_records() -> None:
-    pid = read_pid(Layout.from_env(), "call-records")
-    assert pid is not None, "call-records is not running under `make up`"
-    os.killpg(pid, signal.SIGKILL)
-
-
-async def restart_call_records(base_url: str) -> None:
-    # The stack's own start; readiness is then polled here with a bound that suits a loaded
-    # machine (joining three consumer groups can take a minute there).
-    await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "deploy/local/stack.py", "restart", "call-records"],
-        cwd=REPO_ROOT,
-        check=False,
-        capture_output=True,
-        timeout=300,
-    )
-    async with httpx.AsyncClient(base_url=base_url) as client:
-
-        async def ready() -> bool:
-            try:
-                reply = await client.get("/_services/call-records/readyz")
-            except httpx.HTTPError:
-                return False
-            return reply.status_code == 200
-
-        await eventually(ready, timeout=180, interval=0.5, what="call-records ready again")
-
-
 @pytest.mark.timeout(900)
 async def test_redelivered_twice_and_killed_9_mid_stream_every_call_is_charged_once(
     stack: Stack,
@@ -275,8 +240,8 @@ async def test_redelivered_twice_and_killed_9_mid_stream_every_call_is_charged_o
         return found > 0
 
     await eventually(some_charged, timeout=30, interval=0.05, what="the first charges")
-    kill_9_call_records()
-    await restart_call_records(stack.endpoints.base_url)
+    kill_9("call-records")
+    await restart("call-records", stack.endpoints.base_url)
 
     expected = before - CHARGE * len(calls)
 

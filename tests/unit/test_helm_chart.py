@@ -310,10 +310,14 @@ def test_only_the_webhook_senders_reach_the_internet(
             selected.add(owner)
         for rule in policy["spec"].get("egress", []):
             if leaves_the_cluster(rule):
-                # Customer webhooks: masking callbacks and reports, call events.
-                assert owner in {"number-masking", "call-records"}, (
-                    f"{policy['metadata']['name']} opens egress"
-                )
+                # Customer webhooks: masking callbacks and reports, call events, IVR and
+                # balance notifications.
+                assert owner in {
+                    "number-masking",
+                    "call-records",
+                    "action-config",
+                    "number-inventory",
+                }, f"{policy['metadata']['name']} opens egress"
         for rule in policy["spec"].get("ingress", []):
             assert rule.get("from"), f"{policy['metadata']['name']} admits any source"
     assert set(SERVICES) <= selected, "a service has no NetworkPolicy of its own"

@@ -97,15 +97,16 @@ STATUS_REPORT_BACKLOG = Gauge(
     "callplane_status_report_backlog",
     "Status reports waiting for delivery.",
 )
-CALL_EVENT_DELIVERIES = Counter(
-    "callplane_call_event_deliveries_total",
-    "Call events (Calls API subscriptions) by delivery outcome (delivered, retried, deferred, "
-    "gave_up, dropped, superseded).",
-    ["outcome"],
+WEBHOOK_QUEUE_DELIVERIES = Counter(
+    "callplane_webhook_queue_deliveries_total",
+    "Durable webhook deliveries (call events, IVR notifications, balance notifications) by "
+    "queue and outcome (delivered, retried, deferred, gave_up, dropped, superseded).",
+    ["queue", "outcome"],
 )
-CALL_EVENT_BACKLOG = Gauge(
-    "callplane_call_event_backlog",
-    "Call events waiting for delivery to subscriptions.",
+WEBHOOK_QUEUE_BACKLOG = Gauge(
+    "callplane_webhook_queue_backlog",
+    "Durable webhook deliveries waiting, per queue.",
+    ["queue"],
 )
 VIEW_ENTRIES = Gauge(
     "callplane_view_entries",

@@ -3,10 +3,12 @@ process dies between the write and the publish."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any, cast
 
 import pytest
 from faststream.kafka import KafkaBroker
+from pydantic import SecretStr
 from pymongo import AsyncMongoClient
 
 from action_config.domain.voice_setup import ChangedBy, VoiceSetup
@@ -84,7 +86,10 @@ async def test_relay_publishes_what_a_crash_left_unpublished(
     world: World, tenant: Tenant, endpoints: Endpoints
 ) -> None:
     number = await world.lease(tenant)
-    settings = Settings(mongodb_uri=endpoints.mongodb_uri)
+    settings = Settings(
+        mongodb_uri=endpoints.mongodb_uri,
+        ivr_credentials_key=SecretStr(base64.b64encode(bytes(32)).decode()),
+    )
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(endpoints.mongodb_uri, tz_aware=True)
     try:
         collections = Collections.of(mongo, settings.mongodb_database)

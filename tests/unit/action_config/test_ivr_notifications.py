@@ -9,7 +9,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from action_config.ivr_notifications import DeliveryPolicy, decode_ivr_status, notification
+from action_config.ivr_notifications import decode_ivr_status, notification
 from action_config.ivr_usage import IvrUsage, decode_ivr_decision
 from callplane_shared.events import (
     CallDecision,
@@ -21,6 +21,7 @@ from callplane_shared.events import (
     IvrRunEvent,
     utc_now,
 )
+from callplane_shared.webhooks.queue import QueuePolicy
 from callplane_shared.webhooks.sender import FORM, JSON, encode_body
 
 pytestmark = pytest.mark.unit
@@ -80,7 +81,7 @@ def test_the_notification_in_both_content_types() -> None:
 
 
 def test_backoff_grows_with_jitter_and_stays_bounded() -> None:
-    policy = DeliveryPolicy(first_backoff=1.0, max_backoff=60.0)
+    policy = QueuePolicy(first_backoff=1.0, max_backoff=60.0)
     for attempts in range(1, 20):
         wait = policy.backoff(attempts).total_seconds()
         ceiling = min(60.0, 2 ** (attempts - 1))

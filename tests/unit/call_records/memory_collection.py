@@ -13,6 +13,7 @@ from pymongo.errors import DuplicateKeyError
 
 Document = dict[str, Any]
 _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "$nin": lambda value, options: value not in options,
     "$lt": operator.lt,
     "$lte": operator.le,
     "$gt": operator.gt,
@@ -87,6 +88,17 @@ class MemoryCollection:
                     target[leaf] = copy.deepcopy(value)
                 return Result(1)
         return Result(0)
+
+    async def delete_one(self, query: Document) -> None:
+        for key, doc in list(self.docs.items()):
+            if _matches(doc, query):
+                del self.docs[key]
+                return
+
+    async def delete_many(self, query: Document) -> None:
+        for key, doc in list(self.docs.items()):
+            if _matches(doc, query):
+                del self.docs[key]
 
     async def create_index(self, *_args: Any, **_kwargs: Any) -> None:
         return None

@@ -10,7 +10,7 @@ from typing import Any, cast
 
 import pytest
 
-from call_records.call_events.delivery import CallEventDelivery, DeliveryPolicy
+from call_records.call_events.delivery import CallEventDelivery
 from call_records.call_events.queue import CallEventQueue
 from call_records.subscriptions.model import NewSubscription
 from call_records.subscriptions.store import SubscriptionStore
@@ -19,6 +19,7 @@ from callplane_shared.sealing import CredentialCipher
 from callplane_shared.signing import verify
 from callplane_shared.supervision import Supervisor
 from callplane_shared.webhooks import SigningKey, WebhookError
+from callplane_shared.webhooks.queue import DeliveryQueue, QueuePolicy
 from tests.unit.call_records.memory_collection import MemoryCollection
 from tests.unit.call_records.test_call_events import T0, record
 
@@ -52,12 +53,12 @@ class Harness:
         self.subscriptions.collection = cast("Any", self.subs_collection)
         self.subscriptions._cipher = cipher  # noqa: SLF001 - built without a MongoDB client
         self.queue = CallEventQueue.__new__(CallEventQueue)
-        self.queue.events = cast("Any", self.events)
+        self.queue.deliveries = DeliveryQueue(cast("Any", self.events))
         self.queue.records = cast("Any", self.records)
         self.queue.calls = cast("Any", MemoryCollection())
         self.queue._subscriptions = self.subscriptions  # noqa: SLF001
         self.queue._per_account = 100  # noqa: SLF001
-        rules = DeliveryPolicy(backoff_seconds=1.0, **policy)
+        rules = QueuePolicy(first_backoff=1.0, **policy)
         self.delivery = CallEventDelivery(
             self.queue, self.subscriptions, poster, rules, Supervisor("test")
         )
@@ -182,7 +183,7 @@ async def test_one_account_holds_at_most_its_share_of_the_delivery_slots() -> No
         await harness.put_record({**record(), "_id": f"busy-{n}"})
     await harness.put_record({**record(), "_id": "quiet", "accountId": "acct-2"})
     started = await harness.delivery.deliver_due()
-    accounts = sorted(harness.delivery._running[t]["accountId"] for t in started)  # noqa: SLF001
+    accounts = sorted(harness.delivery.worker.running[t]["accountId"] for t in started)
     assert accounts == ["acct-1", "acct-2"]
     await asyncio.gather(*started)
 

@@ -1,40 +1,38 @@
 """IVR run events from the edge (`calls.status` with `ivr` set) delivered to the scenario's
 `notifyUrl`, in its `notifyContentType`, signed with the scenario's secret, retried with backoff.
 
-The consumer only queues: one document per event in `action_ivr_notifications` (`_id` is the
-status event's id, so a re-delivered record queues nothing twice), then commits. A supervised
-worker claims due deliveries (a lease in the document, so replicas never send one twice at the
-same time), posts them through the shared `WebhookSender` (address guards, per-account
-admission, deadline) and either deletes the document or schedules the next attempt. After
-`max_attempts` the document is kept as `FAILED` for a day, for operators, then pruned.
+The consumer only queues: one delivery per event in `action_ivr_notifications` (the shared
+`DeliveryQueue`; `_id` is the status event's id, so a re-delivered record queues nothing twice),
+then commits. The shared `DeliveryWorker` claims due deliveries (one holder at a time), and
+`send` posts them through the shared `WebhookSender` (address guards, per-account admission,
+deadline). After `max_attempts` a delivery is kept as `dead_letter` for a day, for operators.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import random
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from pymongo import ASCENDING
-from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
-
-from action_config.ivr_scenarios import SECRET_FIELD
+from action_config.ivr_scenarios import scenario_secret
+from action_config.store import Collections
 from callplane_shared.events import CallStatus
 from callplane_shared.mongo import Document
-from callplane_shared.webhooks import SigningKey, WebhookError, WebhookSender
+from callplane_shared.sealing import CredentialCipher
+from callplane_shared.supervision import Supervisor
+from callplane_shared.webhooks import SigningKey, WebhookSender
+from callplane_shared.webhooks.queue import (
+    DeliveryQueue,
+    DeliveryWorker,
+    QueuePolicy,
+    UndeliverableError,
+)
 from callplane_shared.webhooks.sender import JSON
 
 logger = logging.getLogger(__name__)
 
 _IVR_MARKER = b'"ivr"'
-PENDING, FAILED = "PENDING", "FAILED"
-CLAIM = timedelta(seconds=30)  # longer than any attempt's budget
-KEEP_FAILED = timedelta(days=1)
+KEEP_FINISHED = timedelta(days=1)
 
 
 def decode_ivr_status(raw: bytes) -> CallStatus | None:
@@ -68,38 +66,42 @@ def notification(status: CallStatus) -> dict[str, Any]:
     return {k: v for k, v in body.items() if v is not None}
 
 
-@dataclass(frozen=True)
-class DeliveryPolicy:
-    connect_timeout: float = 2.0
-    budget: float = 5.0
-    max_attempts: int = 8
-    first_backoff: float = 1.0
-    max_backoff: float = 600.0
-    batch: int = 50
-
-    def backoff(self, attempts: int) -> timedelta:
-        """Exponential with full jitter: the n-th retry waits up to first * 2^(n-1) seconds."""
-        ceiling = min(self.max_backoff, self.first_backoff * 2 ** max(0, attempts - 1))
-        return timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311 - jitter
+def policy(*, budget: float, max_attempts: int, per_account: int) -> QueuePolicy:
+    return QueuePolicy(
+        connect_timeout=2.0,
+        budget=budget,
+        max_attempts=max_attempts,
+        max_backoff=600.0,
+        poll_seconds=1.0,
+        per_account=per_account,
+        keep_finished=KEEP_FINISHED,
+    )
 
 
 class IvrNotifications:
     def __init__(
         self,
-        queue: AsyncCollection[Document],
-        scenarios: AsyncCollection[Document],
+        collections: Collections,
         sender: WebhookSender,
-        policy: DeliveryPolicy,
+        rules: QueuePolicy,
+        supervisor: Supervisor,
+        cipher: CredentialCipher,
     ) -> None:
-        self._queue = queue
-        self._scenarios = scenarios
+        self.deliveries = DeliveryQueue(collections.ivr_notifications)
+        self._cipher = cipher
+        self._scenarios = collections.ivr_scenarios
         self._sender = sender
-        self._policy = policy
+        self._policy = rules
+        self.worker = DeliveryWorker(
+            "ivr-notifications", self.deliveries, self._send, rules, supervisor
+        )
 
     async def ensure_indexes(self) -> None:
-        await self._queue.create_index(
-            [("state", ASCENDING), ("nextAttemptAt", ASCENDING)], name="due"
-        )
+        await self.deliveries.ensure_indexes()
+        # Deliveries queued before the shared queue spelled their states in capitals.
+        collection = self.deliveries.collection
+        await collection.update_many({"state": "PENDING"}, {"$set": {"state": "pending"}})
+        await collection.update_many({"state": "FAILED"}, {"$set": {"state": "dead_letter"}})
 
     async def on_status(self, status: CallStatus | None) -> None:
         """Queue the event when its scenario has a notifyUrl; nothing else happens here."""
@@ -111,80 +113,29 @@ class IvrNotifications:
         )
         if scenario is None or not scenario.get("notifyUrl"):
             return
-        at = datetime.now(UTC)
-        # A re-delivered status is queued already.
-        with contextlib.suppress(DuplicateKeyError):
-            await self._queue.insert_one(
-                {
-                    "_id": status.event_id,
-                    "scenarioId": status.ivr.scenario_id,
-                    "accountId": scenario["accountId"],
-                    "callId": status.call_id,
-                    "payload": notification(status),
-                    "state": PENDING,
-                    "attempts": 0,
-                    "nextAttemptAt": at,
-                    "queuedAt": at,
-                }
-            )
-
-    async def deliver_due(self) -> int:
-        """One pass: claim up to `batch` due deliveries and attempt them concurrently."""
-        claimed: list[Document] = []
-        for _ in range(self._policy.batch):
-            at = datetime.now(UTC)
-            doc = await self._queue.find_one_and_update(
-                {"state": PENDING, "nextAttemptAt": {"$lte": at}},
-                {"$set": {"nextAttemptAt": at + CLAIM}},
-            )
-            if doc is None:
-                break
-            claimed.append(doc)
-        await asyncio.gather(*(self._attempt(doc) for doc in claimed))
-        await self._queue.delete_many(
-            {"state": FAILED, "failedAt": {"$lt": datetime.now(UTC) - KEEP_FAILED}}
+        await self.deliveries.enqueue(
+            status.event_id,
+            account=scenario["accountId"],
+            payload=notification(status),
+            scenarioId=status.ivr.scenario_id,
+            callId=status.call_id,
         )
-        return len(claimed)
 
-    async def _attempt(self, doc: Document) -> None:
+    async def _send(self, doc: Document) -> None:
         # Read per attempt: a changed URL, content type or a deleted scenario applies to retries.
         scenario = await self._scenarios.find_one(
             {"_id": doc["scenarioId"], "accountId": doc["accountId"], "deleted": {"$ne": True}}
         )
         if scenario is None or not scenario.get("notifyUrl"):
-            await self._queue.delete_one({"_id": doc["_id"]})
-            return
-        secret = scenario.get(SECRET_FIELD)
-        try:
-            await self._sender.post(
-                scenario["notifyUrl"],
-                doc["payload"],
-                customer=doc["accountId"],
-                signing=SigningKey(scenario["_id"], secret) if secret else None,
-                connect_timeout=self._policy.connect_timeout,
-                budget=self._policy.budget,
-                expect_json=False,
-                content_type=scenario.get("notifyContentType") or JSON,
-            )
-        except (WebhookError, ValueError) as exc:
-            await self._failed(doc, str(exc))
-            return
-        await self._queue.delete_one({"_id": doc["_id"]})
-
-    async def _failed(self, doc: Document, reason: str) -> None:
-        attempts = int(doc["attempts"]) + 1
-        at = datetime.now(UTC)
-        if attempts >= self._policy.max_attempts:
-            logger.warning(
-                "IVR notification %s for call %s dropped after %d attempts: %s",
-                doc["_id"],
-                doc["callId"],
-                attempts,
-                reason,
-            )
-            update: Document = {"state": FAILED, "failedAt": at}
-        else:
-            update = {"nextAttemptAt": at + self._policy.backoff(attempts)}
-        await self._queue.update_one(
-            {"_id": doc["_id"]}, {"$set": {**update, "attempts": attempts, "lastError": reason}}
+            raise UndeliverableError("the scenario or its notifyUrl was removed")
+        secret = scenario_secret(scenario, self._cipher)
+        await self._sender.post(
+            scenario["notifyUrl"],
+            doc["payload"],
+            customer=doc["accountId"],
+            signing=SigningKey(scenario["_id"], secret) if secret else None,
+            connect_timeout=self._policy.connect_timeout,
+            budget=self._policy.budget,
+            expect_json=False,
+            content_type=scenario.get("notifyContentType") or JSON,
         )

@@ -7,6 +7,8 @@ Deletion follows the routes' pattern: mark `deleted` with the tombstone staged, 
 
 Each scenario gets its own notification secret at creation, answered once (`notifySecret`) and
 never again: IVR notifications to `notifyUrl` are signed with it (`callplane_shared.signing`).
+It is stored sealed (`CredentialCipher`, the account id bound in, like masking and subscription
+secrets); documents written before that hold it in plaintext and are still read (no migration).
 """
 
 from __future__ import annotations
@@ -25,17 +27,35 @@ from action_config.target_lookup import Targets
 from callplane_shared import outbox
 from callplane_shared.events import IvrScenarioPublished
 from callplane_shared.mongo import Document
+from callplane_shared.sealing import CredentialCipher
 from callplane_shared.topics import IVR_SCENARIOS
 
 LIVE = {"deleted": {"$ne": True}}
-SECRET_FIELD = "_notifySecret"  # noqa: S105 - the field name, not a secret
+SEALED_FIELD = "_notifySecretSealed"
+PLAIN_FIELD = "_notifySecret"
+
+
+def scenario_secret(doc: Document, cipher: CredentialCipher) -> str | None:
+    """The scenario's notification secret: unsealed, or as an older document holds it."""
+    sealed = doc.get(SEALED_FIELD)
+    if sealed:
+        return cipher.decrypt(sealed, doc["accountId"])
+    plain = doc.get(PLAIN_FIELD)
+    return str(plain) if plain else None
 
 
 class IvrScenarios:
-    def __init__(self, collections: Collections, targets: Targets, broker: KafkaBroker) -> None:
+    def __init__(
+        self,
+        collections: Collections,
+        targets: Targets,
+        broker: KafkaBroker,
+        cipher: CredentialCipher,
+    ) -> None:
         self._col = collections.ivr_scenarios
         self._targets = targets
         self._broker = broker
+        self._cipher = cipher
 
     async def create(self, account_id: str, request: ScenarioRequest) -> ScenarioCreated:
         check_script(request.script)
@@ -55,7 +75,7 @@ class IvrScenarios:
                 "_id": scenario.id,
                 "accountId": account_id,
                 **_stored(scenario),
-                SECRET_FIELD: secret,
+                SEALED_FIELD: self._cipher.encrypt(secret, account_id),
                 outbox.OUTBOX_FIELD: [_staged(account_id, scenario)],
             }
         )

@@ -19,7 +19,7 @@ from action_config.api_voice import voice_router
 from action_config.calls_configurations import CallsConfigurations
 from action_config.domain.refusals import Refusal
 from action_config.handlers import register_subscribers
-from action_config.ivr_notifications import DeliveryPolicy, IvrNotifications
+from action_config.ivr_notifications import IvrNotifications, policy
 from action_config.ivr_scenarios import IvrScenarios
 from action_config.ivr_usage import IvrUsage
 from action_config.number_lifecycle import NumberLifecycle
@@ -40,6 +40,7 @@ from callplane_shared.openapi_docs import APP_KEY, OpenApiRules
 from callplane_shared.outbox import OutboxRelay
 from callplane_shared.ratelimit import rate_limiter
 from callplane_shared.runtime import ServiceParts, serve, service_app
+from callplane_shared.sealing import CredentialCipher
 from callplane_shared.supervision import Supervisor
 from callplane_shared.telemetry import configure_telemetry, package_version
 from callplane_shared.topics import ACCOUNTS, MASKING_CONFIGS, NUMBERS_LIFECYCLE
@@ -77,19 +78,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     numbers = MongoNumberStore(collections.numbers, broker)
     history = MongoHistoryStore(collections.voice_history)
     lifecycle = NumberLifecycle(numbers, history)
+    cipher = CredentialCipher(settings.ivr_key_bytes)
     notifier = WebhookSender(
         AddressPolicy.parse(settings.ivr_notify_allowed_hosts),
         user_agent=f"{SERVICE_NAME}/{package_version(SERVICE_NAME)}",
         limits=SenderLimits(per_customer=settings.ivr_notify_per_account_concurrency),
     )
     notifications = IvrNotifications(
-        collections.ivr_notifications,
-        collections.ivr_scenarios,
+        collections,
         notifier,
-        DeliveryPolicy(
+        policy(
             budget=settings.ivr_notify_timeout_seconds,
             max_attempts=settings.ivr_notify_max_attempts,
+            per_account=settings.ivr_notify_per_account_concurrency,
         ),
+        supervisor,
+        cipher,
     )
     usage = IvrUsage(collections.ivr_scenarios, settings.ivr_usage_throttle_seconds)
     register_subscribers(broker, lifecycle, settings.group(SERVICE_NAME), usage, notifications)
@@ -116,7 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await collections.ensure_indexes()
         await history.ensure_indexes()
         await notifications.ensure_indexes()
-        supervisor.every("ivr-notifications", 1.0, notifications.deliver_due)
+        await notifications.worker.start()
         supervisor.every("voice-history-retention", 3600, prune_history)
         await lease_catch_up.start()
         await accounts_view.start()
@@ -125,7 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     async def stop() -> None:
         await supervisor.stop("voice-history-retention")
-        await supervisor.stop("ivr-notifications")
+        await notifications.worker.stop()
         await notifier.aclose()
         await lease_catch_up.stop()
         await relay.stop()
@@ -148,7 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 routes_router(Routes(collections, targets, broker), caller, quotas),
                 targets_router(
                     CallsConfigurations(collections, targets),
-                    IvrScenarios(collections, targets, broker),
+                    IvrScenarios(collections, targets, broker, cipher),
                     caller,
                     quotas,
                 ),

@@ -2,6 +2,7 @@
 
 from pydantic import Field
 
+from callplane_shared.sealing import SealingKey, key_bytes
 from callplane_shared.settings import ServiceSettings
 
 
@@ -52,3 +53,11 @@ class Settings(ServiceSettings):
         description="How long a voice request for an unknown number waits for numbers.lifecycle "
         "to be handled up to its end before answering 404 (read-your-writes after a lease).",
     )
+    ivr_credentials_key: SealingKey = Field(
+        description="Base64 of 32 random bytes: the AES-256-GCM key IVR scenarios' "
+        "`notifySecret` is stored under. Required.",
+    )
+
+    @property
+    def ivr_key_bytes(self) -> bytes:
+        return key_bytes(self.ivr_credentials_key)

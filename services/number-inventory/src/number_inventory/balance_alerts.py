@@ -3,13 +3,14 @@
 
 The alert is published once per crossing by the ledger (through its outbox); reading it back from
 the topic, rather than from the ledger entry, keeps this module out of the ledger's way and
-answers exactly what subscribers of the topic saw. Delivery of the alert as a signed webhook to a
-customer URL is not here yet: it waits for the shared hardened delivery component.
+answers exactly what subscribers of the topic saw. The same handler queues the alert's signed
+webhook to the account's notification URL (`balance_notifications`).
 """
 
 # No `from __future__ import annotations`: FastAPI resolves the closure-local `Account` alias
 # only when annotations are evaluated at definition time.
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -51,14 +52,23 @@ class BalanceAlerts:
         return await self._collection.find_one({"_id": account_id, "eventId": {"$exists": True}})
 
 
-def register_alert_subscriber(broker: KafkaBroker, alerts: BalanceAlerts, group_id: str) -> None:
+def register_alert_subscriber(
+    broker: KafkaBroker,
+    alerts: BalanceAlerts,
+    group_id: str,
+    notify: Callable[[BalanceLow], Awaitable[None]],
+) -> None:
+    async def handle(alert: BalanceLow) -> None:
+        await alerts.record(alert)
+        await notify(alert)  # queued before the offset is committed: never lost
+
     consume(
         broker,
         ACCOUNTS_BALANCE.name,
         group_id=group_id,
         service=SERVICE_NAME,
         decode=BalanceLow.model_validate_json,
-        handle=alerts.record,
+        handle=handle,
     )
 
 

@@ -21,20 +21,28 @@ from callplane_shared.openapi_docs import ADMIN_TOKEN, APP_KEY, OpenApiRules
 from callplane_shared.outbox import OutboxRelay
 from callplane_shared.ratelimit import rate_limiter
 from callplane_shared.runtime import ServiceParts, serve, service_app
+from callplane_shared.sealing import CredentialCipher
 from callplane_shared.supervision import Supervisor
 from callplane_shared.telemetry import configure_telemetry, package_version
 from callplane_shared.topics import ACCOUNTS, VOICE_ACTIONS
 from callplane_shared.views import CompactedTopicView
+from callplane_shared.webhooks import AddressPolicy, SenderLimits, WebhookSender
 from number_inventory import SERVICE_NAME
 from number_inventory.accounts import Accounts
 from number_inventory.api_account import account_router
 from number_inventory.api_admin import IMPORT_PATH, MAX_CSV_BYTES, admin_router
 from number_inventory.api_caller_id import caller_id_router
+from number_inventory.api_notifications import admin_notifications_router, notifications_router
 from number_inventory.api_numbers import numbers_router
 from number_inventory.balance_alerts import (
     BalanceAlerts,
     alerts_router,
     register_alert_subscriber,
+)
+from number_inventory.balance_notifications import (
+    POLICY,
+    BalanceNotifications,
+    NotificationEndpoints,
 )
 from number_inventory.call_charges import CallCharges, register_charge_subscriber
 from number_inventory.domain.money import to_minor
@@ -76,7 +84,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     charges = CallCharges(ledger, funds)
     register_charge_subscriber(broker, charges, settings.group(SERVICE_NAME))
     alerts = BalanceAlerts(mongo[settings.mongodb_database]["inventory_balance_alerts"])
-    register_alert_subscriber(broker, alerts, settings.group(SERVICE_NAME))
+    database = mongo[settings.mongodb_database]
+    endpoints = NotificationEndpoints(
+        database["inventory_notification_endpoints"],
+        CredentialCipher(settings.notifications_key_bytes),
+    )
+    notifier = WebhookSender(
+        AddressPolicy.parse(settings.notifications_allowed_hosts),
+        user_agent=f"{SERVICE_NAME}/{package_version(SERVICE_NAME)}",
+        limits=SenderLimits(per_customer=POLICY.per_account),
+    )
+    notifications = BalanceNotifications(
+        database["inventory_balance_notifications"], endpoints, notifier, supervisor
+    )
+    register_alert_subscriber(broker, alerts, settings.group(SERVICE_NAME), notifications.on_alert)
     accounts = Accounts(collections, broker, directory, ledger)
     leasing = Leasing(collections, broker, accounts)
     payments = Payments(MongoPaymentRecords(collections.payments), ledger)
@@ -113,9 +134,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await relay.start()
         await sweeper.start()
         await rental.start()
+        await notifications.deliveries.ensure_indexes()
+        await notifications.worker.start()
 
     async def stop() -> None:
         await rental.stop()
+        await notifications.worker.stop()
+        await notifier.aclose()
         await sweeper.stop()
         await relay.stop()
         await voice_view.stop()
@@ -141,6 +166,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 account_router(accounts, payments, current_account),
                 admin_router(accounts, payments, collections, settings.admin_token),
                 alerts_router(alerts, current_account),
+                notifications_router(endpoints, current_account),
+                admin_notifications_router(endpoints, accounts, settings.admin_token),
             ],
             body_limits={IMPORT_PATH: MAX_CSV_BYTES},
             readiness={"accounts-view": accounts_ready, "voice-actions-view": voice_ready},

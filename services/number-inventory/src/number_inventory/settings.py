@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from pydantic import Field, SecretStr
 
+from callplane_shared.sealing import SealingKey, key_bytes
 from callplane_shared.settings import ServiceSettings
 
 
@@ -62,3 +63,16 @@ class Settings(ServiceSettings):
         le=86_400,
         description="How often the rental pass looks for numbers whose period has started.",
     )
+    notifications_credentials_key: SealingKey = Field(
+        description="Base64 of 32 random bytes: the AES-256-GCM key accounts' notification "
+        "signing secrets are stored under. Required.",
+    )
+    notifications_allowed_hosts: str = Field(
+        default="",
+        description="Comma-separated hostnames, IPs or CIDRs balance notifications may reach "
+        "even though they are loopback/private (e.g. `127.0.0.1` in development).",
+    )
+
+    @property
+    def notifications_key_bytes(self) -> bytes:
+        return key_bytes(self.notifications_credentials_key)

@@ -26,7 +26,8 @@ What it guarantees:
 - Admission per customer and per resolved address before anything is sent (`admission`): a full
   share fails at once with outcome `busy`, so the caller takes its backup path instead of waiting.
 - Signed with both schemes of `callplane_shared.signing` when a key is given.
-- Durable queues retry on one schedule: `retry_delay` (exponential, full jitter).
+- Durable queues retry on one schedule: `retry_delay` (exponential, jittered), and there is
+  one durable queue (`callplane_shared.webhooks.queue`: claim, backoff, dead letter, fair share).
 - Answers: any 2xx; with `expect_json`, `application/json` (or `+json`) only, read up to
   `max_response_bytes` (streamed and cut off there).
 """

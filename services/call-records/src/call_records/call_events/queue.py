@@ -1,6 +1,7 @@
-"""The durable queue of call events (collection `records_call_events`): one document per event
-and subscription, inserted under an id derived from both, so re-deriving the same events (any
-handler, any redelivery, after a kill -9) inserts nothing twice. An event is accepted once its
+"""The durable queue of call events (collection `records_call_events`, through the shared
+`DeliveryQueue`): one delivery per event and subscription, inserted under an id derived from
+both, so re-deriving the same events (any handler, any redelivery, after a kill -9) inserts
+nothing twice. An event is accepted once its
 document is written; the Kafka offset is committed only after that (invariant 3's discipline), so
 nothing accepted is lost."""
 
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, AsyncMongoClient
@@ -17,11 +17,11 @@ from pymongo.errors import DuplicateKeyError
 
 from call_records.call_events.domain import CallEvent, Target, call_events, matches
 from call_records.subscriptions.store import SubscriptionStore
-from callplane_shared.events import CallDecision, utc_now
+from callplane_shared.events import CallDecision
+from callplane_shared.webhooks.queue import DeliveryQueue
 
 Document = dict[str, Any]
 
-PENDING = "pending"
 _DELIVERY_IDS = uuid.UUID("0b8f5a52-1d0e-4f3a-a7c4-58e2d91f6c07")
 
 
@@ -58,7 +58,7 @@ class CallEventQueue:
         subscriptions: SubscriptionStore,
         per_account: int,
     ) -> None:
-        self.events: AsyncCollection[Document] = client[database]["records_call_events"]
+        self.deliveries = DeliveryQueue(client[database]["records_call_events"])
         # The decision's target per call, written by the decision handler alone (one insert):
         # the call record is written concurrently by three handlers, and events must not depend
         # on which of those writes a MongoDB-wire server without update isolation kept.
@@ -67,13 +67,12 @@ class CallEventQueue:
         self._subscriptions = subscriptions
         self._per_account = per_account
 
+    @property
+    def events(self) -> AsyncCollection[Document]:
+        return self.deliveries.collection
+
     async def ensure_indexes(self) -> None:
-        await self.events.create_index(
-            [("state", ASCENDING), ("nextAttemptAt", ASCENDING)], name="due"
-        )
-        await self.events.create_index(
-            [("stream", ASCENDING), ("sequence", ASCENDING)], name="stream_order"
-        )
+        await self.deliveries.ensure_indexes()
         await self.events.create_index([("callId", ASCENDING)], name="call")
 
     async def remember(self, decision: CallDecision) -> None:
@@ -108,33 +107,23 @@ class CallEventQueue:
         for subscription in subscriptions:
             for event in events:
                 if matches(subscription, configuration, event.type):
-                    queued += await self._queue(subscription, call_id, event, utc_now())
+                    queued += await self._queue(subscription, call_id, event)
         return queued
 
-    async def _queue(
-        self, subscription: Document, call_id: str, event: CallEvent, now: datetime
-    ) -> int:
-        doc = {
-            "_id": delivery_id(subscription["_id"], event.event_id),
-            "stream": stream_of(subscription["_id"], call_id),
-            "accountId": subscription["accountId"],
-            "subscriptionKey": subscription["_id"],
-            "subscriptionId": subscription["subscriptionId"],
-            "callId": call_id,
-            "eventId": event.event_id,
-            "type": event.type,
-            "sequence": event.sequence,
-            "body": event.body,
-            "state": PENDING,
-            "attempts": 0,
-            "nextAttemptAt": now,
-            "createdAt": now,
-        }
-        try:
-            await self.events.insert_one(doc)
-        except DuplicateKeyError:
-            return 0
-        return 1
+    async def _queue(self, subscription: Document, call_id: str, event: CallEvent) -> int:
+        queued = await self.deliveries.enqueue(
+            delivery_id(subscription["_id"], event.event_id),
+            account=subscription["accountId"],
+            payload=event.body,
+            stream=stream_of(subscription["_id"], call_id),
+            sequence=event.sequence,
+            subscriptionKey=subscription["_id"],
+            subscriptionId=subscription["subscriptionId"],
+            callId=call_id,
+            eventId=event.event_id,
+            type=event.type,
+        )
+        return int(queued)
 
     async def deliveries_of(self, account_id: str, call_id: str) -> list[Document]:
         """The call's deliveries for the customer's call history, in delivery order."""

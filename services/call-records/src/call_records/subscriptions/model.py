@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
+from callplane_shared.webhooks.urls import MAX_URL_LENGTH, check_notify_url
 from callplane_shared.wire import WireModel
 
-MAX_URL_LENGTH = 512
-"""Infobip's bound on `webhook.notifyUrl`."""
 URL_SAFE_ID = r"^[A-Za-z0-9._~-]{1,255}$"
 """`subscriptionId`, `profileId`, `authId`: part of a URL path, so nothing that needs encoding."""
 MAX_CRITERIA = 50
@@ -33,21 +31,6 @@ class CallEventType(StrEnum):
 class SecurityType(StrEnum):
     HMAC = "HMAC"
     BASIC = "BASIC"
-
-
-def check_notify_url(value: str) -> str:
-    """Only absolute http(s) URLs with a host; addresses are vetted again on every delivery by
-    the shared webhook client (private, loopback and metadata addresses refused there)."""
-    parts = urlsplit(value)
-    if parts.scheme not in {"http", "https"}:
-        raise ValueError("must be an http:// or https:// URL")
-    if not parts.hostname:
-        raise ValueError("must name a host")
-    if parts.username or parts.password:
-        raise ValueError("must not carry credentials; use profile.security instead")
-    if parts.fragment:
-        raise ValueError("must not have a #fragment")
-    return value
 
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from call_records.call_events.delivery import DeliveryPolicy
 from callplane_shared.sealing import SealingKey, key_bytes
+from callplane_shared.webhooks.queue import QueuePolicy
 
 
 class SubscriptionSettings(BaseModel):
@@ -42,12 +42,12 @@ class SubscriptionSettings(BaseModel):
     def subscriptions_key_bytes(self) -> bytes:
         return key_bytes(self.subscriptions_credentials_key)
 
-    def delivery_policy(self) -> DeliveryPolicy:
-        return DeliveryPolicy(
+    def delivery_policy(self) -> QueuePolicy:
+        return QueuePolicy(
             connect_timeout=self.call_events_connect_timeout_ms / 1000,
             budget=self.call_events_timeout_ms / 1000,
             max_attempts=self.call_events_max_attempts,
-            backoff_seconds=self.call_events_backoff_seconds,
+            first_backoff=self.call_events_backoff_seconds,
             poll_seconds=self.call_events_poll_seconds,
             concurrency=self.call_events_concurrency,
             per_account=self.call_events_per_account_concurrency,

@@ -16,13 +16,11 @@ from call_records.subscriptions.api import subscriptions_router
 from call_records.subscriptions.settings import SubscriptionSettings
 from call_records.subscriptions.store import SubscriptionStore
 from callplane_shared.events import AccountUpserted, CallDecision
-from callplane_shared.metrics import CALL_EVENT_DELIVERIES
 from callplane_shared.sealing import CredentialCipher
 from callplane_shared.supervision import Supervisor
 from callplane_shared.webhooks import AddressPolicy, SenderLimits, WebhookSender
 
 USER_AGENT = "callplane-call-events/1"
-OUTCOMES = ("delivered", "retried", "deferred", "gave_up", "dropped", "superseded")
 
 
 @dataclass
@@ -59,8 +57,6 @@ def build_call_events(
     current_account: Callable[[Request], Awaitable[AccountUpserted]],
     supervisor: Supervisor,
 ) -> CallEventsPart:
-    for outcome in OUTCOMES:  # series exist from the start, for dashboards and alerts
-        CALL_EVENT_DELIVERIES.labels(outcome)
     policy = settings.delivery_policy()
     subscriptions = SubscriptionStore(
         mongo, database, CredentialCipher(settings.subscriptions_key_bytes)
