@@ -12,8 +12,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from console.public_api import Reply, segment
+from console.sessions import Session
 from console.target_forms import MASKING, ROUTES
-from console.web import BASE, Console, field
+from console.web import BASE, Console, PageNotFoundError, field
 
 ENDPOINT_TYPES = ("PHONE", "SIP", "WEBRTC", "WHATSAPP")
 CREDENTIALS = "/voice/masking/2/credentials"
@@ -37,6 +39,15 @@ def destination_summary(destination: dict[str, Any]) -> str:
         or ""
     )
     return f"{endpoint} {target}".strip()
+
+
+def _after_change(
+    console: Console, session: Session, route_id: str, reply: Reply, done: str
+) -> Response:
+    if reply.status == 404:  # noqa: PLR2004 - not this account's, or not at all
+        raise PageNotFoundError
+    text = done if reply.ok else f"Not changed: {reply.problem.text}"
+    return console.redirect(session, f"/{ROUTES.slug}/{segment(route_id)}", flash=text)
 
 
 def routing_tools_router(console: Console) -> APIRouter:
@@ -77,6 +88,23 @@ def routing_tools_router(console: Console) -> APIRouter:
             ],
             problem=None if reply.ok else reply.problem,
         )
+
+    @router.post(f"/{ROUTES.slug}/{{routeId}}/status")
+    async def set_status(request: Request, routeId: str) -> Response:  # noqa: N803
+        session, principal = console.principal(request)
+        wanted = field(await console.form(request, session), "routeStatus", 10)
+        path = f"{ROUTES.api}/{segment(routeId)}/status"
+        reply = await console.api.call(principal, "POST", path, json={"routeStatus": wanted})
+        return _after_change(console, session, routeId, reply, f"Route {wanted.lower()}.")
+
+    @router.post(f"/{ROUTES.slug}/{{routeId}}/order")
+    async def set_order(request: Request, routeId: str) -> Response:  # noqa: N803
+        session, principal = console.principal(request)
+        order = field(await console.form(request, session), "order", 8)
+        path = f"{ROUTES.api}/{segment(routeId)}"
+        body = {"order": int(order) if order.isdigit() else order}
+        reply = await console.api.call(principal, "PATCH", path, json=body)
+        return _after_change(console, session, routeId, reply, f"Route moved to order {order}.")
 
     @router.get(f"/{MASKING.slug}/credentials")
     async def credentials(request: Request) -> Response:
