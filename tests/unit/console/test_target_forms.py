@@ -89,3 +89,17 @@ def test_an_error_inside_a_json_list_is_shown_next_to_that_list_with_its_path() 
     assert field_message(problem, "name") == "too long"
     assert field_message(problem, "criteria") is None
     assert unplaced(problem, ("name", "destinations")) == {"body": "bad"}
+
+
+def test_an_ivr_step_error_is_shown_next_to_the_script() -> None:
+    body = {
+        "requestError": {
+            "serviceException": {
+                "text": "Invalid request",
+                "validationErrors": {"script[1].dial": ["Dial step needs dial"]},
+            }
+        }
+    }
+    problem = problem_of(400, body)
+    assert field_message(problem, "script") == "[1].dial: Dial step needs dial"
+    assert unplaced(problem, ("script",)) == {}

@@ -9,6 +9,7 @@ IVR script) are edited as JSON: the console checks only that it parses; the API 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -16,6 +17,7 @@ from typing import Any, Literal
 from console.api_errors import ApiProblem
 
 Control = Literal["text", "textarea", "select", "checkbox", "number", "json"]
+_HEAD = re.compile(r"[^.\[]*")
 MAX_JSON = 32_000  # below the API's 64k body: a larger script is refused here, not by nginx
 
 
@@ -230,17 +232,25 @@ def field_message(problem: ApiProblem | None, name: str) -> str | None:
         return None
     found = []
     for key, message in problem.fields.items():
-        head, _, inner = key.partition(".")
+        head, inner = _split(key)
         if head == name:
             found.append(f"{inner}: {message}" if inner else message)
     return "; ".join(found) or None
+
+
+def _split(key: str) -> tuple[str, str]:
+    """`script[0].say` → (`script`, `[0].say`); `destinations.0.url` → (`destinations`, `0.url`)."""
+    found = _HEAD.match(key)
+    head = found.group(0) if found else key
+    inner = key[len(head) :]
+    return head, inner.removeprefix(".")
 
 
 def unplaced(problem: ApiProblem | None, names: tuple[str, ...]) -> dict[str, str]:
     """The API's field messages that no field of the form is about (shown with the page's error)."""
     if problem is None:
         return {}
-    return {k: m for k, m in problem.fields.items() if k.partition(".")[0] not in names}
+    return {k: m for k, m in problem.fields.items() if _split(k)[0] not in names}
 
 
 def with_refused(problem: ApiProblem | None, refused: dict[str, str]) -> ApiProblem:
