@@ -43,10 +43,12 @@ IN_USE = {"description": "Route r1 is in use by 1 number(s).", "violations": []}
 class FakeApi:
     def __init__(self) -> None:
         self.sent: list[tuple[str, str, Any]] = []
+        self.params: list[dict[str, str]] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content) if request.content else None
         self.sent.append((request.method, request.url.path, body))
+        self.params.append(dict(request.url.params))
         answers: dict[tuple[str, str], tuple[int, Any]] = {
             ("GET", "/callrouting/1/routes/r1"): (200, ROUTE),
             ("DELETE", "/callrouting/1/routes/r1"): (409, IN_USE),
@@ -162,3 +164,12 @@ def test_the_stylesheet_is_not_taken_by_a_kinds_pages(
 ) -> None:
     client, _ = signed_in
     assert client.get("/console/static/console.css").status_code == 200
+
+
+def test_a_list_pages_in_the_apis_own_numbering(
+    signed_in: tuple[TestClient, Session], fake: FakeApi
+) -> None:
+    client, _ = signed_in
+    client.get("/console/ivr?page=2")
+    client.get("/console/routes?page=2")
+    assert fake.params == [{"pageSize": "100", "page": "3"}, {"size": "100", "page": "2"}]

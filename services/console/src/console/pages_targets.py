@@ -8,15 +8,17 @@ PUT. Another account's id is the API's 404, shown as this console's 404 page (in
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from callplane_shared.paging import MAX_PAGE
 from console.api_errors import ApiProblem
 from console.public_api import Reply, segment
 from console.target_forms import (
     KINDS,
+    LIST_SIZE,
     Kind,
     body_of,
     editable,
@@ -86,16 +88,24 @@ def _add_kind(router: APIRouter, console: Console, kind: Kind) -> None:  # noqa:
         )
 
     @router.get(here)
-    async def listing(request: Request) -> Response:
+    async def listing(
+        request: Request, page: Annotated[int, Query(ge=0, le=MAX_PAGE)] = 0
+    ) -> Response:
         session, principal = console.principal(request)
-        reply = await console.api.call(principal, "GET", kind.api, params=kind.list_params)
+        params = dict(kind.list_params)
+        if kind.first_page is not None:
+            params["page"] = kind.first_page + page
+        reply = await console.api.call(principal, "GET", kind.api, params=params)
+        items = items_of(reply)
         return console.render(
             request,
             session,
             "targets.html",
             status=200 if reply.ok else reply.status,
             kind=kind,
-            items=items_of(reply),
+            items=items,
+            page=page,
+            more=kind.first_page is not None and len(items) >= LIST_SIZE,
             problem=None if reply.ok else reply.problem,
         )
 

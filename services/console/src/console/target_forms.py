@@ -18,6 +18,7 @@ from console.api_errors import ApiProblem
 
 Control = Literal["text", "textarea", "select", "checkbox", "number", "json"]
 _HEAD = re.compile(r"[^.\[]*")
+LIST_SIZE = 100  # the APIs' largest page
 MAX_JSON = 32_000  # below the API's 64k body: a larger script is refused here, not by nginx
 
 
@@ -43,6 +44,7 @@ class Kind:
     fields: tuple[FormField, ...]
     columns: tuple[tuple[str, str], ...]  # (heading, API field) of the list's table
     list_params: dict[str, Any] = field(default_factory=dict)
+    first_page: int | None = None  # the API's first page number; None: the list is not paged
     shown_once: str | None = None  # a field the create answer holds once (never stored here)
     edit_fields: tuple[str, ...] | None = None  # what PUT accepts, when not every field
 
@@ -77,7 +79,8 @@ ROUTES = Kind(
         FormField("transferOnly", "Transfer only", "checkbox"),
     ),
     columns=(("Order", "order"), ("Status", "status"), ("Version", "version")),
-    list_params={"size": 100},
+    list_params={"size": LIST_SIZE},
+    first_page=0,
 )
 SCENARIOS = Kind(
     slug="ivr",
@@ -110,7 +113,8 @@ SCENARIOS = Kind(
         FormField("record", "Record the calls", "checkbox"),
     ),
     columns=(("Version", "version"), ("Updated", "updateTime"), ("Last used", "lastUsageDate")),
-    list_params={"pageSize": 100},
+    list_params={"pageSize": LIST_SIZE},
+    first_page=1,
     shown_once="notifySecret",
 )
 CALLS_CONFIGURATIONS = Kind(
@@ -129,7 +133,8 @@ CALLS_CONFIGURATIONS = Kind(
         FormField("name", "Name", required=True, max_length=128),
     ),
     columns=(),
-    list_params={"size": 100},
+    list_params={"size": LIST_SIZE},
+    first_page=0,
     edit_fields=("name",),
 )
 MASKING = Kind(
