@@ -15,7 +15,7 @@ from fastapi.responses import Response
 
 from callplane_shared.paging import MAX_PAGE
 from console.api_errors import ApiProblem
-from console.public_api import Reply, segment
+from console.public_api import segment
 from console.target_forms import (
     KINDS,
     LIST_SIZE,
@@ -29,14 +29,6 @@ from console.target_forms import (
     with_refused,
 )
 from console.web import BASE, Console, PageNotFoundError, field
-
-
-def items_of(reply: Reply) -> list[dict[str, Any]]:
-    """A list answer's items, whether the API answers a bare list or `{results: [...]}`."""
-    body = reply.body
-    if isinstance(body, list):
-        return [b for b in body if isinstance(b, dict)]
-    return [r for r in reply.json().get("results") or [] if isinstance(r, dict)]
 
 
 def targets_router(console: Console) -> APIRouter:
@@ -96,7 +88,7 @@ def _add_kind(router: APIRouter, console: Console, kind: Kind) -> None:  # noqa:
         if kind.first_page is not None:
             params["page"] = kind.first_page + page
         reply = await console.api.call(principal, "GET", kind.api, params=params)
-        items = items_of(reply)
+        items = reply.items()
         return console.render(
             request,
             session,
