@@ -373,3 +373,25 @@ def test_metrics_scrapers_are_admitted_only_where_configured(
     }
     assert monitoring in sources("prod")
     assert monitoring not in sources("default")
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_only_the_console_reaches_jaegers_query_api(
+    rendered: dict[str, list[Manifest]], scenario: str
+) -> None:
+    values = yaml.safe_load((CHART / "values.yaml").read_text())["networkPolicy"]["traceQuery"]
+
+    def reaches_trace_query(policy: Manifest) -> bool:
+        return any(
+            rule.get("to") == values["peers"]
+            and {p["port"] for p in rule.get("ports", [])} == set(values["ports"])
+            for rule in policy["spec"].get("egress", [])
+        )
+
+    policies = of_kind(rendered[scenario], "NetworkPolicy")
+    owners = {
+        p["spec"]["podSelector"]["matchLabels"].get("app.kubernetes.io/name")
+        for p in policies
+        if reaches_trace_query(p)
+    }
+    assert owners == {"console"}, "the operators' waterfall needs Jaeger's query API, only there"

@@ -20,7 +20,15 @@ import httpx
 
 BASE = "http://127.0.0.1:8080"
 ENV = Path(__file__).resolve().parents[3] / "deploy/local/services.env"
-PAGES = ("/console/overview", "/console/numbers", "/console/calls")
+PAGES = (
+    "/console/overview",
+    "/console/numbers",
+    "/console/calls",
+    "/console/routes",
+    "/console/ivr",
+    "/console/calls-configurations",
+    "/console/masking",
+)
 
 
 def admin_token() -> str:
@@ -86,7 +94,11 @@ async def main() -> None:
         assert found is not None
         await browser.post("/console/sign-in", data={"csrf": found.group(1), "key": key})
         print(f"{args.numbers} numbers, {args.n} sequential requests per page")
-        for page in PAGES:
+        numbers = await browser.get(
+            "/numbers/1/numbers", params={"limit": 1}, headers={"Authorization": f"App {key}"}
+        )
+        details = f"/console/numbers/{numbers.json()['numbers'][0]['numberKey']}"
+        for page in (*PAGES, details):
             times = []
             for _ in range(args.n):
                 started = time.perf_counter()
@@ -96,7 +108,7 @@ async def main() -> None:
             times.sort()
             p95 = times[int(0.95 * (len(times) - 1))]
             print(
-                f"{page:22} p50 {statistics.median(times):7.1f} ms  p95 {p95:7.1f} ms  "
+                f"{page[:30]:30} p50 {statistics.median(times):7.1f} ms  p95 {p95:7.1f} ms  "
                 f"max {times[-1]:7.1f} ms"
             )
 

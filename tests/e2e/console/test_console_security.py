@@ -1,5 +1,6 @@
 """The console's security properties, through nginx against the running services: CSRF, session
-fixation, sign-out, another account's number (invariant 5), and the key in no page or log."""
+fixation, sign-out, another account's number, route or scenario (invariant 5), and the key in no
+page or log."""
 
 from __future__ import annotations
 
@@ -128,6 +129,7 @@ async def test_the_key_is_in_no_page_and_no_log_line(
     assert key not in wrong.text, "a failed sign-in must not echo the key back"
     await sign_in(browser_like, key)
     pages = ["/overview", "/numbers", f"/numbers/{number_key}", "/calls", "/numbers?search=1"]
+    pages += ["/routes", "/ivr", "/calls-configurations", "/masking", "/masking/credentials"]
     for path in pages:
         page = await browser_like.get(f"{CONSOLE}{path}")
         assert page.status_code == 200, path
@@ -136,3 +138,43 @@ async def test_the_key_is_in_no_page_and_no_log_line(
     if endpoints.source == "local":  # the local stack's logs are files we can read
         for log in LOGS.glob("*.log"):
             assert key not in log.read_text(errors="replace"), f"the key is in {log.name}"
+
+
+async def test_another_accounts_route_and_scenario_are_not_found_invariant_5(
+    endpoints: Endpoints, admin: httpx.AsyncClient, browser_like: httpx.AsyncClient
+) -> None:
+    owner, _ = await customer_with_key(endpoints.base_url, admin, balance=10)
+    route = await owner.api.post(
+        "/callrouting/1/routes",
+        json={
+            "name": "owners route",
+            "destinations": [
+                {"type": "ENDPOINT", "value": {"type": "PHONE", "phoneNumber": "41793026727"}}
+            ],
+        },
+    )
+    assert route.status_code == 201, route.text
+    scenario = await owner.api.post(
+        "/voice/ivr/1/scenarios", json={"name": "owners ivr", "script": [{"say": "Hi"}]}
+    )
+    assert scenario.status_code == 200, scenario.text
+    _, stranger_key = await customer_with_key(endpoints.base_url, admin, balance=10)
+    await sign_in(browser_like, stranger_key)
+    token = csrf_of(await browser_like.get(f"{CONSOLE}/routes"))
+    for path in (f"/routes/{route.json()['id']}", f"/ivr/{scenario.json()['id']}"):
+        page = await browser_like.get(f"{CONSOLE}{path}")
+        assert page.status_code == 404, path
+        assert "owners" not in page.text, path
+        assert (await browser_like.get(f"{CONSOLE}{path}/delete")).status_code == 404, path
+        edited = await browser_like.post(
+            f"{CONSOLE}{path}", data={"csrf": token, "name": "taken over", "script": "[]"}
+        )
+        assert edited.status_code == 404, path
+        deleted = await browser_like.post(
+            f"{CONSOLE}{path}/delete", data={"csrf": token, "confirm": "yes"}
+        )
+        assert deleted.status_code == 404, path
+    kept = await owner.api.get(f"/callrouting/1/routes/{route.json()['id']}")
+    assert kept.json()["name"] == "owners route", "the owner's route must be untouched"
+    kept = await owner.api.get(f"/voice/ivr/1/scenarios/{scenario.json()['id']}")
+    assert kept.json()["name"] == "owners ivr", "the owner's scenario must be untouched"

@@ -21,6 +21,8 @@ from console.pages_calls import calls_router
 from console.pages_numbers import numbers_router
 from console.pages_operator import operator_router
 from console.pages_overview import overview_router
+from console.pages_routing_tools import routing_tools_router
+from console.pages_targets import targets_router
 from console.pages_voice import voice_router
 from console.public_api import NotFoundError, PublicApi
 from console.sessions import SessionStore
@@ -102,6 +104,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 voice_router(console),
                 calls_router(console),
                 operator_router(console),
+                # Before the targets' pages: their /routes/{id} would take /routes/simulate.
+                routing_tools_router(console),
+                targets_router(console),
             ],
             on_shutdown=[api.aclose],
         )

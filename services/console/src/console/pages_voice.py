@@ -31,13 +31,6 @@ LISTS = {
 }
 
 
-def _items(reply: Reply) -> list[dict[str, Any]]:
-    body = reply.body
-    if isinstance(body, list):
-        return [b for b in body if isinstance(b, dict)]
-    return list(reply.json().get("results") or [])
-
-
 def _version(voice: Reply, history: Reply) -> str:
     """The number's current version: the ETag when it has an action, else the newest change
     (a number whose action was removed still has a version; a fresh one is 0)."""
@@ -86,7 +79,7 @@ def voice_router(console: Console) -> APIRouter:
             conflict=conflict,
             labels=ACTION_LABELS,
             reasons=REJECT_REASONS,
-            **dict(zip(LISTS, map(_items, lists), strict=True)),
+            **dict(zip(LISTS, (reply.items() for reply in lists), strict=True)),
         )
 
     @router.get("/numbers/{numberKey}")

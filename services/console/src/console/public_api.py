@@ -48,6 +48,11 @@ class Reply:
     def json(self) -> dict[str, Any]:
         return self.body if isinstance(self.body, dict) else {}
 
+    def items(self) -> list[dict[str, Any]]:
+        """A list answer's items, whether the API answers a bare list or `{results: [...]}`."""
+        found = self.body if isinstance(self.body, list) else self.json().get("results") or []
+        return [item for item in found if isinstance(item, dict)]
+
 
 class PublicApi:
     def __init__(
