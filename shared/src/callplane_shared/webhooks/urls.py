@@ -1,5 +1,6 @@
-"""What a customer may store as a webhook URL (subscriptions, balance notifications): checked when
-written; the address it resolves to is vetted again on every delivery by `WebhookSender`."""
+"""What a customer may store as a webhook URL (subscriptions, balance notifications, masking
+callbacks): checked when written; the address it resolves to is vetted again on every delivery by
+`WebhookSender`."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def check_notify_url(value: str) -> str:
     if not parts.hostname:
         raise ValueError("must name a host")
     if parts.username or parts.password:
-        raise ValueError("must not carry credentials; use profile.security instead")
+        raise ValueError("must not carry credentials; configure the webhook's credentials instead")
     if parts.fragment:
         raise ValueError("must not have a #fragment")
     return value

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
+from callplane_shared.webhooks.urls import check_notify_url
 from callplane_shared.wire import WireModel
 
 MIN_TIMEOUT_MS = 200
@@ -15,19 +15,10 @@ MAX_URL_LENGTH = 2048
 
 
 def check_url(value: str) -> str:
-    """Only absolute http(s) URLs with a host; addresses are checked again when called."""
+    """Infobip's longer bound for masking URLs, then the one shared webhook URL check."""
     if len(value) > MAX_URL_LENGTH:
         raise ValueError(f"must be at most {MAX_URL_LENGTH} characters")
-    parts = urlsplit(value)
-    if parts.scheme not in {"http", "https"}:
-        raise ValueError("must be an http:// or https:// URL")
-    if not parts.hostname:
-        raise ValueError("must name a host")
-    if parts.username or parts.password:
-        raise ValueError("must not carry credentials; use masking credentials instead")
-    if parts.fragment:
-        raise ValueError("must not have a #fragment")
-    return value
+    return check_notify_url(value)
 
 
 class ConfigBody(WireModel):
