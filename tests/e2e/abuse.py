@@ -108,6 +108,7 @@ SUBSCRIPTION = {
 # until it is given one here, so nothing new escapes the table.
 BODIES: dict[str, Any] = {
     "POST /account/1/payments": {"amount": 1},
+    "PUT /account/1/notification-url": {"url": "https://hooks.example.com/balance"},
     # The smallest WAV the upload recognises: a RIFF/WAVE header and an empty data chunk.
     "POST /voice/masking/1/upload": {
         "content": "UklGRiQAAABXQVZFZm10IBAAAAAAAAAAAAAAAAAAAAAAAAAAZGF0YQAAAAA="
