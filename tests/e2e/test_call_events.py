@@ -39,20 +39,6 @@ async def admin(endpoints: Endpoints) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def producer(endpoints: Endpoints) -> AsyncIterator[AIOKafkaProducer]:
-    p = AIOKafkaProducer(bootstrap_servers=endpoints.kafka, acks="all", enable_idempotence=True)
-    await p.start()
-    yield p
-    await p.stop()
-
-
-@pytest.fixture
-async def edge(endpoints: Endpoints) -> AsyncIterator[CallPublisher]:
-    async with CallPublisher(endpoints.kafka) as publisher:
-        yield publisher
-
-
-@pytest.fixture
 def subscriber() -> Iterator[CustomerServer]:
     server = CustomerServer()
     server.start()

@@ -51,20 +51,6 @@ async def operator(endpoints: Endpoints) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def producer(endpoints: Endpoints) -> AsyncIterator[AIOKafkaProducer]:
-    p = AIOKafkaProducer(bootstrap_servers=endpoints.kafka, acks="all", enable_idempotence=True)
-    await p.start()
-    yield p
-    await p.stop()
-
-
-@pytest.fixture
-async def edge(endpoints: Endpoints) -> AsyncIterator[CallPublisher]:
-    async with CallPublisher(endpoints.kafka) as publisher:
-        yield publisher
-
-
-@pytest.fixture
 async def ledger(endpoints: Endpoints) -> AsyncIterator[Any]:
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(endpoints.mongodb_uri)
     yield client["callplane"]["inventory_ledger"]

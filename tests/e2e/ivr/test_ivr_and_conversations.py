@@ -70,12 +70,6 @@ async def customer(endpoints: Endpoints) -> AsyncIterator[Line]:
 
 
 @pytest.fixture
-async def edge(endpoints: Endpoints) -> AsyncIterator[CallPublisher]:
-    async with CallPublisher(endpoints.kafka) as publisher:
-        yield publisher
-
-
-@pytest.fixture
 def platform() -> Iterator[CustomerServer]:
     server = CustomerServer()
     server.start()
