@@ -122,14 +122,6 @@ async def caught_up(bootstrap: str, group: str, topics: list[str]) -> bool:
         await admin.close()
 
 
-@pytest.mark.xfail(
-    reason=(
-        "issue 15 open: call-records lagged behind its topics (an outbox relay scanning every "
-        "record each second); the batch consumer that removes the scan is not yet verified "
-        "against the running stack"
-    ),
-    strict=False,
-)
 async def test_a_whole_call_is_in_the_history_and_charged_once_at_the_60_60_price(
     stack: Stack,
 ) -> None:
@@ -249,14 +241,6 @@ async def test_redelivered_twice_and_killed_9_mid_stream_every_call_is_charged_o
     assert await balance_of(customer) == expected
 
 
-@pytest.mark.xfail(
-    reason=(
-        "issue 15 open: call-records lagged behind its topics (an outbox relay scanning every "
-        "record each second); the batch consumer that removes the scan is not yet verified "
-        "against the running stack"
-    ),
-    strict=False,
-)
 async def test_an_account_at_zero_is_rejected_for_funds_until_a_top_up(stack: Stack) -> None:
     customer, number = await forwarding_customer(stack, balance=20)
     # One call costs more than the whole balance: the ledger takes what is left, never more.

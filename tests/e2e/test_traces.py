@@ -31,16 +31,22 @@ def new_traceparent() -> tuple[str, str]:
 async def jaeger_trace(endpoints: Endpoints, trace_id: str, services: set[str]) -> dict[str, Any]:
     """The trace once spans of every service in `services` have arrived (export is batched)."""
 
+    seen: set[str] = set()
+
     async def probe() -> dict[str, Any] | None:
         async with httpx.AsyncClient(base_url=endpoints.jaeger_query, timeout=5) as client:
             response = await client.get(f"/api/traces/{trace_id}")
         if response.status_code != 200 or not response.json().get("data"):
             return None
         trace: dict[str, Any] = response.json()["data"][0]
-        seen = {trace["processes"][s["processID"]]["serviceName"] for s in trace["spans"]}
+        seen.update(span_services(trace))
         return trace if services <= seen else None
 
-    return await eventually(probe, timeout=40, interval=0.5, what=f"{services} in {trace_id}")
+    try:
+        return await eventually(probe, timeout=40, interval=0.5, what=f"{services} in {trace_id}")
+    except AssertionError as missing:
+        # Which side is missing tells export trouble (nothing) from a hop that never happened.
+        raise AssertionError(f"{missing}; services seen: {sorted(seen) or 'none'}") from None
 
 
 def span_services(trace: dict[str, Any]) -> set[str]:

@@ -19,14 +19,6 @@ pytestmark = pytest.mark.integration
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 
 
-@pytest.mark.xfail(
-    reason=(
-        "issue 15 open: call-records lagged past this bound after the high-volume tests (an "
-        "outbox relay scanning every record each second); the batch consumer that removes the "
-        "scan is not yet verified against the running stack"
-    ),
-    strict=False,
-)
 async def test_publisher_awaits_the_decision_and_the_log_keeps_the_trace(
     endpoints: Endpoints, dispatch: TopicWatcher
 ) -> None:
