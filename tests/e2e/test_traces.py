@@ -38,7 +38,7 @@ async def jaeger_trace(endpoints: Endpoints, trace_id: str, services: set[str]) 
             response = await client.get(f"/api/traces/{trace_id}")
         if response.status_code != 200 or not response.json().get("data"):
             return None
-        trace = merged(response.json()["data"])
+        trace: dict[str, Any] = response.json()["data"][0]
         seen.update(span_services(trace))
         return trace if services <= seen else None
 
@@ -47,18 +47,6 @@ async def jaeger_trace(endpoints: Endpoints, trace_id: str, services: set[str]) 
     except AssertionError as missing:
         # Which side is missing tells export trouble (nothing) from a hop that never happened.
         raise AssertionError(f"{missing}; services seen: {sorted(seen) or 'none'}") from None
-
-
-def merged(entries: list[dict[str, Any]]) -> dict[str, Any]:
-    """One trace from every entry the query answered: Jaeger's storage may hand a trace back in
-    chunks, and each entry numbers its processes (`p1`, `p2`, ...) on its own."""
-    spans: list[dict[str, Any]] = []
-    processes: dict[str, Any] = {}
-    for index, entry in enumerate(entries):
-        for process_id, process in entry["processes"].items():
-            processes[f"{index}-{process_id}"] = process
-        spans += [{**s, "processID": f"{index}-{s['processID']}"} for s in entry["spans"]]
-    return {"spans": spans, "processes": processes}
 
 
 def span_services(trace: dict[str, Any]) -> set[str]:
