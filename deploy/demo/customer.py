@@ -74,7 +74,8 @@ class Customer(BaseHTTPRequestHandler):
             logger.info("status report (signature ok): %s", payload)
             self._reply(200, {})
         elif self.path.startswith("/calls/events"):
-            logger.info("call event %s of %s (signature ok)", payload.get("type"), payload.get("callId"))
+            event, call_id = payload.get("type"), payload.get("callId")
+            logger.info("call event %s of %s (signature ok)", event, call_id)
             self._reply(200, {})
         elif self.path.startswith("/ivr/notify"):
             logger.info("IVR notification (signature ok): %s", payload)

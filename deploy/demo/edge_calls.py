@@ -6,7 +6,7 @@ as the edge would, with its decision and its status events on `calls.status`.
 
     uv run python deploy/demo/edge_calls.py --subscription +4930... --ivr +4930...
 """
-# ruff: noqa: INP001 - a script, not a package
+# ruff: noqa: INP001, T201 - a script that prints, not a package
 
 from __future__ import annotations
 
