@@ -5,8 +5,12 @@ and checks that callplane signed them, the way a customer would (`callplane_shar
 
 POST /masking/callback  -> 200 {"command": "dial", "phoneNumber": DEMO_DIAL_TO, "callerId": from}
 POST /masking/status    -> 200 (the report is logged)
+POST /calls/events      -> 200 (a Calls API subscription's call event, logged)
+POST /ivr/notify        -> 200 (an IVR scenario's notification, logged)
 GET  /healthz           -> 200
-A request whose X-Callplane-Signature does not verify with DEMO_MASKING_KEY gets 401.
+A request whose X-Callplane-Signature does not verify gets 401: masking with DEMO_MASKING_KEY,
+call events with DEMO_SUBSCRIPTION_SECRET, IVR notifications with the scenario's notifySecret
+(read from the file DEMO_IVR_SECRET_FILE, written by demo.sh when it creates the scenario).
 """
 # ruff: noqa: INP001 - a script, not a package
 
@@ -16,10 +20,13 @@ import json
 import logging
 import os
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 from callplane_shared import signing
 
 SECRET = os.environ.get("DEMO_MASKING_KEY", "demo-secret-key-1")
+SUBSCRIPTION_SECRET = os.environ.get("DEMO_SUBSCRIPTION_SECRET", "demo-subscription-secret-1")
+IVR_SECRET_FILE = Path(os.environ.get("DEMO_IVR_SECRET_FILE", ".cache/run/demo/ivr-secret"))
 DIAL_TO = os.environ.get("DEMO_DIAL_TO", "+41793026999")
 PORT = int(os.environ.get("DEMO_CUSTOMER_PORT", "8199"))
 logger = logging.getLogger("demo-customer")
@@ -42,10 +49,18 @@ class Customer(BaseHTTPRequestHandler):
         else:
             self._reply(404, {"error": "not found"})
 
+    def _secret(self) -> str:
+        if self.path.startswith("/calls/events"):
+            return SUBSCRIPTION_SECRET
+        if self.path.startswith("/ivr/notify"):
+            # read per request: demo.sh writes it after this platform started
+            return IVR_SECRET_FILE.read_text().strip() if IVR_SECRET_FILE.exists() else ""
+        return SECRET
+
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         try:
-            signing.verify(dict(self.headers.items()), body, SECRET)
+            signing.verify(dict(self.headers.items()), body, self._secret())
         except signing.SignatureError as exc:
             logger.warning("refused %s: %s", self.path, exc)
             self._reply(401, {"error": str(exc)})
@@ -57,6 +72,13 @@ class Customer(BaseHTTPRequestHandler):
             self._reply(200, answer)
         elif self.path.startswith("/masking/status"):
             logger.info("status report (signature ok): %s", payload)
+            self._reply(200, {})
+        elif self.path.startswith("/calls/events"):
+            event, call_id = payload.get("type"), payload.get("callId")
+            logger.info("call event %s of %s (signature ok)", event, call_id)
+            self._reply(200, {})
+        elif self.path.startswith("/ivr/notify"):
+            logger.info("IVR notification (signature ok): %s", payload)
             self._reply(200, {})
         else:
             self._reply(404, {"error": "not found"})

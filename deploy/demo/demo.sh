@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# `make demo`: a demo account with two numbers, one masked against a local "customer platform"
-# (customer.py) and one on call routing, then a few simulated calls with their console and
-# trace links.
+# `make demo`: a demo account with four numbers against a local "customer platform"
+# (customer.py): one masked, one on call routing, one forwarded to a calls configuration with a
+# call-event subscription, one on an IVR scenario with a notifyUrl; then a few simulated calls
+# with their console and trace links, and the signed call events and IVR notifications the
+# customer platform received.
 # Idempotent: what it made is remembered in .cache/run/demo/state.env and reused.
 # `deploy/demo/demo.sh down` (run by `make down`) stops the customer platform.
 set -euo pipefail
@@ -13,9 +15,17 @@ PIDFILE=$RUN/pids/demo-customer.pid
 LOG=$RUN/logs/demo-customer.log
 PORT=${DEMO_CUSTOMER_PORT:-8199}
 export DEMO_MASKING_KEY=${DEMO_MASKING_KEY:-demo-secret-key-1}
+export DEMO_SUBSCRIPTION_SECRET=${DEMO_SUBSCRIPTION_SECRET:-demo-subscription-secret-1}
+export DEMO_IVR_SECRET_FILE=$RUN/demo/ivr-secret
 export DEMO_CUSTOMER_PORT=$PORT
 # make exports UV (a fresh machine has uv only in the tools cache, not on PATH)
 UV=${UV:-uv}
+
+# One field of a JSON object on stdin (the CLI's --json output).
+json_field() { "$UV" run --frozen python -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+
+# E.164 of one of the account's numbers (the API shows digits without "+").
+number_of() { echo "+$(callplane numbers show "$1" --json | json_field number)"; }
 
 customer_running() { [[ -f $PIDFILE ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 
@@ -64,19 +74,19 @@ up() {
   callplane admin import-numbers deploy/seed/numbers.csv
 
   # An earlier run's account is reused while its key still works.
-  ACCOUNT_ID="" API_KEY="" MASKING_KEY="" ROUTE_ID=""
+  ACCOUNT_ID="" API_KEY="" MASKING_KEY="" ROUTE_ID="" CONFIG_ID="" SCENARIO_ID=""
   # shellcheck disable=SC1090
   [[ -f $STATE ]] && source "$STATE"
   if [[ -z $API_KEY ]] || ! CALLPLANE_API_KEY=$API_KEY callplane balance >/dev/null 2>&1; then
     echo "== account \"demo\""
     ACCOUNT_ID=$(callplane admin create-account --name demo --currency EUR --balance 100 -q)
     API_KEY=$(callplane admin issue-key "$ACCOUNT_ID" -q)
-    MASKING_KEY="" ROUTE_ID=""
+    MASKING_KEY="" ROUTE_ID="" CONFIG_ID="" SCENARIO_ID=""
   fi
   export CALLPLANE_API_KEY=$API_KEY
   save() {
-    printf 'ACCOUNT_ID=%s\nAPI_KEY=%s\nMASKING_KEY=%s\nROUTE_ID=%s\n' \
-      "$ACCOUNT_ID" "$API_KEY" "$MASKING_KEY" "$ROUTE_ID" >"$STATE"
+    printf 'ACCOUNT_ID=%s\nAPI_KEY=%s\nMASKING_KEY=%s\nROUTE_ID=%s\nCONFIG_ID=%s\nSCENARIO_ID=%s\n' \
+      "$ACCOUNT_ID" "$API_KEY" "$MASKING_KEY" "$ROUTE_ID" "$CONFIG_ID" "$SCENARIO_ID" >"$STATE"
   }
   mkdir -p "$(dirname "$STATE")"
   save
@@ -91,12 +101,12 @@ up() {
   callplane admin settle-payment "$PAYMENT_ID" --reference demo-bank-transfer
   callplane balance
 
-  echo "== two numbers"
+  echo "== four numbers"
   mapfile -t KEYS < <(callplane numbers list -q)
-  while ((${#KEYS[@]} < 2)); do
+  while ((${#KEYS[@]} < 4)); do
     KEYS+=("$(callplane numbers lease "$(callplane numbers search --limit 1 -q)" -q)")
   done
-  MASKED=${KEYS[0]} ROUTED=${KEYS[1]}
+  MASKED=${KEYS[0]} ROUTED=${KEYS[1]} SUBSCRIBED=${KEYS[2]} IVR=${KEYS[3]}
   callplane numbers list
 
   echo "== masking on $MASKED -> http://127.0.0.1:$PORT/masking/callback"
@@ -118,8 +128,32 @@ up() {
   fi
   callplane voice set "$ROUTED" --type routing --route-id "$ROUTE_ID"
 
+  echo "== $SUBSCRIBED -> a calls configuration; call events -> http://127.0.0.1:$PORT/calls/events"
+  if [[ -z $CONFIG_ID ]] || ! callplane calls-config show "$CONFIG_ID" >/dev/null 2>&1; then
+    CONFIG_ID=$(callplane calls-config create --name "demo support line" -q)
+    save
+  fi
+  callplane subscriptions show demo-events >/dev/null 2>&1 \
+    || callplane subscriptions create --id demo-events --name "demo call events" \
+      --notify-url "http://127.0.0.1:$PORT/calls/events" --calls-config "$CONFIG_ID" \
+      --auth-id demo --hmac-secret "$DEMO_SUBSCRIPTION_SECRET"
+  callplane subscriptions list
+  callplane voice set "$SUBSCRIBED" --type subscription --calls-configuration "$CONFIG_ID"
+
+  echo "== $IVR -> an IVR scenario; notifications -> http://127.0.0.1:$PORT/ivr/notify"
+  if [[ -z $SCENARIO_ID || ! -s $DEMO_IVR_SECRET_FILE ]] \
+    || ! callplane ivr show "$SCENARIO_ID" >/dev/null 2>&1; then
+    # notifySecret is shown once, at creation: the customer platform verifies with it.
+    created=$(callplane ivr create --name "demo welcome" --say "Welcome to the demo" \
+      --dial 41793026727 --notify-url "http://127.0.0.1:$PORT/ivr/notify" --json)
+    SCENARIO_ID=$(json_field id <<<"$created")
+    (umask 077 && json_field notifySecret <<<"$created" >"$DEMO_IVR_SECRET_FILE")
+    save
+  fi
+  callplane voice set "$IVR" --type ivr --scenario "$SCENARIO_ID"
+
   # Views are updated from Kafka: wait until call-dispatch decides with the new actions.
-  for key in "$MASKED" "$ROUTED"; do
+  for key in "$MASKED" "$ROUTED" "$SUBSCRIBED" "$IVR"; do
     for _ in $(seq 50); do
       callplane calls simulate --from +41445550100 --to "$key" --json \
         | grep -q '"NO_ACTION"\|"NUMBER_NOT_IN_SERVICE"' || break
@@ -139,6 +173,17 @@ up() {
       echo "   trace (operators): $CALLPLANE_URL/console/operator/calls/$call_id"
     done
   done
+
+  echo "== the edge's side of a subscription call and an IVR call (status events on calls.status)"
+  logged_before=$(wc -l <"$LOG")
+  "$UV" run --frozen python deploy/demo/edge_calls.py \
+    --subscription "$(number_of "$SUBSCRIBED")" --ivr "$(number_of "$IVR")"
+  echo "== what the customer platform received (signed call events and IVR notifications)"
+  for _ in $(seq 100); do
+    (($(tail -n +"$((logged_before + 1))" "$LOG" | grep -c 'call event\|IVR notification') >= 5)) && break
+    sleep 0.2
+  done
+  tail -n +"$((logged_before + 1))" "$LOG" | grep 'call event\|IVR notification' || true
   echo
   echo "The customer platform's log (signature checks): $LOG"
   echo "Your API key: export CALLPLANE_API_KEY=$API_KEY   # then try: callplane numbers list"

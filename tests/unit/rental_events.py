@@ -1,4 +1,5 @@
-"""Sample rental events of numbers.lifecycle, for the tests of the services that consume it."""
+"""Sample rental and caller-ID events of numbers.lifecycle, for the tests of the services that
+consume it (and ignore them)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from callplane_shared.events import NumberRentalCharged, NumberRentalOverdue
+from callplane_shared.events import (
+    NumberCallerIdChanged,
+    NumberRentalCharged,
+    NumberRentalOverdue,
+)
 
 NUMBER = "+41793026731"
 FIELDS: dict[str, Any] = {
@@ -38,3 +43,10 @@ def rental_events() -> tuple[NumberRentalCharged, NumberRentalOverdue]:
         reference="rental-overdue:x",
     )
     return charged, overdue
+
+
+def caller_id_events() -> tuple[NumberCallerIdChanged, NumberCallerIdChanged]:
+    return (
+        NumberCallerIdChanged(**FIELDS, conversations_caller_id=True, queue_id="support"),
+        NumberCallerIdChanged(**FIELDS, conversations_caller_id=False),
+    )

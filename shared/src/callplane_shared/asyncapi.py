@@ -28,6 +28,7 @@ from callplane_shared.events import (
     IvrScenarioPublished,
     MaskingConfigUpserted,
     MaskingRequest,
+    NumberCallerIdChanged,
     NumberLeased,
     NumberReleased,
     NumberRentalCharged,
@@ -76,6 +77,12 @@ CHANNELS: tuple[Channel, ...] = (
         NumberRentalOverdue,
         INVENTORY,
         f"{CONFIG}, {MASKING} (both ignore it)",
+    ),
+    Channel(
+        topics.NUMBERS_LIFECYCLE,
+        NumberCallerIdChanged,
+        INVENTORY,
+        f"Conversations' outbound dialer (caller ID for agents); {CONFIG}, {MASKING} ignore it",
     ),
     Channel(
         topics.ACCOUNTS, AccountUpserted, INVENTORY, "every service (API keys; status for calls)"

@@ -194,9 +194,35 @@ class NumberRentalOverdue(NumberLifecycle):
     reference: str
 
 
+class NumberCallerIdChanged(NumberLifecycle):
+    """Whether Conversations agents may present this leased number as caller ID on outbound
+    calls changed: true while its voice action is VOICE_FORWARD_TO_CONVERSATIONS (and again when
+    its queue changes), false once another action (or none) replaces it. number-inventory
+    publishes it from `voice.actions`, so an outbound dialer learns it without calling the API;
+    a NumberReleased withdraws it too. Inbound decisions do not depend on it (they come from
+    `voice.actions`)."""
+
+    event_type: Literal["NumberCallerIdChanged"] = "NumberCallerIdChanged"
+    conversations_caller_id: bool = Field(
+        description="Agents' outbound calls may show this number; refuse them when false."
+    )
+    queue_id: str | None = Field(
+        default=None,
+        max_length=128,
+        description="The Conversations queue the number's inbound calls go to; null when false.",
+        examples=["support"],
+    )
+
+
 # Consumers that only care about leases match on NumberLeased / NumberReleased and ignore the
-# rental events instead of dead-lettering them.
-AnyNumberLifecycle = NumberLeased | NumberReleased | NumberRentalCharged | NumberRentalOverdue
+# rental and caller-ID events instead of dead-lettering them.
+AnyNumberLifecycle = (
+    NumberLeased
+    | NumberReleased
+    | NumberRentalCharged
+    | NumberRentalOverdue
+    | NumberCallerIdChanged
+)
 NumberLifecycleEvent = Annotated[AnyNumberLifecycle, Field(discriminator="event_type")]
 
 

@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from callplane_shared.voice import CONVERSATIONS_QUEUE_ID, DEFAULT_CONVERSATIONS_QUEUE
+
 
 class ServiceSettings(BaseSettings):
     """Infrastructure endpoints and the HTTP listener shared by all services."""
@@ -105,3 +107,21 @@ class ServiceSettings(BaseSettings):
     def group(self, service: str) -> str:
         """The consumer group of `service`'s own consumers."""
         return self.consumer_group or service
+
+
+class ConversationsQueueSetting(BaseSettings):
+    """Mixed into the settings of every service that names a number's Conversations target
+    (call-dispatch in decisions, number-inventory in caller-ID answers and events), so one
+    environment variable sets it for all of them."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    conversations_default_queue: str = Field(
+        default=DEFAULT_CONVERSATIONS_QUEUE,
+        pattern=CONVERSATIONS_QUEUE_ID,
+        description=(
+            "The Conversations queue (entry point) of a number whose "
+            "VOICE_FORWARD_TO_CONVERSATIONS action names none: the account's default queue in "
+            "the deployment's Conversations."
+        ),
+    )

@@ -66,7 +66,7 @@ NUMBERS_LIFECYCLE = TopicSpec(
     3,
     "delete",
     "numberKey",
-    "NumberLeased, NumberReleased, NumberRentalCharged, NumberRentalOverdue",
+    "NumberLeased, NumberReleased, NumberRentalCharged, NumberRentalOverdue, NumberCallerIdChanged",
 )
 ACCOUNTS = TopicSpec("accounts", 3, "compact", "accountId", "AccountUpserted")
 ACCOUNTS_BALANCE = TopicSpec(

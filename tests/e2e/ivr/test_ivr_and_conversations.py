@@ -99,11 +99,6 @@ def ivr_version(version: int) -> Any:
     return lambda d: d.instruction.kind == "ivr" and d.instruction.scenario_version == version
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 16 open: in both full `make test` runs on merged main lastUsageDate was not set "
-    "within 30 s (action-config's calls.decisions consumer lags behind there); passes alone",
-)
 async def test_an_ivr_decision_carries_the_current_script(
     customer: Line, edge: CallPublisher
 ) -> None:

@@ -4,6 +4,7 @@ codes, the media server hand-over, CallStatus from the dialog, and one trace fro
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from tests.e2e.sip.sipp import (
     CARRIER_3,
     MEDIA_SERVER,
     Callee,
+    SipMessage,
     place_call,
     start_callee,
 )
@@ -211,6 +213,24 @@ async def test_ivr_subscription_and_conversations_reach_the_media_server_with_th
     assert invite.header(header) == target
     assert invite.header("X-Callplane-Account-Id") == account.account_id
     assert invite.header("X-Callplane-Call-Id") == call_id_for(result.sip_call_id)
+    if kind == "ivr":
+        await the_media_server_gets_the_decided_script(invite, target)
+    if kind == "conversations":
+        assert invite.header("X-Callplane-Queue-Id") == "default"
+
+
+async def the_media_server_gets_the_decided_script(invite: SipMessage, scenario_id: str) -> None:
+    """The INVITE names the scenario version and its script; the script is fetched from the
+    adapter (SIP_IVR_SCRIPT_BASE_URL) and is the one the digest names."""
+    assert invite.header("X-Callplane-Scenario-Id") == scenario_id
+    assert invite.header("X-Callplane-Scenario-Version") == "1"
+    url = invite.header("X-Callplane-Script-Url")
+    assert url == f"http://127.0.0.1:8110/sip-edge/1/ivr-scripts/{scenario_id}/1"
+    async with httpx.AsyncClient(timeout=10) as http:
+        script = await http.get(url)
+    assert script.status_code == 200, script.text
+    assert script.json()[0]["say"] == "Hello"
+    assert hashlib.sha256(script.content).hexdigest() == invite.header("X-Callplane-Script-Sha256")
 
 
 async def test_rejects_get_their_documented_sip_answers(

@@ -10,7 +10,12 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from callplane_shared.events import BalanceLow, NumberLeased, NumberReleased
+from callplane_shared.events import (
+    BalanceLow,
+    NumberCallerIdChanged,
+    NumberLeased,
+    NumberReleased,
+)
 from callplane_shared.topics import ACCOUNTS_BALANCE, NUMBERS_LIFECYCLE, TopicSpec
 from tests.endpoints import Endpoints
 from tests.integration.number_inventory.inventory import Inventory
@@ -100,3 +105,38 @@ async def test_low_balance_is_announced_once_per_crossing(
     alerts_seen = [BalanceLow.model_validate(v) for v in both]
     assert [a.balance for a in alerts_seen] == [3.0, 4.0]
     assert all(a.threshold == 5.0 and a.currency == "EUR" for a in alerts_seen)
+
+
+async def test_conversations_caller_id_is_published_when_it_changes(
+    inventory: Inventory, endpoints: Endpoints
+) -> None:
+    tenant = await inventory.tenant(balance=20)
+    _, (number,) = await inventory.fresh_numbers(["VOICE"])
+    assert (await inventory.lease(tenant, number.number_key)).status_code == 200
+    voice_path = f"/numbers/2/numbers/{number.number_key}/voice"
+
+    async def set_action(action: dict[str, Any]) -> bool:
+        # action-config learns of the lease from numbers.lifecycle; retry until it knows.
+        body = {"action": action}
+        reply = await inventory.http.put(voice_path, json=body, headers=tenant.headers)
+        return reply.status_code == 200
+
+    def caller_id(key: bytes, value: dict[str, Any]) -> bool:
+        return key == number.number_key.encode() and value["eventType"] == "NumberCallerIdChanged"
+
+    async with tail(endpoints, NUMBERS_LIFECYCLE) as lifecycle:
+        conversations = {"type": "VOICE_FORWARD_TO_CONVERSATIONS"}
+        await eventually(lambda: set_action(conversations), timeout=20, what="conversations set")
+        await lifecycle.until(caller_id)
+        assert await set_action({**conversations, "queueId": "support"})
+        await lifecycle.until(caller_id, count=2)
+        assert await set_action({"type": "FORWARD_TO_PSTN", "pstnNumber": "41793026731"})
+        events = await lifecycle.until(caller_id, count=3)
+    changes = [NumberCallerIdChanged.model_validate(e) for e in events]
+    # No queue named: the default one (CONVERSATIONS_DEFAULT_QUEUE in deploy/local/services.env).
+    assert [(c.conversations_caller_id, c.queue_id) for c in changes] == [
+        (True, "default"),
+        (True, "support"),
+        (False, None),
+    ]
+    assert {(c.number, c.account_id) for c in changes} == {(number.e164, tenant.account_id)}

@@ -10,7 +10,7 @@ import pytest
 from action_config.handlers import _LIFECYCLE, apply_lifecycle
 from action_config.number_lifecycle import NumberLifecycle
 from callplane_shared.events import NumberReleased
-from tests.unit.rental_events import FIELDS, rental_events
+from tests.unit.rental_events import FIELDS, caller_id_events, rental_events
 
 pytestmark = pytest.mark.unit
 
@@ -26,9 +26,9 @@ class Recorder:
         self.calls.append(f"released {type(event).__name__}")
 
 
-async def test_rental_events_decode_and_change_nothing() -> None:
+async def test_rental_and_caller_id_events_decode_and_change_nothing() -> None:
     recorder = Recorder()
-    for event in rental_events():
+    for event in (*rental_events(), *caller_id_events()):
         decoded = _LIFECYCLE.validate_json(event.model_dump_json(by_alias=True))
         await apply_lifecycle(cast("NumberLifecycle", recorder), decoded)
     assert recorder.calls == []

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from call_dispatch.decider import Decided, HandedToMasking, Outcome, decide
 from call_dispatch.view import DispatchView
@@ -16,6 +17,7 @@ from callplane_shared.events import (
     SubscriptionInstruction,
     utc_now,
 )
+from callplane_shared.settings import ConversationsQueueSetting
 from callplane_shared.voice import (
     ActionType,
     Fallback,
@@ -102,6 +104,20 @@ def test_forward_to_pstn_keeps_the_original_caller_as_caller_id() -> None:
 def test_direct_targets(action: VoiceAction, expected: object) -> None:
     view, number = _view_with(action)
     assert _decision(decide(inbound(number), view, utc_now())).instruction == expected
+
+
+def test_a_conversations_number_without_a_queue_gets_the_configured_default() -> None:
+    view = DispatchView(conversations_default_queue="agents")
+    number = unique_number()
+    view.set_action(action_set(number, 1, ForwardToConversations(), account_id="acc-1"))
+    instruction = _decision(decide(inbound(number), view, utc_now())).instruction
+    assert instruction == ConversationsInstruction(account_id="acc-1", queue_id="agents")
+
+
+def test_the_default_queue_setting_is_validated_like_a_queue_id() -> None:
+    with pytest.raises(ValidationError, match="conversations_default_queue"):
+        ConversationsQueueSetting(conversations_default_queue="no spaces/allowed")
+    assert ConversationsQueueSetting().conversations_default_queue == "default"
 
 
 def test_masking_is_handed_over_not_decided() -> None:

@@ -10,7 +10,7 @@ import pytest
 from callplane_shared.events import NumberLeased
 from number_masking.handlers import _LIFECYCLE, _apply_number
 from number_masking.store import Store
-from tests.unit.rental_events import FIELDS, NUMBER, rental_events
+from tests.unit.rental_events import FIELDS, NUMBER, caller_id_events, rental_events
 
 pytestmark = pytest.mark.unit
 
@@ -23,9 +23,9 @@ class Recorder:
         self.applied.append((number, account_id, leased, at))
 
 
-async def test_rental_events_decode_and_leave_the_view_alone() -> None:
+async def test_rental_and_caller_id_events_decode_and_leave_the_view_alone() -> None:
     recorder = Recorder()
-    for event in (*rental_events(), NumberLeased(**FIELDS)):
+    for event in (*rental_events(), *caller_id_events(), NumberLeased(**FIELDS)):
         decoded = _LIFECYCLE.validate_json(event.model_dump_json(by_alias=True))
         await _apply_number(cast("Store", recorder), decoded)
     assert [(n, a, leased) for n, a, leased, _ in recorder.applied] == [(NUMBER, "acc", True)]

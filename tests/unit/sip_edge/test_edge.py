@@ -19,6 +19,7 @@ from callplane_shared.events import (
 )
 from callplane_sip_edge.calls import CallBook, call_id_for
 from callplane_sip_edge.edge import EdgePolicy, SipEdge
+from callplane_sip_edge.ivr_scripts import IvrScripts
 from callplane_sip_edge.wire import Timers
 from tests.unit.sip_edge.builders import ROUTES, decision
 
@@ -60,12 +61,13 @@ class FakePublisher:
 
 
 def edge_with(
-    answer: CallDecision | None, route_uri: str | None = None
+    answer: CallDecision | None, route_uri: str | None = None, scripts: IvrScripts | None = None
 ) -> tuple[SipEdge, FakePublisher, list[dict[str, Any]]]:
     waiter = FakeWaiter()
     publisher = FakePublisher(waiter, answer)
     policy = EdgePolicy(ROUTES, Timers(30_000, 4000), 0.05, route_uri, max_pending=10)
-    edge = SipEdge(policy, publisher, waiter, CallBook(100), TracerProvider().get_tracer("t"))
+    tracer = TracerProvider().get_tracer("t")
+    edge = SipEdge(policy, publisher, waiter, CallBook(100), tracer, scripts=scripts)
     sent: list[dict[str, Any]] = []
 
     async def send(message: dict[str, Any]) -> bool:

@@ -19,6 +19,7 @@ from callplane_shared.events import CallDecision, CallEndpoint, CallStatus, Inbo
 from callplane_shared.telemetry import Attr
 from callplane_sip_edge import metrics
 from callplane_sip_edge.calls import CallBook, SipCall, call_id_for
+from callplane_sip_edge.ivr_scripts import IvrScripts
 from callplane_sip_edge.plan import EdgeRoutes, Plan, Reject, Relay, plan_for
 from callplane_sip_edge.responses import BAD_REQUEST, DECISION_TIMEOUT, OVERLOADED
 from callplane_sip_edge.wire import Timers, to_kamailio
@@ -62,8 +63,11 @@ class SipEdge:
         waiter: Waiter,
         book: CallBook,
         tracer: trace.Tracer,
+        *,
+        scripts: IvrScripts | None = None,
     ) -> None:
         self._policy = policy
+        self._scripts = scripts  # None: no media server fetches scripts here
         self._publisher = publisher
         self._waiter = waiter
         self._book = book
@@ -155,7 +159,10 @@ class SipEdge:
         try:
             async with asyncio.timeout(self._policy.decision_timeout):
                 await self._publisher.publish(inbound, traceparent=traceparent)
-                return plan_for(await decision, inbound.from_, self._policy.routes)
+                decided = await decision
+                if self._scripts is not None:  # before the media server asks for it
+                    self._scripts.remember(decided.instruction)
+                return plan_for(decided, inbound.from_, self._policy.routes)
         except TimeoutError:
             return self._timeout_default(inbound.from_, inbound.to)
         finally:

@@ -1,7 +1,8 @@
 """Composition root of the sip-edge adapter.
 
 settings → telemetry → Kafka (CallPublisher out, one DecisionWaiter in) → evapi client to
-Kamailio → HTTP app (`/livez`, `/readyz`, `/metrics`). Nothing connects at import time.
+Kamailio → HTTP app (`/livez`, `/readyz`, `/metrics`, IVR scripts for the media server).
+Nothing connects at import time.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from fastapi import FastAPI
 
 from callplane_client.publisher import CallPublisher
 from callplane_shared.health import health_router
+from callplane_shared.http_errors import install_error_handlers
 from callplane_shared.kafka import client_options
 from callplane_shared.metrics import install_metrics
 from callplane_shared.runtime import serve
@@ -27,6 +29,7 @@ from callplane_sip_edge.decisions import DecisionWaiter
 from callplane_sip_edge.edge import EdgePolicy, SipEdge
 from callplane_sip_edge.evapi import EvapiClient
 from callplane_sip_edge.gateways import GatewayTable
+from callplane_sip_edge.ivr_scripts import IvrScripts, scripts_router
 from callplane_sip_edge.plan import EdgeRoutes
 from callplane_sip_edge.settings import Settings
 from callplane_sip_edge.wire import Timers
@@ -36,7 +39,11 @@ log = logging.getLogger(__name__)
 
 def _policy(settings: Settings) -> EdgePolicy:
     return EdgePolicy(
-        routes=EdgeRoutes(GatewayTable(settings.sip_gateways), settings.sip_media_server_uri),
+        routes=EdgeRoutes(
+            GatewayTable(settings.sip_gateways),
+            settings.sip_media_server_uri,
+            settings.sip_ivr_script_base_url,
+        ),
         timers=Timers(ring_ms=settings.sip_ring_timeout_ms, reply_ms=settings.sip_reply_timeout_ms),
         decision_timeout=settings.sip_decision_timeout_seconds,
         timeout_route_uri=(
@@ -62,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     host, _, port = settings.sip_evapi_address.rpartition(":")
     running: dict[str, EvapiClient | DecisionWaiter] = {}
     supervisor = Supervisor(SERVICE_NAME)
+    scripts = IvrScripts(settings.sip_max_ivr_scripts)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -76,7 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         waiter = DecisionWaiter(bootstrap, settings.calls_decisions_topic, kafka)
         tracer = tracer_provider.get_tracer(SERVICE_NAME)
         book = CallBook(settings.sip_max_calls)
-        edge = SipEdge(_policy(settings), publisher, waiter, book, tracer)
+        edge = SipEdge(_policy(settings), publisher, waiter, book, tracer, scripts=scripts)
         evapi = EvapiClient(host, int(port), edge.on_message)
         edge.send = evapi.send
         await publisher.__aenter__()
@@ -107,6 +115,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title=SERVICE_NAME, version=package_version(SERVICE_NAME), lifespan=lifespan)
     install_metrics(app, SERVICE_NAME)
+    install_error_handlers(app)
+    app.include_router(scripts_router(scripts))
     app.include_router(
         health_router(
             {"kamailio": kamailio_connected, "decisions": decisions_reader},

@@ -5,7 +5,8 @@
 - call routing: every reachable destination in the decision's order (callplane already ordered
   them by priority and weight), tried one after the other on 486/503/408/480 and timeouts;
 - IVR, conversations, subscription, audio and digit capture: the media server, told what to run
-  by `X-Callplane-*` headers;
+  by `X-Callplane-*` headers (an IVR call names its scenario version and script, which the media
+  server fetches from this adapter: `ivr_scripts`);
 - reject: the SIP answer of `responses.REJECTS`.
 """
 
@@ -29,6 +30,7 @@ from callplane_shared.events import (
     SubscriptionInstruction,
 )
 from callplane_sip_edge.gateways import GatewayTable, with_user
+from callplane_sip_edge.ivr_scripts import script_digest, script_url
 from callplane_sip_edge.responses import NO_GATEWAY, SipAnswer, answer_for
 
 CALL_ID_HEADER = "X-Callplane-Call-Id"
@@ -65,6 +67,8 @@ class EdgeRoutes:
 
     gateways: GatewayTable
     media_server_uri: str
+    # Base URL of this adapter as the media server reaches it; None: no script URL in INVITEs.
+    script_base_url: str | None = None
 
 
 def plan_for(decision: CallDecision, caller: str, routes: EdgeRoutes) -> Plan:
@@ -83,7 +87,7 @@ def plan_for(decision: CallDecision, caller: str, routes: EdgeRoutes) -> Plan:
             # number-masking decides masked calls; a bare hand-over is not something to dial.
             return Reject("MASKING_UNAVAILABLE", answer_for("MASKING_UNAVAILABLE"))
         case _:
-            return _to_media_server(decision, caller, routes.media_server_uri)
+            return _to_media_server(decision, caller, routes)
 
 
 def _relay(
@@ -94,23 +98,41 @@ def _relay(
     return Relay(kind, tuple(uris), caller_id, transfer_to, headers)
 
 
-def _to_media_server(decision: CallDecision, caller: str, uri: str) -> Relay:
+def _to_media_server(decision: CallDecision, caller: str, routes: EdgeRoutes) -> Relay:
     instruction = decision.instruction
+    uri = routes.media_server_uri
     headers = {CALL_ID_HEADER: decision.call_id, "X-Callplane-Kind": instruction.kind}
     if decision.account_id:
         headers["X-Callplane-Account-Id"] = decision.account_id
     match instruction:
         case IvrInstruction(scenario_key=key):
             headers["X-Callplane-Scenario-Key"] = key
+            headers.update(_ivr_headers(instruction, routes.script_base_url))
         case SubscriptionInstruction(calls_configuration_id=config):
             headers["X-Callplane-Calls-Configuration-Id"] = config
         case PlayAudioInstruction(file_url=url, file_id=file_id):
             headers["X-Callplane-Audio"] = url or file_id or ""
         case CaptureDtmfInstruction(max_length=max_length):
             headers["X-Callplane-Dtmf-Max-Length"] = str(max_length or "")
-        case ConversationsInstruction():
-            pass
+        case ConversationsInstruction(queue_id=queue_id):
+            if queue_id:
+                headers["X-Callplane-Queue-Id"] = queue_id
     return Relay(instruction.kind, (uri,), caller, uri, headers)
+
+
+def _ivr_headers(ivr: IvrInstruction, script_base_url: str | None) -> dict[str, str]:
+    """What the media server needs to run the decided script version and nothing else."""
+    headers = {"X-Callplane-Record": "true" if ivr.record else "false"}
+    scenario_id = ivr.scenario_id or ivr.scenario_key
+    if ivr.scenario_version is None or ivr.script is None:
+        return headers  # a decision without the script: the scenario key is all there is
+    headers["X-Callplane-Scenario-Id"] = scenario_id
+    headers["X-Callplane-Scenario-Version"] = str(ivr.scenario_version)
+    headers["X-Callplane-Script-Sha256"] = script_digest(ivr.script)
+    if script_base_url:
+        url = script_url(script_base_url, scenario_id, ivr.scenario_version)
+        headers["X-Callplane-Script-Url"] = url
+    return headers
 
 
 def _in_order(destinations: list[RoutedDestination]) -> list[RoutedDestination]:

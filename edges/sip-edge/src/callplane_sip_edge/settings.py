@@ -30,6 +30,21 @@ class Settings(ServiceSettings):
         pattern=r"^sips?:",
         description="Where IVR, conversations and subscription calls are handed over.",
     )
+    sip_ivr_script_base_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s]+$",
+        description=(
+            "This adapter's base URL as the media server reaches it: IVR INVITEs then carry "
+            "X-Callplane-Script-Url, where the media server fetches the decided script."
+        ),
+        examples=["http://sip-edge.sip.svc:8110"],
+    )
+    sip_max_ivr_scripts: int = Field(
+        default=1000,
+        ge=1,
+        le=100_000,
+        description="Scenario versions whose scripts are kept for the media server (LRU).",
+    )
     sip_decision_timeout_seconds: float = Field(
         default=2.0,
         gt=0,

@@ -32,7 +32,6 @@ from callplane_shared.events import (
 )
 from callplane_shared.routing import CallFacts, Route, failover_order, match_route
 from callplane_shared.voice import (
-    DEFAULT_CONVERSATIONS_QUEUE,
     ActionType,
     FallbackForward,
     RejectReason,
@@ -179,7 +178,7 @@ def _choose(  # noqa: PLR0911 - one return per action type reads as the table it
             return _Choice(forward, DecisionPath.DIRECT)
         case ActionType.VOICE_FORWARD_TO_CONVERSATIONS:
             target = ConversationsInstruction(
-                account_id=entry.account_id, queue_id=arg or DEFAULT_CONVERSATIONS_QUEUE
+                account_id=entry.account_id, queue_id=arg or view.conversations_default_queue
             )
             return _Choice(target, DecisionPath.DIRECT)
         case ActionType.FORWARD_TO_SUBSCRIPTION:

@@ -30,7 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     tracer_provider = configure_telemetry(SERVICE_NAME)
     supervisor = Supervisor(SERVICE_NAME)
-    view = DispatchView()
+    view = DispatchView(settings.conversations_default_queue)
     watch_view(view)
     kafka = client_options(settings)
     views = (

@@ -2,7 +2,7 @@
 
 from pydantic import Field
 
-from callplane_shared.settings import ServiceSettings
+from callplane_shared.settings import ConversationsQueueSetting, ServiceSettings
 from callplane_shared.topics import (
     ACCOUNTS,
     CALLS_DECISIONS,
@@ -14,7 +14,7 @@ from callplane_shared.topics import (
 )
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, ConversationsQueueSetting):
     http_port: int = Field(default=8103, ge=1, le=65535, description="Port of the HTTP API.")
     # The topics are overridable (like `consumer_group`) so a crash test or the benchmark can
     # run its own instance on its own topics without sharing partitions with `make up`'s.

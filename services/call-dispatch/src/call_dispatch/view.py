@@ -30,6 +30,7 @@ from callplane_shared.events import (
 )
 from callplane_shared.routing import Route, RouteStatus
 from callplane_shared.voice import (
+    DEFAULT_CONVERSATIONS_QUEUE,
     Fallback,
     ForwardToCallRouting,
     ForwardToConversations,
@@ -86,7 +87,9 @@ FALLBACK_CACHE_MAX = 10_000
 class DispatchView:
     """Numbers and routes as of the records applied so far. Not thread-safe: one event loop."""
 
-    def __init__(self) -> None:
+    def __init__(self, conversations_default_queue: str = DEFAULT_CONVERSATIONS_QUEUE) -> None:
+        # The queue of Conversations numbers whose action names none (a setting).
+        self.conversations_default_queue = conversations_default_queue
         self._numbers = NumberTable()
         self._routes: dict[str, RouteEntry] = {}
         # Fallbacks repeat across numbers: keep one object per distinct value, for the

@@ -13,8 +13,9 @@ from fastapi import APIRouter, Depends, Path
 from callplane_shared.events import AccountUpserted
 from callplane_shared.http_errors import bad_request, not_found
 from callplane_shared.openapi_docs import errors
-from number_inventory.api_models import CallerIdResponse, conversations_queue
+from number_inventory.api_models import CallerIdResponse
 from number_inventory.api_numbers import AccountDependency
+from number_inventory.caller_ids import conversations_queue
 from number_inventory.domain.pool import display_number
 from number_inventory.leasing import Leasing, NumberNotFoundError
 from number_inventory.voice_setups import VoiceSetups
@@ -23,7 +24,7 @@ NumberKey = Annotated[str, Path(max_length=64)]
 
 
 def caller_id_router(
-    leasing: Leasing, voice: VoiceSetups, current_account: AccountDependency
+    leasing: Leasing, voice: VoiceSetups, current_account: AccountDependency, default_queue: str
 ) -> APIRouter:
     router = APIRouter(prefix="/numbers/1/numbers", tags=["numbers"], responses=errors(400, 404))
     Account = Annotated[AccountUpserted, Depends(current_account)]  # noqa: N806
@@ -39,7 +40,8 @@ def caller_id_router(
             doc = await leasing.owned(account.account_id, numberKey)
         except NumberNotFoundError as exc:
             raise not_found(f"Number {numberKey} is not one of your numbers.") from exc
-        queue = conversations_queue(voice.for_number(doc["number"], doc["_id"], account.account_id))
+        setup = voice.for_number(doc["number"], doc["_id"], account.account_id)
+        queue = conversations_queue(setup, default_queue)
         if queue is None:
             raise bad_request(
                 f"Number {numberKey} is not available as caller ID for Conversations agents: "

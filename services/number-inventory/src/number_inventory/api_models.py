@@ -8,14 +8,11 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from callplane_shared.events import AccountLimits, VoiceActionSet
+from callplane_shared.events import AccountLimits
 from callplane_shared.mongo import Document
-from callplane_shared.voice import (
-    DEFAULT_CONVERSATIONS_QUEUE,
-    ForwardToConversations,
-    VoiceAction,
-)
+from callplane_shared.voice import VoiceAction
 from callplane_shared.wire import WireModel
+from number_inventory.caller_ids import available
 from number_inventory.domain.money import to_units
 from number_inventory.domain.pool import (
     Capability,
@@ -219,7 +216,7 @@ def number_response(doc: Document, voice: VoiceSetups) -> NumberResponse:
             if setup is not None and setup.action is not None
             else None
         ),
-        conversations_caller_id=conversations_queue(setup) is not None,
+        conversations_caller_id=available(setup),
         **_rental_fields(doc),
     )
 
@@ -236,14 +233,6 @@ def _rental_fields(doc: Document) -> dict[str, Any]:
         "next_rental_at": rental["dueAt"],
         "rental_release_at": rental.get("releaseAt"),
     }
-
-
-def conversations_queue(setup: VoiceActionSet | None) -> str | None:
-    """The queue a number hands calls to when its action is Conversations, else None."""
-    action = None if setup is None else setup.action
-    if not isinstance(action, ForwardToConversations):
-        return None
-    return action.queue_id or DEFAULT_CONVERSATIONS_QUEUE
 
 
 def account_response(doc: Document, balance: int) -> AccountResponse:

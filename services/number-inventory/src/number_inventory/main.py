@@ -5,7 +5,8 @@ Consumes: `accounts` (its own, to authenticate like every other service) and `vo
 (for `voiceSetup`), both as compacted-topic views, `payments` (group number-inventory: the
 payment system's PaymentSettled / PaymentFailed) and `calls.charges` (debits, once per call).
 Produces: `accounts`, `accounts.balance` and `numbers.lifecycle`, all through the outbox.
-Background (supervised): outbox relay, stale-claim sweeper, monthly rental (`rental.py`).
+Background (supervised): outbox relay, stale-claim sweeper, monthly rental (`rental.py`),
+Conversations caller ID onto `numbers.lifecycle` (`caller_ids.py`).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from number_inventory.balance_notifications import (
     NotificationEndpoints,
 )
 from number_inventory.call_charges import CallCharges, register_charge_subscriber
+from number_inventory.caller_ids import CallerIds, MongoCallerIdNumbers
 from number_inventory.domain.money import to_minor
 from number_inventory.domain.rental import RentalTerms
 from number_inventory.funds import AccountFunds, FundedLedger
@@ -61,7 +63,7 @@ from number_inventory.store import Collections, now
 from number_inventory.voice_setups import VoiceSetups
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None) -> FastAPI:  # noqa: PLR0915 - one composition root
     settings = settings or Settings()
     tracer_provider = configure_telemetry(SERVICE_NAME)
     broker = build_broker(SERVICE_NAME, settings, tracer_provider)
@@ -100,6 +102,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     register_alert_subscriber(broker, alerts, settings.group(SERVICE_NAME), notifications.on_alert)
     accounts = Accounts(collections, broker, directory, ledger)
     leasing = Leasing(collections, broker, accounts)
+    caller_ids = CallerIds(
+        MongoCallerIdNumbers(collections.numbers, broker),
+        voice,
+        settings.conversations_default_queue,
+        supervisor=supervisor,
+    )
+    voice.listeners.append(caller_ids.note)
     payments = Payments(MongoPaymentRecords(collections.payments), ledger)
     register_payment_subscriber(broker, payments, settings.group(SERVICE_NAME))
     relay = OutboxRelay(
@@ -132,6 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await accounts_view.wait_caught_up(settings.view_catch_up_seconds)
         await voice_view.wait_caught_up(settings.view_catch_up_seconds)
         await relay.start()
+        await caller_ids.start()
         await sweeper.start()
         await rental.start()
         await notifications.deliveries.ensure_indexes()
@@ -142,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await notifications.worker.stop()
         await notifier.aclose()
         await sweeper.stop()
+        await caller_ids.stop()
         await relay.stop()
         await voice_view.stop()
         await accounts_view.stop()
@@ -162,7 +173,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             tracer_provider=tracer_provider,
             routers=[
                 numbers_router(leasing, voice, current_account, settings.max_numbers_per_account),
-                caller_id_router(leasing, voice, current_account),
+                caller_id_router(
+                    leasing, voice, current_account, settings.conversations_default_queue
+                ),
                 account_router(accounts, payments, current_account),
                 admin_router(accounts, payments, collections, settings.admin_token),
                 alerts_router(alerts, current_account),

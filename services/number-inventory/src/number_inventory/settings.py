@@ -5,10 +5,10 @@ from decimal import Decimal
 from pydantic import Field, SecretStr
 
 from callplane_shared.sealing import SealingKey, key_bytes
-from callplane_shared.settings import ServiceSettings
+from callplane_shared.settings import ConversationsQueueSetting, ServiceSettings
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, ConversationsQueueSetting):
     http_port: int = Field(default=8101, ge=1, le=65535, description="Port of the HTTP API.")
     admin_token: SecretStr = Field(
         description=(

@@ -90,5 +90,6 @@ def freed_number() -> Document:
     for unpaid rental): no owner, no lease, no rental."""
     return {
         "$set": {"accountId": None, "leaseState": None, "applicationId": None, "entityId": None},
-        "$unset": {"claimId": "", "leasedAt": "", "rental": ""},
+        # conversationsQueue: NumberReleased withdraws the caller ID; a new lease starts unmarked
+        "$unset": {"claimId": "", "leasedAt": "", "rental": "", "conversationsQueue": ""},
     }
