@@ -31,6 +31,9 @@ class Calls:
     accepted: set[str] = field(default_factory=set)  # Kafka acknowledged the InboundCall
     refused: dict[str, str] = field(default_factory=dict)  # callId → the producer's error
     waited: dict[str, float] = field(default_factory=dict)  # callId → seconds to first decision
+    # callId → seconds from send to the decision's own timestamp (set by call-dispatch's producer):
+    # the wait without this process's own lag in reading decisions on a starved host.
+    produced_after: dict[str, float] = field(default_factory=dict)
     decisions: dict[str, str] = field(default_factory=dict)  # callId → first decision, normalised
     duplicates: int = 0
     conflicting: list[str] = field(default_factory=list)
@@ -142,4 +145,6 @@ class DecisionReader:
                         if first != seen:
                             calls.conflicting.append(call_id)
                         continue
-                    calls.waited[call_id] = now - calls.sent_at.get(call_id, now)
+                    sent = calls.sent_at.get(call_id, now)
+                    calls.waited[call_id] = now - sent
+                    calls.produced_after[call_id] = record.timestamp / 1000 - sent
