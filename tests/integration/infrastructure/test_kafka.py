@@ -98,9 +98,7 @@ async def test_every_topic_has_its_environments_replication(endpoints: Endpoints
     finally:
         await admin.close()
     expected = REPLICATION["single-node" if brokers == 1 else "cluster"]
-    copies = {
-        t["topic"]: sorted({len(p["replicas"]) for p in t["partitions"]}) for t in described
-    }
+    copies = {t["topic"]: sorted({len(p["replicas"]) for p in t["partitions"]}) for t in described}
     assert copies == {t.name: [expected.factor] for t in ALL_TOPICS}
     min_insync: dict[str, str] = {}
     for response in configs:
