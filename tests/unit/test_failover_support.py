@@ -10,7 +10,7 @@ import pytest
 
 from stackctl.layout import Layout
 from tests.failover.cluster import Cluster
-from tests.failover.load import Calls
+from tests.failover.load import Calls, unseen_but_committed
 from tests.failover.run import Phase, _drain, _figures, _slow_seconds
 
 pytestmark = pytest.mark.unit
@@ -59,3 +59,10 @@ async def test_the_drain_ends_when_decisions_stop_coming_not_at_a_fixed_time() -
     assert time.monotonic() - began < 30
     calls.waited["b"] = 2.0
     await _drain(calls, quiet_seconds=60, bound_seconds=60)  # all decided: returns at once
+
+
+def test_a_call_below_call_dispatchs_commit_was_handled_one_above_it_is_lost() -> None:
+    calls = Calls()
+    calls.offsets = {"handled": (0, 41), "lost": (0, 42), "other partition": (3, 7)}
+    lost, unseen = unseen_but_committed(calls, ["handled", "lost", "other partition"], {0: 42})
+    assert (lost, unseen) == (["lost", "other partition"], ["handled"])
