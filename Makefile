@@ -97,9 +97,9 @@ openapi: sync ## Regenerate every service's committed OpenAPI document (CI fails
 	@$(UV) run --frozen python -m call_records.openapi > services/call-records/openapi.json
 
 .PHONY: failover-test
-failover-test: sync ## Three brokers, 1,000 calls/s, kill -9 the busiest leader, then the controller (~5 min)
+failover-test: sync ## Three brokers, 1,000 calls/s, kill -9 the busiest leader, then the controller (FAILOVER_ARGS="--rate 150")
 	@KAFKA_BROKERS=3 $(STACK) all-up
-	@PYTHONPATH=deploy/local $(UV) run --frozen python -m tests.failover.run
+	@PYTHONPATH=deploy/local $(UV) run --frozen python -m tests.failover.run $(FAILOVER_ARGS)
 
 .PHONY: sip-up sip-down sip-demo sip-bench
 sip-up: up ## Start the reference SIP edge too: Kamailio (UDP 5060) and the sip-edge adapter

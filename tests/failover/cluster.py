@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import replace
 
 from aiokafka import AIOKafkaClient, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from stackctl import control, kafka, process
 from stackctl.components import kafka_components
@@ -52,6 +53,16 @@ class Cluster:
             await client.close()
         node_id, _ = leaders.most_common(1)[0]
         return int(node_id), {int(k): v for k, v in leaders.items()}
+
+    async def committed(self, group: str, topic: str) -> dict[int, int]:
+        """The consumer group's committed offset per partition of `topic`."""
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+        await admin.start()
+        try:
+            offsets = await admin.list_consumer_group_offsets(group)
+        finally:
+            await admin.close()
+        return {tp.partition: meta.offset for tp, meta in offsets.items() if tp.topic == topic}
 
     def active_controller(self) -> int:
         """The KRaft quorum leader, read from the nodes' logs (the broker API does not say:

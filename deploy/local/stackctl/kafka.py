@@ -120,6 +120,9 @@ _CLUSTER = [
     # electing a controller. A dead active controller is replaced after about 4-6 s instead.
     "controller.quorum.fetch.timeout.ms=4000",
     "controller.quorum.election.timeout.ms=2000",
+    # A restarted node registers with the quorum before it serves; under load on two shared
+    # cores that took longer than the default 60 s and the node exited (failover test, load 50).
+    "initial.broker.registration.timeout.ms=300000",
     # Leaders move back to a restarted broker only when it has caught up, a minute later at most.
     "leader.imbalance.check.interval.seconds=60",
 ]

@@ -143,8 +143,10 @@ GUARANTEES: dict[str, str] = {
         "acknowledged; a re-delivery re-publishes the stored decision, never a second callback."
     ),
     topics.CALLS_DECISIONS.name: (
-        "Exactly one decision per callId and round: a re-delivery carries the same eventId and "
-        "instruction (only decidedAt/occurredAt differ); drop repeats by eventId."
+        "Exactly one decision per callId and round: a re-delivery carries the same eventId; "
+        "call-dispatch repeats the very record it published (even if the action changed since), "
+        "a call decided again after a crash has the same instruction unless the number's action "
+        "changed in between; drop repeats by eventId."
     ),
     topics.CALLS_STATUS.name: (
         "At least once: number-masking and call-records commit after storing the status."

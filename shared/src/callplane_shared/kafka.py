@@ -4,12 +4,16 @@ Producers that carry data we must not lose, and so use `PRODUCER_OPTIONS` (`acks
 idempotence; with the topics' `min.insync.replicas=2` of production, an acknowledged record is
 on two brokers): that is every producer of ours, namely
 
-- each service's FastStream broker (`build_broker`): `voice.actions`, `voice.routes`, `accounts`,
-  `accounts.balance`, `numbers.lifecycle`, `masking.configs`, number-masking's `calls.decisions`,
-  every `<topic>.dlq`, and the outbox relays that re-publish them;
-- call-dispatch's decision producer: `calls.decisions`, `masking.requests`, `calls.inbound.dlq`;
-- the edge publisher in `callplane_client` (`calls.inbound`, also behind `callplane calls
-  simulate`).
+- each service's FastStream broker (`build_broker`): `voice.actions`, `voice.routes`,
+  `ivr.scenarios`, `accounts`, `accounts.balance`, `numbers.lifecycle`, `masking.configs`,
+  number-masking's `calls.decisions`, call-records' `calls.charges`, every `<topic>.dlq`, and the
+  outbox relays that re-publish them;
+- call-dispatch's decision producer (librdkafka, `call_dispatch.kafka_link`: the same two
+  settings in librdkafka's names): `calls.decisions`, `masking.requests`, `calls.inbound.dlq`;
+- the edge publisher in `callplane_client` (`calls.inbound` and `calls.status`, also behind
+  `callplane calls simulate` and the reference sip-edge adapter).
+
+`payments` is produced by the payment system, not by callplane.
 
 Benchmarks and tests may produce as they like; nothing else in the product does.
 """

@@ -1,4 +1,5 @@
-"""The real broker: a produce → consume round trip through a consumer group."""
+"""The real broker: a produce → consume round trip through a consumer group, and the topic table
+as the broker holds it (partitions, cleanup policy, replication)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from callplane_shared.topics import ALL_TOPICS, TopicSpec, ensure_topics
+from callplane_shared.topics import ALL_TOPICS, REPLICATION, TopicSpec, ensure_topics
 from tests.endpoints import Endpoints
 from tests.support import unique
 
@@ -79,3 +80,29 @@ async def test_declared_topics_exist_with_their_cleanup_policy(endpoints: Endpoi
             entries = {entry[0]: entry[1] for entry in resource[4]}
             policies[resource[3]] = entries["cleanup.policy"]
     assert policies == {t.name: t.cleanup_policy for t in ALL_TOPICS}
+
+
+async def test_every_topic_has_its_environments_replication(endpoints: Endpoints) -> None:
+    """One node: 1 copy, min.insync.replicas 1 (`make up`, CI). Three brokers (`make up
+    KAFKA_BROKERS=3`): 3 copies and 2, so an `acks=all` write is on two brokers before it is
+    acknowledged and one broker's death loses nothing."""
+    await ensure_topics(endpoints.kafka)  # creates nothing on a running stack
+    admin = AIOKafkaAdminClient(bootstrap_servers=endpoints.kafka)
+    await admin.start()
+    try:
+        brokers = len((await admin.describe_cluster())["brokers"])
+        described = await admin.describe_topics([t.name for t in ALL_TOPICS])
+        configs = await admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, t.name) for t in ALL_TOPICS]
+        )
+    finally:
+        await admin.close()
+    expected = REPLICATION["single-node" if brokers == 1 else "cluster"]
+    copies = {t["topic"]: sorted({len(p["replicas"]) for p in t["partitions"]}) for t in described}
+    assert copies == {t.name: [expected.factor] for t in ALL_TOPICS}
+    min_insync: dict[str, str] = {}
+    for response in configs:
+        for resource in response.resources:
+            entries = {entry[0]: entry[1] for entry in resource[4]}
+            min_insync[resource[3]] = entries["min.insync.replicas"]
+    assert min_insync == {t.name: str(expected.min_insync_replicas) for t in ALL_TOPICS}

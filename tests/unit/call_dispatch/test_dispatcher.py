@@ -14,6 +14,7 @@ from confluent_kafka import KafkaError
 
 from call_dispatch.dispatcher import Dispatcher
 from call_dispatch.kafka_link import Batch, Record
+from call_dispatch.replay import Published
 from call_dispatch.settings import Settings
 from call_dispatch.view import DispatchView
 from callplane_shared.dlq import REASON
@@ -211,3 +212,35 @@ async def test_a_failed_batch_drops_the_acknowledged_ones_after_it_and_reads_the
     await _settled(dispatcher, first)
     assert link.commits == []
     assert link.seeks == [(TP, 5), (other, 9)]
+
+
+async def test_a_call_read_again_after_its_action_changed_gets_the_same_decision() -> None:
+    """Invariant 3 across a coordinator failover: the group handed the partition back from the
+    last commit while the number's action changed; the call read again is answered with the
+    record published the first time, not decided afresh into a second, different decision."""
+    number = unique_number()
+    view = _view_with(number)
+    dispatcher, _, outbound = _dispatcher(view)
+    call = json.dumps(_call(number)).encode()
+    await _handle(dispatcher, {TP: [_record(3, call)]})
+    changed = action_set(number, 2, ForwardToPstn(pstn_number="+41445550502"))
+    view.apply_action(number.encode(), changed.model_dump_json(by_alias=True).encode())
+
+    await _handle(dispatcher, {TP: [_record(3, call)]})  # re-delivered from the last commit
+    first, again = [r for r in outbound.published if r[0] == "calls.decisions"]
+    assert again == first
+    assert json.loads(first[2])["actionVersion"] == 1
+    assert dispatcher.replayed == 1
+
+    fresh = json.dumps(_call(number)).encode()  # a new call sees the new action
+    await _handle(dispatcher, {TP: [_record(4, fresh)]})
+    assert json.loads(outbound.published[-1][2])["actionVersion"] == 2
+
+
+def test_the_replay_memory_is_bounded_oldest_first() -> None:
+    published: Published[str] = Published(capacity=2)
+    for call_id in ("a", "b", "c"):
+        published.remember(call_id, f"record of {call_id}")
+    assert len(published) == 2
+    assert published.get("a") is None
+    assert published.get("c") == "record of c"

@@ -39,7 +39,9 @@ decisions = broker.publisher(
     CALLS_DECISIONS.name,
     title="calls.decisions:CallDecision",
     description=(
-        "One decision per callId (key: callId); re-deliveries identical but decidedAt. "
+        "One decision per callId (key: callId); a call read again by the same process gets the "
+        "record it had (byte for byte), re-decided after a crash it differs only in decidedAt "
+        "unless the action changed meanwhile. "
         "acks=all, idempotent; 3 replicas, min.insync.replicas=2 in production."
     ),
     schema=CallDecision,

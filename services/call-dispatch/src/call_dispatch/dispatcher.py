@@ -31,6 +31,7 @@ from call_dispatch import SERVICE_NAME
 from call_dispatch.decider import Decided, Outcome, decide
 from call_dispatch.kafka_link import Batch, Headers, KafkaLink, Partition, Record
 from call_dispatch.metrics import DecisionMetrics
+from call_dispatch.replay import Published
 from call_dispatch.settings import Settings
 from call_dispatch.view import DispatchView
 from callplane_shared import dlq
@@ -140,6 +141,8 @@ class Dispatcher:
         self.decided = 0
         self.dead_lettered = 0
         self.skipped = 0
+        self.replayed = 0
+        self._published: Published[Output] = Published(settings.replay_capacity)
         self._metrics = DecisionMetrics()
         self._lag = LagGauge(settings.group(SERVICE_NAME), SERVICE_NAME)
         self._lag_due = 0.0
@@ -292,6 +295,12 @@ class Dispatcher:
             call = self._decode(record)
             if call is None or self._too_old(call, now):
                 return ()
+            published = self._published.get(call.call_id)
+            if published is not None:
+                # Read again (uncommitted when its partition moved, or its batch failed):
+                # the same record, even if the number's action changed since (`replay`).
+                self.replayed += 1
+                return (published,)
             outcome = decide(call, self._view, now)
             if has_trace_context(record.headers):
                 # Only calls the edge traces get a span: a span per untraced call would cost
@@ -315,6 +324,7 @@ class Dispatcher:
             )
             return (self._dead_letter(record, f"decision failed: {type(exc).__name__}: {exc}"),)
         self.decided += 1
+        self._published.remember(call.call_id, emitted.record)
         try:
             if emitted.decision is not None:
                 # Counted when added to the batch: a batch that fails to publish is re-read and

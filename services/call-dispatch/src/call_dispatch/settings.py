@@ -70,3 +70,11 @@ class Settings(ServiceSettings, ConversationsQueueSetting):
         ge=1,
         description="Batches decided and published while the oldest waits for its acks.",
     )
+    replay_capacity: int = Field(
+        default=50_000,
+        ge=0,
+        description=(
+            "Calls whose published decision is kept to publish again, identical, when the call "
+            "is read again (about 1 KiB each; 50,000 is 50 s of calls at 1,000/s)."
+        ),
+    )
