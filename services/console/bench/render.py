@@ -71,14 +71,23 @@ async def account_with_numbers(admin: httpx.AsyncClient, count: int) -> str:
         await asyncio.sleep(0.2)
     gate = asyncio.Semaphore(2)  # a shared two-core machine: the store answers 503 past this
 
+    leased = 0
+
     async def lease(number: str) -> None:
+        nonlocal leased
         async with gate:
-            for _ in range(30):  # 503 (store busy) is retried, a bounded number of times
+            for _ in range(30):  # bounded retries of what the API says to try again
                 reply = await api.post("/numbers/1/numbers", json={"number": number})
-                if reply.status_code != 503:
+                # 503: the store is busy; 409 "…was undone…Try again.": a purchase that
+                # outlasted its claim on a loaded machine (refunded).
+                if reply.status_code != 503 and "Try again" not in reply.text:
                     break
                 await asyncio.sleep(2)
-            reply.raise_for_status()
+            if reply.status_code != 200:
+                raise SystemExit(f"lease {number}: {reply.status_code} {reply.text}")
+            leased += 1
+            if leased % 100 == 0:
+                print(f"  {leased} numbers leased", file=sys.stderr)
 
     await asyncio.gather(*(lease(n) for n in numbers))
     await api.aclose()

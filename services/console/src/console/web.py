@@ -54,8 +54,10 @@ class Console:
             raise SignInRequiredError
         return session, session.principal
 
-    async def form(self, request: Request, session: Session) -> FormData:
-        form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+    async def form(
+        self, request: Request, session: Session, max_fields: int = MAX_FORM_FIELDS
+    ) -> FormData:
+        form = await request.form(max_files=0, max_fields=max_fields)
         token = form.get("csrf")
         if not SessionStore.csrf_matches(session, token if isinstance(token, str) else None):
             raise CsrfRefusedError
