@@ -3,7 +3,9 @@ sends and shows. The real API behind nginx is in tests/e2e/console."""
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import re
 from typing import Any
 
@@ -71,16 +73,18 @@ def fake() -> FakeApi:
 
 @pytest.fixture
 def signed_in(fake: FakeApi) -> tuple[TestClient, Session]:
-    sessions = SessionStore(600, 10)
+    sessions = SessionStore(600, 10, os.urandom(32))
     api = PublicApi("http://api.test", 5, transport=httpx.MockTransport(fake))
-    console = Console(Settings(console_cookie_secure=False), sessions, api)
+    key = base64.b64encode(os.urandom(32)).decode()
+    settings = Settings(console_cookie_secure=False, console_session_key=SecretStr(key))
+    console = Console(settings, sessions, api)
     app = FastAPI()
     app.include_router(routing_tools_router(console))
     app.include_router(targets_router(console))
     _install_pages(app, console)
     session = sessions.open(Principal(Role.CUSTOMER, SecretStr("key"), "account"))
     client = TestClient(app)
-    client.cookies.set(COOKIE, session.id)
+    client.cookies.set(COOKIE, sessions.seal(session))
     return client, session
 
 

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from console.api_errors import ApiProblem
 from callplane_shared.paging import MAX_PAGE
+from console.api_errors import ApiProblem
 from console.public_api import segment
 from console.sessions import Principal
 from console.web import BASE, Console, field
@@ -54,7 +54,7 @@ async def _search(
 def numbers_router(console: Console) -> APIRouter:
     router = APIRouter(prefix=BASE, include_in_schema=False)
 
-    async def page(  # noqa: PLR0913 - the list's page and filter beside the search
+    async def page(
         request: Request,
         search: dict[str, Any] | None,
         status: int = 200,

@@ -2,6 +2,7 @@
 
 from pydantic import Field, SecretStr
 
+from callplane_shared.sealing import SealingKey
 from callplane_shared.settings import ServiceSettings
 
 
@@ -26,8 +27,15 @@ class Settings(ServiceSettings):
     console_session_idle_minutes: float = Field(
         default=30, gt=0, le=24 * 60, description="A session unused this long is signed out."
     )
-    console_max_sessions: int = Field(
-        default=10_000, ge=1, le=1_000_000, description="Sessions kept; the least recent go first."
+    console_session_key: SealingKey = Field(
+        description="Base64 of 32 random bytes: the AES-256-GCM key sessions are sealed into "
+        "their cookie with. Required; the same on every replica; changing it signs everyone out.",
+    )
+    console_max_signed_out: int = Field(
+        default=100_000,
+        ge=1,
+        le=1_000_000,
+        description="Signed-out sessions this replica refuses until they would have expired.",
     )
     console_cookie_secure: bool = Field(
         default=True,
