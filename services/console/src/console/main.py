@@ -89,6 +89,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.console_api_base_url,
         settings.console_api_timeout_seconds,
         host=settings.console_api_host,
+        operator_base_url=settings.console_operator_api_base_url,
+        operator_host=settings.console_operator_api_host,
     )
     console = Console(settings, sessions, api)
 

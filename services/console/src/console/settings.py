@@ -20,6 +20,19 @@ class Settings(ServiceSettings):
             "controller's in-cluster Service rather than the public host name."
         ),
     )
+    console_operator_api_base_url: str | None = Field(
+        default=None,
+        max_length=2048,
+        description=(
+            "Where the operators' calls (/admin/, /records/) go when they are not on the public "
+            "base URL: the chart's internal Ingress controller. Default: the public base URL."
+        ),
+    )
+    console_operator_api_host: str | None = Field(
+        default=None,
+        max_length=255,
+        description="Host header of the operators' calls (the internal Ingress's host).",
+    )
     console_jaeger_query_url: str = Field(
         default="http://127.0.0.1:16686",
         description="Jaeger's query API, for the operators' trace waterfall (/api/traces/{id}).",
