@@ -82,7 +82,7 @@ async def account_with_numbers(admin: httpx.AsyncClient, count: int) -> str:
     async def lease(number: str) -> None:
         nonlocal leased
         async with gate:
-            for _ in range(30):  # bounded retries of what the API says to try again
+            for _ in range(90):  # bounded retries of what the API says to try again
                 reply = await api.post("/numbers/1/numbers", json={"number": number})
                 # 503: the store is busy; 409 "…was undone…Try again.": a purchase that
                 # outlasted its claim on a loaded machine (refunded).
