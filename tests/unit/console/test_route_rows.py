@@ -46,7 +46,7 @@ ROUTE = {
 
 def form_of(rows: RouteRows) -> dict[str, str]:
     """What the browser posts back for these rows (the template's field names)."""
-    form = {}
+    form: dict[str, str] = {}
     for i, c in enumerate(rows.criteria):
         form |= {
             f"criteria-{i}-to": c.to,
