@@ -62,7 +62,7 @@ async def test_sign_in_lease_after_a_top_up_and_set_each_action(
     await audit(page, "overview")
 
     await page.get_by_role("link", name="Numbers", exact=True).click()
-    await page.get_by_label("Number contains").fill(number.removeprefix("+"))
+    await page.get_by_label("Number contains", exact=True).fill(number.removeprefix("+"))
     await page.get_by_role("button", name="Search").click()
     await expect(page.get_by_test_id("available")).to_contain_text(number)
     await audit(page, "numbers-search")

@@ -3,7 +3,9 @@ sends and shows. The real API behind nginx is in tests/e2e/console."""
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import re
 from typing import Any
 
@@ -71,16 +73,18 @@ def fake() -> FakeApi:
 
 @pytest.fixture
 def signed_in(fake: FakeApi) -> tuple[TestClient, Session]:
-    sessions = SessionStore(600, 10)
+    sessions = SessionStore(600, 10, os.urandom(32))
     api = PublicApi("http://api.test", 5, transport=httpx.MockTransport(fake))
-    console = Console(Settings(console_cookie_secure=False), sessions, api)
+    key = base64.b64encode(os.urandom(32)).decode()
+    settings = Settings(console_cookie_secure=False, console_session_key=SecretStr(key))
+    console = Console(settings, sessions, api)
     app = FastAPI()
     app.include_router(routing_tools_router(console))
     app.include_router(targets_router(console))
     _install_pages(app, console)
     session = sessions.open(Principal(Role.CUSTOMER, SecretStr("key"), "account"))
     client = TestClient(app)
-    client.cookies.set(COOKIE, session.id)
+    client.cookies.set(COOKIE, sessions.seal(session))
     return client, session
 
 
@@ -173,3 +177,44 @@ def test_a_list_pages_in_the_apis_own_numbering(
     client.get("/console/ivr?page=2")
     client.get("/console/routes?page=2")
     assert fake.params == [{"pageSize": "100", "page": "3"}, {"size": "100", "page": "2"}]
+
+
+def test_a_route_row_is_added_without_saving_and_the_rows_are_sent_as_the_apis_lists(
+    signed_in: tuple[TestClient, Session], fake: FakeApi
+) -> None:
+    client, session = signed_in
+    form = {
+        "csrf": session.csrf,
+        "name": "Sales",
+        "destinations-0-type": "PHONE",
+        "destinations-0-value": "41793026727",
+        "destinations-0-priority": "1",
+    }
+    added = client.post("/console/routes/r1", data={**form, "op": "add-criterion"})
+    assert added.status_code == 200
+    assert 'id="criteria-0-to"' in added.text
+    assert "autofocus" in added.text
+    assert not [s for s in fake.sent if s[0] == "PUT"], "adding a row saves nothing"
+    form |= {"criteria-0-to": "4930(.+)", "criteria-0-type": "", "criteria-0-caller": ""}
+    client.post("/console/routes/r1", data=form)
+    (put,) = [s for s in fake.sent if s[0] == "PUT"]
+    assert put[2]["criteria"] == [{"to": "4930(.+)"}]
+    assert put[2]["destinations"] == [
+        {
+            "type": "ENDPOINT",
+            "priority": 1,
+            "value": {"type": "PHONE", "phoneNumber": "41793026727"},
+        }
+    ]
+
+
+def test_the_stored_routes_rows_are_fields_of_the_form(
+    signed_in: tuple[TestClient, Session],
+) -> None:
+    client, _ = signed_in
+    page = client.get("/console/routes/r1").text
+    assert (
+        'id="destinations-0-value" name="destinations-0-value" maxlength="2048" value="4179302"'
+        in page
+    )
+    assert "Remove destination 1" in page

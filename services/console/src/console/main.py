@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from callplane_shared.runtime import ServiceParts, serve, service_app
+from callplane_shared.sealing import key_bytes
 from callplane_shared.telemetry import configure_telemetry, package_version
 from console import SERVICE_NAME
 from console.pages_auth import auth_router
@@ -80,12 +81,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     tracer_provider = configure_telemetry(SERVICE_NAME)
     sessions = SessionStore(
-        settings.console_session_idle_minutes * 60, settings.console_max_sessions
+        settings.console_session_idle_minutes * 60,
+        settings.console_max_signed_out,
+        key_bytes(settings.console_session_key),
     )
     api = PublicApi(
         settings.console_api_base_url,
         settings.console_api_timeout_seconds,
         host=settings.console_api_host,
+        operator_base_url=settings.console_operator_api_base_url,
+        operator_host=settings.console_operator_api_host,
     )
     console = Console(settings, sessions, api)
 
@@ -112,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     )
     _install_pages(app, console)
+    app.state.console = console
     return app
 
 

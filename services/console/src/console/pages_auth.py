@@ -45,7 +45,7 @@ def auth_router(console: Console) -> APIRouter:
     async def sign_out(request: Request) -> Response:
         session = console.session(request)
         await console.form(request, session)
-        console.sessions.close(session.id)
+        console.sessions.close(session)
         return console.redirect(console.sessions.open(), "/sign-in", flash="Signed out.")
 
     return router

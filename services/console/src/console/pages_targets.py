@@ -16,6 +16,17 @@ from fastapi.responses import Response
 from callplane_shared.paging import MAX_PAGE
 from console.api_errors import ApiProblem
 from console.public_api import segment
+from console.route_rows import (
+    CALLER_LABELS,
+    DESTINATION_LABELS,
+    MAX_FIELDS,
+    RouteRows,
+    placed_keys,
+    route_lists,
+    row_messages,
+    rows_of_form,
+    rows_of_route,
+)
 from console.target_forms import (
     KINDS,
     LIST_SIZE,
@@ -28,7 +39,10 @@ from console.target_forms import (
     values_of,
     with_refused,
 )
-from console.web import BASE, Console, PageNotFoundError, field
+from console.time_windows import EXAMPLE as WINDOWS_EXAMPLE
+from console.web import BASE, MAX_FORM_FIELDS, Console, PageNotFoundError, field
+
+NOT_SAVED = "Not saved yet: save the route to keep the rows as they are now."
 
 
 def targets_router(console: Console) -> APIRouter:
@@ -46,7 +60,7 @@ async def _fetch(console: Console, request: Request, kind: Kind, item_id: str) -
     return reply.json()
 
 
-def _add_kind(router: APIRouter, console: Console, kind: Kind) -> None:  # noqa: C901 - one nested function per page
+def _add_kind(router: APIRouter, console: Console, kind: Kind) -> None:  # noqa: C901, PLR0915 - one nested function per page
     # Fixed paths per kind (no `/{slug}` catch-all that could shadow other pages or /static);
     # the create form is /new/{slug} because a calls configuration's id may well be "new".
     here = f"/{kind.slug}"
@@ -59,10 +73,13 @@ def _add_kind(router: APIRouter, console: Console, kind: Kind) -> None:  # noqa:
         problem: ApiProblem | None = None,
         status: int = 200,
         secret: str | None = None,
+        rows: RouteRows | None = None,
+        note: str | None = None,
     ) -> Response:
         session, _ = console.principal(request)
         fields = editable(kind, creating=item is None)
         names = tuple(f.name for f in fields)
+        placed = placed_keys(problem) if kind.rows else set()
         return console.render(
             request,
             session,
@@ -75,9 +92,43 @@ def _add_kind(router: APIRouter, console: Console, kind: Kind) -> None:  # noqa:
             values=values,
             problem=problem,
             messages={n: field_message(problem, n) for n in names},
-            others=unplaced(problem, names),
+            others={k: m for k, m in unplaced(problem, names).items() if k not in placed},
             secret=secret,
+            rows=rows,
+            row_messages=row_messages(problem) if kind.rows else {},
+            caller_labels=CALLER_LABELS,
+            destination_labels=DESTINATION_LABELS,
+            windows_example=WINDOWS_EXAMPLE,
+            note=note,
         )
+
+    async def posted(
+        request: Request, item: dict[str, Any] | None
+    ) -> tuple[dict[str, Any], Response | None, RouteRows | None, dict[str, str]]:
+        """The posted form as the API's body; or the page again when an add/remove button
+        was pressed (nothing saved) or the console refuses a field itself."""
+        session, _ = console.principal(request)
+        form = await console.form(request, session, MAX_FIELDS if kind.rows else MAX_FORM_FIELDS)
+        values = form_values(kind, form)
+        rows = rows_of_form(form) if kind.rows else None
+        op = field(form, "op", 32)
+        if rows is not None and op:
+            again = await form_page(
+                request, item=item, values=values, rows=rows.apply(op), note=NOT_SAVED
+            )
+            return {}, again, rows, values
+        body, refused = body_of(kind, values, creating=item is None)
+        if rows is not None:
+            lists, wrong = route_lists(rows)
+            body.update(lists)
+            refused |= wrong
+        if refused:
+            problem = with_refused(None, refused)
+            again = await form_page(
+                request, item=item, values=values, problem=problem, status=400, rows=rows
+            )
+            return body, again, rows, values
+        return body, None, rows, values
 
     @router.get(here)
     async def listing(
@@ -103,20 +154,24 @@ def _add_kind(router: APIRouter, console: Console, kind: Kind) -> None:  # noqa:
 
     @router.get(f"/new/{kind.slug}")
     async def new(request: Request) -> Response:
-        return await form_page(request, item=None, values=values_of(kind, None))
+        rows = RouteRows.new() if kind.rows else None
+        return await form_page(request, item=None, values=values_of(kind, None), rows=rows)
 
     @router.post(f"/new/{kind.slug}")
     async def create(request: Request) -> Response:
         session, principal = console.principal(request)
-        values = form_values(kind, await console.form(request, session))
-        body, refused = body_of(kind, values, creating=True)
-        if refused:
-            problem = with_refused(None, refused)
-            return await form_page(request, item=None, values=values, problem=problem, status=400)
+        body, again, rows, values = await posted(request, None)
+        if again is not None:
+            return again
         reply = await console.api.call(principal, "POST", kind.api, json=body)
         if not reply.ok:
             return await form_page(
-                request, item=None, values=values, problem=reply.problem, status=reply.status
+                request,
+                item=None,
+                values=values,
+                problem=reply.problem,
+                status=reply.status,
+                rows=rows,
             )
         created = reply.json()
         secret = created.pop(kind.shown_once, None) if kind.shown_once else None
@@ -127,30 +182,38 @@ def _add_kind(router: APIRouter, console: Console, kind: Kind) -> None:  # noqa:
             )
         # Drawn once, in this answer, and kept nowhere: the API will not show it again either.
         return await form_page(
-            request, item=created, values=values_of(kind, created), secret=str(secret)
+            request,
+            item=created,
+            values=values_of(kind, created),
+            secret=str(secret),
+            rows=rows_of_route(created) if kind.rows else None,
         )
 
     @router.get(f"{here}/{{itemId}}")
     async def view(request: Request, itemId: str) -> Response:  # noqa: N803
         item = await _fetch(console, request, kind, itemId)
-        return await form_page(request, item=item, values=values_of(kind, item))
+        rows = rows_of_route(item) if kind.rows else None
+        return await form_page(request, item=item, values=values_of(kind, item), rows=rows)
 
     @router.post(f"{here}/{{itemId}}")
     async def update(request: Request, itemId: str) -> Response:  # noqa: N803
         session, principal = console.principal(request)
-        values = form_values(kind, await console.form(request, session))
         item = await _fetch(console, request, kind, itemId)
-        body, refused = body_of(kind, values, creating=False)
-        if refused:
-            problem = with_refused(None, refused)
-            return await form_page(request, item=item, values=values, problem=problem, status=400)
+        body, again, rows, values = await posted(request, item)
+        if again is not None:
+            return again
         path = f"{kind.api}/{segment(itemId)}"
         reply = await console.api.call(principal, "PUT", path, json=body)
         if reply.status == 404:  # noqa: PLR2004 - deleted meanwhile
             raise PageNotFoundError
         if not reply.ok:
             return await form_page(
-                request, item=item, values=values, problem=reply.problem, status=reply.status
+                request,
+                item=item,
+                values=values,
+                problem=reply.problem,
+                status=reply.status,
+                rows=rows,
             )
         return console.redirect(
             session, f"/{kind.slug}/{segment(itemId)}", flash=f"Saved the {kind.singular}."

@@ -16,6 +16,9 @@ import httpx
 from console.api_errors import ApiProblem, problem_of
 from console.sessions import Principal
 
+# The operator endpoints: internal, so in Kubernetes not on the public Ingress (internalIngress).
+OPERATOR_PREFIXES = ("/admin/", "/records/")
+
 # Ids the console puts into an API path; anything else cannot exist, so it is a 404 here rather
 # than a path that could climb out of the intended prefix ("..").
 _SEGMENT = re.compile(r"^[A-Za-z0-9_+:-][A-Za-z0-9_.+:-]{0,127}$")
@@ -61,8 +64,15 @@ class PublicApi:
         timeout: float,
         host: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        operator_base_url: str | None = None,
+        operator_host: str | None = None,
     ) -> None:
         self._host = host
+        # Where /admin/ and /records/ go when they are not on the public base URL (the chart's
+        # internal Ingress); by default the same place as the rest.
+        self._operator_base = operator_base_url.rstrip("/") if operator_base_url else None
+        self._operator_host = operator_host
         self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
 
     async def call(
@@ -89,7 +99,12 @@ class PublicApi:
         json: Any = None,
         params: dict[str, Any] | None = None,
     ) -> Reply:
-        if self._host and not path.startswith(("http://", "https://")):
+        if path.startswith(OPERATOR_PREFIXES) and (self._operator_base or self._operator_host):
+            if self._operator_base:
+                path = f"{self._operator_base}{path}"
+            if self._operator_host:
+                headers = {**headers, "Host": self._operator_host}
+        elif self._host and not path.startswith(("http://", "https://")):
             headers = {**headers, "Host": self._host}
         if params is not None:
             # httpx sends None as an empty value, which the API rightly refuses: leave it out.

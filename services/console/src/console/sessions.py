@@ -1,16 +1,24 @@
-"""Browser sessions, kept in this process's memory.
+"""Browser sessions sealed into the cookie itself, so any replica of the console serves any
+browser and a restart signs no one out.
 
-Shortcut, named: one replica's memory, so a restart signs everyone out and more than one replica
-needs sticky sessions (the chart runs one). The cookie carries only a random id; the API key
-stays here, never in the browser.
+The cookie holds the session (who signed in, with which key; its CSRF token; a flash message)
+encrypted and authenticated with AES-256-GCM under `CONSOLE_SESSION_KEY`, a key only the
+console holds (a Kubernetes Secret): the browser can neither read the key it carries nor forge
+or alter a session. A cookie is re-sealed on every page, with the time it was last used.
 
-A visitor gets an anonymous session (for the sign-in form's CSRF token); signing in always
-creates a new session under a new id and drops the old one, so an id planted before sign-in
-(session fixation) is worthless after it.
+- Idle expiry: a cookie last sealed longer than the idle lifetime ago opens no session, on any
+  replica, even if its holder replays it. An absolute lifetime bounds a session kept busy.
+- Sign-out drops the cookie in the browser and revokes the session's id on the replica that
+  handled it (kept until the session could have expired anyway). **Limit, named:** another
+  replica does not learn of that revocation, so a copy of the cookie taken before sign-out
+  (it is httpOnly, Secure and SameSite=Strict: not readable by a page's script) stays usable
+  there until its idle lifetime ends. With one replica, sign-out revokes at once.
+- Session fixation: signing in always seals a new session under a new id and CSRF token.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from collections import OrderedDict
@@ -18,7 +26,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from cryptography.exceptions import InvalidTag
 from pydantic import SecretStr
+
+from callplane_shared.sealing import CredentialCipher
+
+PURPOSE = "console-session"  # the associated data: a ciphertext made for another use fails
+MAX_COOKIE = 3800  # below browsers' 4 KiB per cookie; anything longer is not ours
+MAX_FLASH = 3
+ABSOLUTE_FACTOR = 24  # a busy session still ends after 24 idle lifetimes (12 h by default)
 
 
 class Role(StrEnum):
@@ -47,6 +63,7 @@ class Session:
     last_seen: float
     principal: Principal | None = None
     flash: list[str] = field(default_factory=list)
+    opened: float = 0.0
 
 
 def _token() -> str:
@@ -55,47 +72,88 @@ def _token() -> str:
 
 class SessionStore:
     def __init__(
-        self, idle_seconds: float, max_sessions: int, clock: Callable[[], float] = time.monotonic
+        self,
+        idle_seconds: float,
+        max_revoked: int,
+        key: bytes,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._idle = idle_seconds
-        self._max = max_sessions
-        self._clock = clock
-        self._sessions: OrderedDict[str, Session] = OrderedDict()
+        self._lifetime = idle_seconds * ABSOLUTE_FACTOR
+        self._max_revoked = max_revoked
+        self._cipher = CredentialCipher(key)
+        self._clock = clock  # wall-clock: a cookie sealed by another replica is compared to it
+        self._revoked: OrderedDict[str, float] = OrderedDict()  # id → when it expires anyway
 
-    def __len__(self) -> int:
-        return len(self._sessions)
-
-    def get(self, session_id: str | None) -> Session | None:
-        """The live session of this id, touched; None if unknown or idle too long."""
-        if not session_id:
+    def get(self, cookie: str | None) -> Session | None:
+        """The session this cookie seals; None if it is not ours, altered, idle too long, past
+        its lifetime or signed out here."""
+        if not cookie or len(cookie) > MAX_COOKIE:
             return None
-        found = self._sessions.get(session_id)
+        try:
+            fields = json.loads(self._cipher.decrypt(cookie, PURPOSE))
+            session = _session_of(fields)
+        except (InvalidTag, ValueError, TypeError, KeyError):
+            return None
         now = self._clock()
-        if found is None:
+        if now - session.last_seen > self._idle or now - session.opened > self._lifetime:
             return None
-        if now - found.last_seen > self._idle:
-            del self._sessions[session_id]
+        if session.id in self._revoked:
             return None
-        found.last_seen = now
-        self._sessions.move_to_end(session_id)
-        return found
+        session.last_seen = now
+        return session
+
+    def seal(self, session: Session) -> str:
+        """The cookie's value: the session as it is now, sealed."""
+        principal = session.principal
+        fields = {
+            "id": session.id,
+            "csrf": session.csrf,
+            "seen": session.last_seen,
+            "opened": session.opened,
+            "flash": session.flash[-MAX_FLASH:],
+            "role": principal.role.value if principal else None,
+            "key": principal.credential.get_secret_value() if principal else None,
+            "label": principal.label if principal else None,
+        }
+        return self._cipher.encrypt(json.dumps(fields), PURPOSE)
 
     def open(self, principal: Principal | None = None) -> Session:
-        session = Session(id=_token(), csrf=_token(), last_seen=self._clock(), principal=principal)
-        self._sessions[session.id] = session
-        while len(self._sessions) > self._max:
-            self._sessions.popitem(last=False)  # the least recently used
-        return session
+        now = self._clock()
+        return Session(_token(), _token(), now, principal, opened=now)
 
     def sign_in(self, previous: Session | None, principal: Principal) -> Session:
         """A new session (new id, new CSRF token) for `principal`; the previous one is gone."""
         if previous is not None:
-            self.close(previous.id)
+            self.close(previous)
         return self.open(principal)
 
-    def close(self, session_id: str) -> None:
-        self._sessions.pop(session_id, None)
+    def close(self, session: Session) -> None:
+        self._revoked[session.id] = session.opened + self._lifetime
+        now = self._clock()
+        while self._revoked and (
+            len(self._revoked) > self._max_revoked or next(iter(self._revoked.values())) < now
+        ):
+            self._revoked.popitem(last=False)  # the oldest: expired, or past the bound
 
     @staticmethod
     def csrf_matches(session: Session, given: str | None) -> bool:
         return given is not None and secrets.compare_digest(session.csrf.encode(), given.encode())
+
+
+def _session_of(fields: dict[str, object]) -> Session:
+    role, key, label = fields["role"], fields["key"], fields["label"]
+    principal = (
+        Principal(Role(str(role)), SecretStr(str(key)), str(label))
+        if role is not None and key is not None
+        else None
+    )
+    flash = fields.get("flash")
+    return Session(
+        id=str(fields["id"]),
+        csrf=str(fields["csrf"]),
+        last_seen=float(str(fields["seen"])),
+        principal=principal,
+        flash=[str(f) for f in flash] if isinstance(flash, list) else [],
+        opened=float(str(fields["opened"])),
+    )

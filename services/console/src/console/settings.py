@@ -2,6 +2,7 @@
 
 from pydantic import Field, SecretStr
 
+from callplane_shared.sealing import SealingKey
 from callplane_shared.settings import ServiceSettings
 
 
@@ -19,6 +20,19 @@ class Settings(ServiceSettings):
             "controller's in-cluster Service rather than the public host name."
         ),
     )
+    console_operator_api_base_url: str | None = Field(
+        default=None,
+        max_length=2048,
+        description=(
+            "Where the operators' calls (/admin/, /records/) go when they are not on the public "
+            "base URL: the chart's internal Ingress controller. Default: the public base URL."
+        ),
+    )
+    console_operator_api_host: str | None = Field(
+        default=None,
+        max_length=255,
+        description="Host header of the operators' calls (the internal Ingress's host).",
+    )
     console_jaeger_query_url: str = Field(
         default="http://127.0.0.1:16686",
         description="Jaeger's query API, for the operators' trace waterfall (/api/traces/{id}).",
@@ -26,8 +40,15 @@ class Settings(ServiceSettings):
     console_session_idle_minutes: float = Field(
         default=30, gt=0, le=24 * 60, description="A session unused this long is signed out."
     )
-    console_max_sessions: int = Field(
-        default=10_000, ge=1, le=1_000_000, description="Sessions kept; the least recent go first."
+    console_session_key: SealingKey = Field(
+        description="Base64 of 32 random bytes: the AES-256-GCM key sessions are sealed into "
+        "their cookie with. Required; the same on every replica; changing it signs everyone out.",
+    )
+    console_max_signed_out: int = Field(
+        default=100_000,
+        ge=1,
+        le=1_000_000,
+        description="Signed-out sessions this replica refuses until they would have expired.",
     )
     console_cookie_secure: bool = Field(
         default=True,

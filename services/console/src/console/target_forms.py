@@ -1,9 +1,10 @@
 """The forms of the account's call targets (routes, IVR scenarios, calls configurations, masking
 configurations) and the API bodies made from them, each from the other (pure).
 
-A form field carries the API's field name, so the API's error about `destinations.0.value…`
-lands next to the `destinations` field. Nested lists (a route's criteria and destinations, an
-IVR script) are edited as JSON: the console checks only that it parses; the API checks the rest.
+A form field carries the API's field name, so the API's error about `script[2].then[0]` lands
+next to the `script` field. An IVR script is edited as JSON: the console checks only that it
+parses; the API checks the rest. A route's criteria and destinations are rows of fields
+(`route_rows`).
 """
 
 from __future__ import annotations
@@ -47,9 +48,9 @@ class Kind:
     first_page: int | None = None  # the API's first page number; None: the list is not paged
     shown_once: str | None = None  # a field the create answer holds once (never stored here)
     edit_fields: tuple[str, ...] | None = None  # what PUT accepts, when not every field
+    rows: bool = False  # a route: criteria and destinations as rows of fields (`route_rows`)
 
 
-DESTINATIONS_EXAMPLE = '[{"type": "ENDPOINT", "value": {"type": "PHONE", "phoneNumber": ""}}]'
 SCRIPT_EXAMPLE = '[{"say": "Hello"}]'
 
 ROUTES = Kind(
@@ -60,27 +61,13 @@ ROUTES = Kind(
     id_key="id",
     fields=(
         FormField("name", "Name", required=True, max_length=255),
-        FormField(
-            "criteria",
-            "Criteria (JSON list)",
-            "json",
-            hint='Any one matches; [] matches every call. E.g. [{"to": "4179(.+)", '
-            '"value": {"type": "PHONE", "from": "41(.+)"}}]',
-        ),
-        FormField(
-            "destinations",
-            "Destinations (JSON list, tried in failover order)",
-            "json",
-            required=True,
-            hint='E.g. [{"type": "ENDPOINT", "priority": 1, "value": {"type": "PHONE", '
-            '"phoneNumber": "41793026727"}}] or [{"type": "URL", "url": "https://…"}]',
-        ),
         FormField("timeZone", "Time zone of the time windows (IANA)", max_length=64),
         FormField("transferOnly", "Transfer only", "checkbox"),
     ),
     columns=(("Order", "order"), ("Status", "status"), ("Version", "version")),
     list_params={"size": LIST_SIZE},
     first_page=0,
+    rows=True,
 )
 SCENARIOS = Kind(
     slug="ivr",
@@ -214,7 +201,7 @@ def values_of(kind: Kind, item: Mapping[str, Any] | None) -> dict[str, str]:
     values = dict.fromkeys((f.name for f in kind.fields), "")
     if item is None:
         if kind is ROUTES:
-            values.update(criteria="[]", destinations=DESTINATIONS_EXAMPLE, timeZone="UTC")
+            values["timeZone"] = "UTC"
         if kind is SCENARIOS:
             values["script"] = SCRIPT_EXAMPLE
         return values

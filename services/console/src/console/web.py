@@ -1,8 +1,9 @@
 """What every page shares: the session cookie, the CSRF check, rendering and redirects.
 
-The cookie holds only the session id: httpOnly (no script reads it), SameSite=Strict (no other
-site's page sends it), Secure outside local development, path /console/. Every form carries the
-session's CSRF token and every POST is refused (403) without the matching one, SameSite or not.
+The cookie holds the session sealed (`sessions`): httpOnly (no script reads it), SameSite=Strict
+(no other site's page sends it), Secure outside local development, path /console/. Every form
+carries the session's CSRF token and every POST is refused (403) without the matching one,
+SameSite or not.
 """
 
 from __future__ import annotations
@@ -54,8 +55,10 @@ class Console:
             raise SignInRequiredError
         return session, session.principal
 
-    async def form(self, request: Request, session: Session) -> FormData:
-        form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+    async def form(
+        self, request: Request, session: Session, max_fields: int = MAX_FORM_FIELDS
+    ) -> FormData:
+        form = await request.form(max_files=0, max_fields=max_fields)
         token = form.get("csrf")
         if not SessionStore.csrf_matches(session, token if isinstance(token, str) else None):
             raise CsrfRefusedError
@@ -64,7 +67,7 @@ class Console:
     def _with_cookie(self, response: Response, session: Session) -> Response:
         response.set_cookie(
             COOKIE,
-            session.id,
+            self.sessions.seal(session),
             max_age=int(self.settings.console_session_idle_minutes * 60),
             path=f"{BASE}/",
             secure=self.settings.console_cookie_secure,
