@@ -15,13 +15,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
-import statistics
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import httpx
+from page_timing import time_page
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
@@ -127,18 +126,7 @@ async def main() -> None:
         print(f"{count} numbers, {args.n} sequential requests per page")
         details = f"/console/numbers/{numbers.json()['numbers'][0]['numberKey']}"
         for page in (*PAGES, details):
-            times = []
-            for _ in range(args.n):
-                started = time.perf_counter()
-                reply = await browser.get(page)
-                times.append((time.perf_counter() - started) * 1000)
-                reply.raise_for_status()
-            times.sort()
-            p95 = times[int(0.95 * (len(times) - 1))]
-            print(
-                f"{page[:30]:30} p50 {statistics.median(times):7.1f} ms  p95 {p95:7.1f} ms  "
-                f"max {times[-1]:7.1f} ms"
-            )
+            await time_page(browser, page, args.n)
 
 
 if __name__ == "__main__":

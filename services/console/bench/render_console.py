@@ -1,4 +1,4 @@
-# ruff: noqa: INP001, S101, T201 - a benchmark script that prints its figures
+# ruff: noqa: INP001, T201 - a benchmark script that prints its figures
 """The console's own share of a page's render time for an account with 1,000 numbers: the
 console app in this process, its public API answered at once from memory (the API's shapes,
 1,000 numbers with actions), so the figure is the console's work alone (templates, JSON, its
@@ -14,11 +14,10 @@ import asyncio
 import base64
 import json
 import os
-import statistics
-import time
 from typing import Any
 
 import httpx
+from page_timing import time_page
 from pydantic import SecretStr
 
 from console.main import create_app
@@ -82,18 +81,7 @@ async def main() -> None:
         browser.cookies.set(COOKIE, console.sessions.seal(session), path="/console/")
         print(f"console alone, {args.numbers} numbers, {args.n} sequential requests per page")
         for page in PAGES:
-            times = []
-            for _ in range(args.n):
-                started = time.perf_counter()
-                reply = await browser.get(page)
-                times.append((time.perf_counter() - started) * 1000)
-                assert reply.is_success, (page, reply.status_code)
-            times.sort()
-            p95 = times[int(0.95 * (len(times) - 1))]
-            print(
-                f"{page[:30]:30} p50 {statistics.median(times):7.1f} ms  p95 {p95:7.1f} ms  "
-                f"max {times[-1]:7.1f} ms  {len(reply.content) // 1024} KiB"
-            )
+            await time_page(browser, page, args.n)
 
 
 if __name__ == "__main__":
