@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -17,7 +17,7 @@ import pytest
 from pymongo import AsyncMongoClient
 from starlette.responses import JSONResponse, Response
 
-from tests.e2e.journey import Customer, admin_client, new_customer
+from tests.e2e.journey import Customer, new_customer
 from tests.e2e.processes import kill_9, restart
 from tests.endpoints import Endpoints
 from tests.integration.number_masking.customer import CustomerServer, answer, failing_then
@@ -29,26 +29,12 @@ SIGNING_ID = "callplane-balance"  # the apiId of these notifications' Authorizat
 
 
 @pytest.fixture
-async def admin(endpoints: Endpoints) -> AsyncIterator[httpx.AsyncClient]:
-    async with admin_client(endpoints.base_url) as client:
-        yield client
-
-
-@pytest.fixture
 async def customer(endpoints: Endpoints, admin: httpx.AsyncClient) -> AsyncIterator[Customer]:
     # 6.00 EUR: one fresh number (setup 1.00 + first month 1.00) takes it under the dev
     # threshold of 5.00 (LOW_BALANCE_THRESHOLD in deploy/local/services.env).
     who = await new_customer(endpoints.base_url, admin, balance=6)
     yield who
     await who.api.aclose()
-
-
-@pytest.fixture
-def platform() -> Iterator[CustomerServer]:
-    server = CustomerServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 async def test_balance_low_reaches_the_notification_url_signed(

@@ -8,7 +8,6 @@ The call history shows each delivery; another account sees neither the subscript
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -19,7 +18,7 @@ from starlette.responses import Response
 from callplane_client.publisher import CallPublisher
 from callplane_shared.topics import CALLS_DECISIONS, CALLS_INBOUND, CALLS_STATUS
 from tests.e2e.calls import WholeCall, decided, publish, timeline
-from tests.e2e.journey import Customer, admin_client, new_customer
+from tests.e2e.journey import Customer, new_customer
 from tests.e2e.test_call_records import caught_up
 from tests.endpoints import Endpoints
 from tests.integration.number_masking.customer import CustomerServer
@@ -30,20 +29,6 @@ pytestmark = pytest.mark.e2e
 SUBSCRIBED = ["CALL_RECEIVED", "CALL_ESTABLISHED", "CALL_FINISHED"]
 SECRET = "e2e-subscription-secret-0123456789"
 COLLECTION = "/subscriptions/1/subscription/VOICE_VIDEO"
-
-
-@pytest.fixture
-async def admin(endpoints: Endpoints) -> AsyncIterator[httpx.AsyncClient]:
-    async with admin_client(endpoints.base_url) as client:
-        yield client
-
-
-@pytest.fixture
-def subscriber() -> Iterator[CustomerServer]:
-    server = CustomerServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 async def _ok(_count: int) -> Response:
@@ -98,13 +83,13 @@ async def test_call_events_reach_the_subscriber_in_order_signed_and_once_per_eve
     admin: httpx.AsyncClient,
     producer: AIOKafkaProducer,
     edge: CallPublisher,
-    subscriber: CustomerServer,
+    platform: CustomerServer,
 ) -> None:
     customer = await new_customer(endpoints.base_url, admin)
     other = await new_customer(endpoints.base_url, admin)
     number, configuration = await forwarded_to_configuration(customer, admin)
     path = f"/{unique('events')}"
-    url = subscriber.on(path, _ok, credentials=("e2e-auth", SECRET))
+    url = platform.on(path, _ok, credentials=("e2e-auth", SECRET))
     body = subscription(configuration, url)
     created = await customer.api.post(COLLECTION, json=body)
     assert created.status_code == 201, created.text
@@ -118,7 +103,7 @@ async def test_call_events_reach_the_subscriber_in_order_signed_and_once_per_eve
     await publish(producer, [(CALLS_STATUS.name, s) for s in timeline(call, number)])
 
     def events_of_the_call() -> list[dict[str, Any]]:
-        bodies = [json.loads(r.body) for r in subscriber.requests_to(path)]
+        bodies = [json.loads(r.body) for r in platform.requests_to(path)]
         return [b for b in bodies if b["callId"] == call.call_id]
 
     async def all_three() -> list[dict[str, Any]] | None:
@@ -128,7 +113,7 @@ async def test_call_events_reach_the_subscriber_in_order_signed_and_once_per_eve
     received = await eventually(all_three, timeout=120, what="three call events delivered")
     assert [e["type"] for e in received] == SUBSCRIBED
     assert {e["callsConfigurationId"] for e in received} == {configuration}
-    requests = subscriber.requests_to(path)
+    requests = platform.requests_to(path)
     assert all(r.v1_valid and r.infobip_valid for r in requests), "a signature did not verify"
 
     # Forced redelivery: every record of the call again, handled before we look.

@@ -20,7 +20,7 @@ from callplane_client.publisher import CallPublisher
 from callplane_shared.events import Event
 from callplane_shared.topics import CALLS_CHARGES, CALLS_DECISIONS, CALLS_INBOUND, CALLS_STATUS
 from tests.e2e.calls import WholeCall, decided, publish, timeline, until_forwarded
-from tests.e2e.journey import Customer, admin_client, dev_setting, new_customer
+from tests.e2e.journey import Customer, dev_setting, new_customer
 from tests.e2e.processes import kill_9, restart
 from tests.endpoints import Endpoints
 from tests.support import eventually
@@ -34,12 +34,6 @@ PRICE = {"prefix": "41", "perMinute": "0.50", "increment": "60/60", "connectionF
 PRICES = {"currency": "EUR", "prices": [PRICE]}
 CHARGE = Decimal("1.10")
 CALLS_IN_THE_STREAM = 6
-
-
-@pytest.fixture
-async def admin(endpoints: Endpoints) -> AsyncIterator[httpx.AsyncClient]:
-    async with admin_client(endpoints.base_url) as client:
-        yield client
 
 
 @pytest.fixture

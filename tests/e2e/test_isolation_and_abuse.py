@@ -24,19 +24,13 @@ from tests.e2e.abuse import (
     owner_of_everything,
     public_operations,
 )
-from tests.e2e.journey import Customer, admin_client, new_customer
+from tests.e2e.journey import Customer, new_customer
 from tests.endpoints import Endpoints
 from tests.support import eventually
 
 pytestmark = pytest.mark.e2e
 
 HUGE = ["922337203685477580", "-1", str(10**30)]
-
-
-@pytest.fixture
-async def admin(endpoints: Endpoints) -> AsyncIterator[httpx.AsyncClient]:
-    async with admin_client(endpoints.base_url) as client:
-        yield client
 
 
 @pytest.fixture

@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.e2e.journey import admin_client, new_customer
+from tests.e2e.journey import new_customer
 from tests.endpoints import Endpoints
 from tests.support import unique
 
@@ -17,12 +16,6 @@ pytestmark = pytest.mark.e2e
 
 COLLECTION = "/subscriptions/1/subscription/VOICE_VIDEO"
 SECRET = "api-test-secret-0123456789"
-
-
-@pytest.fixture
-async def admin(endpoints: Endpoints) -> AsyncIterator[httpx.AsyncClient]:
-    async with admin_client(endpoints.base_url) as client:
-        yield client
 
 
 def body(**overrides: Any) -> dict[str, Any]:

@@ -2,13 +2,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 from playwright.async_api import Browser, async_playwright
 
 from tests.e2e.console.browser import chromium_path
-from tests.e2e.journey import admin_client
-from tests.endpoints import Endpoints
 
 
 @pytest.fixture(scope="session")
@@ -23,9 +20,3 @@ async def browser() -> AsyncIterator[Browser]:
             yield launched
         finally:
             await launched.close()
-
-
-@pytest.fixture
-async def admin(endpoints: Endpoints) -> AsyncIterator[httpx.AsyncClient]:
-    async with admin_client(endpoints.base_url) as client:
-        yield client
