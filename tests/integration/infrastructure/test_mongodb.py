@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -33,3 +34,60 @@ async def test_insert_then_find_with_the_async_client(endpoints: Endpoints) -> N
     assert missing is None
     assert updated is not None
     assert updated["version"] == 2
+
+
+async def test_a_query_by_account_is_answered_from_the_accounts_index(endpoints: Endpoints) -> None:
+    """The local FerretDB pushes string equality on `accountId` down to SQLite with the index's
+    own expression (the `FERRETDB_PUSHDOWN_*` patches): without it, every customer's list of
+    numbers, ledger and call history scanned the whole collection."""
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(endpoints.mongodb_uri)
+    name = unique("it-pushdown")
+    try:
+        db = client["callplane_tests"]
+        collection = db[name]
+        await collection.create_index([("accountId", 1), ("createdAt", 1)], name="account_created")
+        await collection.insert_many(
+            [{"accountId": f"acc-{i % 10}", "createdAt": i} for i in range(200)]
+        )
+        plan = await db.command("explain", {"find": name, "filter": {"accountId": "acc-3"}})
+        found = [d["createdAt"] async for d in collection.find({"accountId": "acc-3"})]
+        await collection.drop()
+    finally:
+        await client.close()
+
+    assert "account_created" in json.dumps(plan, default=str)  # FerretDB: "USING INDEX ..."
+    assert sorted(found) == list(range(3, 200, 10))
+
+
+async def test_equality_still_matches_array_members_and_every_other_condition(
+    endpoints: Endpoints,
+) -> None:
+    """What the pushdown must not change: `{"tags": "x"}` matches an array holding "x" (a field
+    not named as scalar is not pushed down), and the rest of a filter still applies after the
+    pushed-down part."""
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(endpoints.mongodb_uri)
+    try:
+        collection = client["callplane_tests"][unique("it-pushdown")]
+        await collection.insert_many(
+            [
+                {"_id": "a", "accountId": "acc-1", "state": "PENDING", "tags": ["x", "y"]},
+                {"_id": "b", "accountId": "acc-1", "state": "DONE", "tags": "x"},
+                {"_id": "c", "accountId": "acc-2", "state": "PENDING", "tags": ["z"]},
+            ]
+        )
+        tagged = {d["_id"] async for d in collection.find({"tags": "x"})}
+        pending = {
+            d["_id"] async for d in collection.find({"accountId": "acc-1", "state": "PENDING"})
+        }
+        ranged = {
+            d["_id"] async for d in collection.find({"accountId": "acc-1", "tags": {"$in": ["y"]}})
+        }
+        by_id = await collection.find_one({"_id": "c", "accountId": "acc-1"})
+        await collection.drop()
+    finally:
+        await client.close()
+
+    assert tagged == {"a", "b"}
+    assert pending == {"a"}
+    assert ranged == {"a"}
+    assert by_id is None
