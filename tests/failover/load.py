@@ -33,6 +33,9 @@ class Calls:
         default_factory=dict
     )  # callId → (partition, offset)
     refused: dict[str, str] = field(default_factory=dict)  # callId → the producer's error
+    # callId → seconds from send to Kafka's acknowledgement of the InboundCall: the part of a
+    # call's wait spent before call-dispatch could read it (the edge's own produce).
+    acked_after: dict[str, float] = field(default_factory=dict)
     waited: dict[str, float] = field(default_factory=dict)  # callId → seconds to first decision
     # callId → seconds from send to the decision's own timestamp (set by call-dispatch's producer):
     # the wait without this process's own lag in reading decisions on a starved host.
@@ -73,6 +76,7 @@ class Edge:
             self._calls.refused[call_id] = repr(future.exception())
         else:
             self._calls.accepted.add(call_id)
+            self._calls.acked_after[call_id] = time.time() - self._calls.sent_at[call_id]
             written = future.result()
             self._calls.offsets[call_id] = (written.partition, written.offset)
 

@@ -51,6 +51,21 @@ class Figures:
     rss_mib: float = float("nan")
     load_average: float = float("nan")
     """The machine's 1-minute load average at the end of the row."""
+    host_busy_pct: float = float("nan")
+    """How busy the machine's cores were over the row (all processes, 100 = every core): at 100
+    the row measures the machine, not the target."""
+
+
+def host_ticks() -> tuple[int, int]:
+    """(all, idle) CPU ticks of the whole machine since boot (/proc/stat)."""
+    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(ticks), ticks[3] + ticks[4]  # idle + iowait
+
+
+def host_busy_pct(since: tuple[int, int]) -> float:
+    total, idle = host_ticks()
+    spent = total - since[0]
+    return round(100 * (1 - (idle - since[1]) / spent), 1) if spent else float("nan")
 
 
 def cpu_seconds(pid: int) -> float:

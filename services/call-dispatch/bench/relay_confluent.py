@@ -13,7 +13,7 @@ import asyncio
 import sys
 from collections import deque
 
-from call_dispatch.kafka_link import Batch, KafkaLink
+from call_dispatch.kafka_link import ACK_POLL_SECONDS, Batch, KafkaLink
 from call_dispatch.settings import Settings
 
 
@@ -32,9 +32,11 @@ async def relay(bootstrap: str, source: str, target: str, group: str) -> None:
     loop = asyncio.get_running_loop()
     in_flight: deque[Batch] = deque()
     while True:
-        if len(in_flight) >= s.batches_in_flight:
-            await asyncio.wait([in_flight[0].acked])
+        while len(in_flight) >= s.batches_in_flight and not in_flight[0].acked.done():
+            await asyncio.wait([in_flight[0].acked], timeout=ACK_POLL_SECONDS)
+            link.serve_acks()
         records = await link.fetch(s.batch_max_records)
+        link.serve_acks()
         offsets: dict[tuple[str, int], int] = {}
         while in_flight and in_flight[0].acked.done():
             in_flight[0].acked.result()  # a failed publish ends the relay: it is a baseline

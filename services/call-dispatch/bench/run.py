@@ -44,7 +44,7 @@ import config_change
 import httpx
 from aiokafka.admin import AIOKafkaAdminClient
 from confluent_kafka import Producer
-from loadgen import Figures, Generator, cpu_seconds, rss_mib
+from loadgen import Figures, Generator, cpu_seconds, host_busy_pct, host_ticks, rss_mib
 
 from callplane_shared.topics import TopicSpec, ensure_topics
 
@@ -139,8 +139,9 @@ def _row(
     rate: int,
     seconds: float,
 ) -> Figures:
-    cpu, began = cpu_seconds(pid), time.perf_counter()
+    cpu, began, host = cpu_seconds(pid), time.perf_counter(), host_ticks()
     figures = gen.measure(target, *topics, numbers, rate, seconds)
+    figures.host_busy_pct = host_busy_pct(host)
     spent = cpu_seconds(pid) - cpu
     figures.cpu_ms_per_call = round(spent * 1000 / max(figures.received, 1), 3)
     figures.target_cpu_pct = round(spent * 100 / (time.perf_counter() - began), 1)
@@ -309,13 +310,14 @@ def _row_line(r: dict[str, Any]) -> str:
         f"{r['p50_ms']:>10.2f}{r['p95_ms']:>10.2f}{r['p99_ms']:>10.2f}{r['max_ms']:>10.2f}"
         f"{r['cpu_ms_per_call']:>12.3f}{r['target_cpu_pct']:>7.1f}{r['rss_mib']:>8.1f}"
         f"{r['generator_cpu_pct']:>10.1f}{r['load_average']:>6.1f}"
+        f"{r.get('host_busy_pct', float('nan')):>7.1f}"
     )
 
 
 def _print(result: dict[str, object]) -> None:
     head = f"{'layer':<22}{'rate/s':>7}{'achvd/s':>8}{'sent':>7}{'recv':>7}{'p50 ms':>10}"
     head += f"{'p95 ms':>10}{'p99 ms':>10}{'max ms':>10}{'cpu ms/call':>12}{'cpu %':>7}"
-    head += f"{'RSS MiB':>8}{'gen cpu %':>10}{'load':>6}"
+    head += f"{'RSS MiB':>8}{'gen cpu %':>10}{'load':>6}{'host %':>7}"
     lines = [head, "-" * len(head)]
     e2e = result["kafka_java_e2e"]
     assert isinstance(e2e, dict)

@@ -53,6 +53,9 @@ class FakeLink:
         for _ in produced:
             batch.delivered(error, None)  # type: ignore[arg-type]
 
+    def serve_acks(self) -> None:
+        """Delivery reports are handed over by `acknowledge`, when a test decides."""
+
     def seek(self, partition: tuple[str, int], offset: int) -> None:
         self.seeks.append((partition, offset))
 

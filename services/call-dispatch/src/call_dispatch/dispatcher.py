@@ -29,7 +29,14 @@ from pydantic import TypeAdapter, ValidationError
 
 from call_dispatch import SERVICE_NAME
 from call_dispatch.decider import Decided, Outcome, decide
-from call_dispatch.kafka_link import Batch, Headers, KafkaLink, Partition, Record
+from call_dispatch.kafka_link import (
+    ACK_POLL_SECONDS,
+    Batch,
+    Headers,
+    KafkaLink,
+    Partition,
+    Record,
+)
 from call_dispatch.metrics import DecisionMetrics
 from call_dispatch.replay import Published
 from call_dispatch.settings import Settings
@@ -117,6 +124,8 @@ class Link(Protocol):
         self, batch: Batch, topic: str, key: bytes, value: bytes, headers: Headers
     ) -> None: ...
 
+    def serve_acks(self) -> None: ...
+
     def seek(self, partition: Partition, offset: int) -> None: ...
 
     def commit(self, offsets: dict[Partition, int], *, wait: bool = False) -> None: ...
@@ -200,7 +209,11 @@ class Dispatcher:
             waits = {f for f in (fetching, self._in_flight and self._in_flight[0].acked) if f}
             if not waits:
                 break  # stopping, and every batch settled
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            # Delivery reports are served here, on the loop: while batches wait for theirs, wake
+            # often enough to hand them over (see `kafka_link`).
+            timeout = ACK_POLL_SECONDS if self._in_flight else None
+            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            self._link.serve_acks()
             if not self._settle(wait=self._stopping):
                 if fetching is not None:
                     # Records read past the failed batch: read again after the seek.

@@ -1,10 +1,13 @@
 """call-dispatch's Kafka clients on the hot path: librdkafka (confluent-kafka) behind asyncio.
 
 librdkafka fetches, batches, retries and acknowledges in its own C threads; what remains in
-Python per call is one `produce` and one delivery callback. Two blocking calls are moved off the
-event loop: waiting for records (`fetch`, one worker thread) and serving delivery reports (a
-poller thread that wakes the loop when a batch is acknowledged). Deciding stays on the event loop,
-the only thread that reads the view, so the view needs no lock.
+Python per call is one `produce` and one delivery callback. Waiting for records (`fetch`) is
+moved to one worker thread, so a new call wakes the loop at once. Delivery reports are served
+on the event loop itself (`serve_acks`, which the dispatcher calls while batches are in flight):
+a second Python thread running the callbacks made the two threads take the GIL from each other
+at every report, and measured draining a topic, the same process used 0.14 ms of CPU per call
+with that thread and 0.10-0.12 ms without it. Deciding stays on the event loop, the only thread
+that reads the view, so the view needs no lock.
 
 `Batch` counts the acknowledgements of one consumer batch's output; the dispatcher commits a
 batch's offsets only once its `acked` future holds no error (see `dispatcher`).
@@ -14,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +27,9 @@ logger = logging.getLogger(__name__)
 Headers = list[tuple[str, bytes]]
 Partition = tuple[str, int]
 POLL_SECONDS = 0.1
+# While batches wait for acknowledgements, the loop serves delivery reports this often; it
+# paces commits and the pipeline's free slots, not the calls' decisions (produced already).
+ACK_POLL_SECONDS = 0.001
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +59,8 @@ class Batch:
     """The records produced for one consumer batch; `acked` resolves (on the loop) once Kafka
     acknowledged every one of them, or with the first delivery error.
 
-    Delivery reports arrive on the poller thread, which only counts and then hands over to the
-    loop; the future is resolved on the loop alone, so no lock is needed."""
+    Delivery reports are counted where they are served (on the loop, but `close` flushes on a
+    worker thread) and the future is resolved on the loop alone, so no lock is needed."""
 
     __slots__ = ("_delivered", "_error", "_loop", "_total", "acked", "first", "next")
 
@@ -69,7 +74,7 @@ class Batch:
         self._error: KafkaError | None = None
 
     def delivered(self, error: KafkaError | None, _: Message) -> None:
-        """librdkafka's delivery report (poller thread)."""
+        """librdkafka's delivery report (the loop's `serve_acks`, or `close`'s flush thread)."""
         if error is not None and self._error is None:
             self._error = error
         self._delivered += 1
@@ -134,18 +139,13 @@ class KafkaLink:
             consumer_config["group.instance.id"] = instance_id
         self._consumer = Consumer(consumer_config)
         self._fetcher = ThreadPoolExecutor(1, thread_name_prefix="dispatch-fetch")
-        self._polling = threading.Event()
-        self._poller: threading.Thread | None = None
 
     def start(self) -> None:
         self._consumer.subscribe([self._topic], on_revoke=self._revoked)
-        self._polling.set()
-        self._poller = threading.Thread(target=self._poll, name="dispatch-acks", daemon=True)
-        self._poller.start()
 
-    def _poll(self) -> None:
-        while self._polling.is_set():
-            self._producer.poll(POLL_SECONDS)
+    def serve_acks(self) -> None:
+        """Hand the delivery reports that arrived to their batches, without waiting."""
+        self._producer.poll(0)
 
     def _revoked(self, _: Consumer, partitions: list[TopicPartition]) -> None:
         # Uncommitted batches of these partitions are decided again by their next owner, the
@@ -222,6 +222,3 @@ class KafkaLink:
         await loop.run_in_executor(self._fetcher, self._consumer.close)
         self._fetcher.shutdown()
         await loop.run_in_executor(None, self._producer.flush, 10)
-        self._polling.clear()
-        if self._poller is not None:
-            await loop.run_in_executor(None, self._poller.join)
