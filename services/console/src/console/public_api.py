@@ -45,6 +45,13 @@ class Reply:
         return 200 <= self.status < 300  # noqa: PLR2004 - HTTP's success range
 
     @property
+    def unavailable(self) -> bool:
+        """The API could not take the request now (a 5xx, 429, or no answer at all, which `send`
+        turns into a 503): that says nothing about the key, the id or the form, so a page never
+        shows it as "not valid", "not found" or "none"."""
+        return self.status >= 500 or self.status == 429  # noqa: PLR2004 - HTTP's ranges
+
+    @property
     def problem(self) -> ApiProblem:
         return problem_of(self.status, self.body)
 
