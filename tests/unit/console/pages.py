@@ -8,7 +8,7 @@ import base64
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from fastapi import FastAPI
@@ -36,7 +36,8 @@ JAEGER = "http://jaeger.test"
 
 # An answer: (status, JSON body), an exception the transport raises (no answer at all), or a
 # function of the request for answers that depend on its query.
-Answer = tuple[int, Any] | Exception | Callable[[httpx.Request], tuple[int, Any]]
+Respond = Callable[[httpx.Request], tuple[int, Any]]
+Answer = tuple[int, Any] | Exception | Respond
 
 
 def envelope(text: str) -> dict[str, Any]:
@@ -65,7 +66,7 @@ class FakeApi:
         answer = self.answers.get((request.method, request.url.path), (404, envelope("Nope.")))
         if isinstance(answer, Exception):
             raise answer
-        status, body = answer if isinstance(answer, tuple) else answer(request)
+        status, body = answer if isinstance(answer, tuple) else cast("Respond", answer)(request)
         return httpx.Response(status, json=body)
 
     @property
