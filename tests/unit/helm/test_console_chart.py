@@ -112,3 +112,26 @@ def test_the_console_reaches_the_internal_controller_and_it_the_operator_service
     console_egress = [rule for rule in off["console"]["spec"]["egress"] if "to" in rule]
     assert [namespaces(rule["to"]) for rule in console_egress].count({public}) == 1
     assert all(admitted(policy) <= {public} for policy in off.values())
+
+
+@pytest.mark.parametrize("scenario", CHECK.SCENARIOS)
+def test_the_console_calls_a_controller_over_https_exactly_when_its_ingress_has_tls(
+    helm: Path, scenario: str
+) -> None:
+    # ingress-nginx redirects plain http to https for a host with TLS; the console does not
+    # follow redirects, and over https without TLS it would meet the controller's fake cert.
+    manifests = CHECK.documents(CHECK.render(helm, scenario))
+    container = the_container(deployments(manifests)["console"])
+    env = {name: entry.get("value") for name, entry in environment(container, manifests).items()}
+    for audience, setting in (
+        ("public", "CONSOLE_API_BASE_URL"),
+        ("internal", "CONSOLE_OPERATOR_API_BASE_URL"),
+    ):
+        ingresses = [
+            i for i in of_kind(manifests, "Ingress") if f"-{audience}-" in i["metadata"]["name"]
+        ]
+        if not ingresses:
+            continue
+        tls = {bool(i["spec"].get("tls")) for i in ingresses}
+        assert len(tls) == 1, f"{scenario}: {audience} Ingresses disagree on TLS"
+        assert env[setting].startswith("https://") == tls.pop(), f"{scenario}: {setting}"
