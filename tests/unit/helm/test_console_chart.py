@@ -134,4 +134,4 @@ def test_the_console_calls_a_controller_over_https_exactly_when_its_ingress_has_
             continue
         tls = {bool(i["spec"].get("tls")) for i in ingresses}
         assert len(tls) == 1, f"{scenario}: {audience} Ingresses disagree on TLS"
-        assert env[setting].startswith("https://") == tls.pop(), f"{scenario}: {setting}"
+        assert str(env[setting]).startswith("https://") == tls.pop(), f"{scenario}: {setting}"
