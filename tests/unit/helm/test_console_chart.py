@@ -5,7 +5,6 @@ with internalIngress off, none of it is rendered."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -32,15 +31,6 @@ VALUES = yaml.safe_load((CHART / "values.yaml").read_text())
 ON = dict(a.split("=", 1) for a in CHECK.SCENARIOS["kafka-sasl"][1])
 INTERNAL_NS = ON["internalIngress.controllerNamespace"]
 OPERATOR_SERVICES = {r["service"] for r in ROUTES["routes"] if r.get("internal")}
-
-
-@pytest.fixture(scope="module")
-def helm() -> Path:
-    try:
-        path: Path = CHECK.ensure_helm()
-    except (subprocess.CalledProcessError, OSError) as exc:
-        pytest.fail(f"could not build helm ({exc}); run `make helm-check`", pytrace=False)
-    return path
 
 
 def console_env(manifests: list[Manifest]) -> dict[str, Any]:
