@@ -35,7 +35,8 @@ OLDEST_KUBERNETES = "1.30.0"
 
 # Each scenario is one `helm template`: values files (relative to the chart) plus --set flags.
 # prod is SASL_SSL; kafka-sasl adds what no shipped values file turns on: a service with its own
-# Kafka principal (per-service ACLs) and the internal Ingress for operator endpoints.
+# Kafka principal (per-service ACLs) and the internal Ingress for operator endpoints, its
+# controller in a namespace of its own.
 SCENARIOS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "default": ((), ()),
     "dev": (("values-dev.yaml",), ()),
@@ -49,6 +50,8 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "services.number-inventory.kafkaSasl.passwordSecret.key=password",
             "internalIngress.enabled=true",
             "internalIngress.allowlist={10.0.0.0/8}",
+            "internalIngress.controllerNamespace=ingress-internal",
+            "internalIngress.controllerUrl=http://ingress-internal-controller.ingress-internal.svc",
         ),
     ),
     # The optional reference SIP edge adapter, with a gateway table and a static timeout route.

@@ -49,3 +49,30 @@ async def test_without_an_operator_url_every_call_goes_to_the_public_base_url() 
     await api.call(OPERATOR, "GET", "/admin/1/payments")
     await api.aclose()
     assert seen == ["http://nginx:8080/admin/1/payments"]
+
+
+@pytest.mark.parametrize(
+    ("base", "sni"),
+    [("https://public-controller", "api.example.com"), ("http://public-controller", None)],
+)
+async def test_over_tls_the_host_is_also_the_name_the_certificate_is_checked_for(
+    base: str, sni: str | None
+) -> None:
+    seen: list[object] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.extensions.get("sni_hostname"))
+        return httpx.Response(200, json={})
+
+    api = PublicApi(
+        base,
+        5,
+        host="api.example.com",
+        transport=httpx.MockTransport(answer),
+        operator_base_url=base.replace("public", "internal"),
+        operator_host="admin.example.internal",
+    )
+    await api.call(OPERATOR, "GET", "/account/1/balance")
+    await api.call(OPERATOR, "GET", "/admin/1/payments")
+    await api.aclose()
+    assert seen == [sni, sni and "admin.example.internal"]

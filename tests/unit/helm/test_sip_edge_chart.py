@@ -4,7 +4,6 @@ whose settings the adapter reads, closed in by its own NetworkPolicy except Kama
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -20,15 +19,6 @@ from tests.unit.helm.manifests import (
 )
 
 pytestmark = [pytest.mark.unit, pytest.mark.timeout(1200)]
-
-
-@pytest.fixture(scope="module")
-def helm() -> Path:
-    try:
-        path: Path = CHECK.ensure_helm()
-    except (subprocess.CalledProcessError, OSError) as exc:
-        pytest.fail(f"could not build helm ({exc}); run `make helm-check`", pytrace=False)
-    return path
 
 
 def edge_objects(helm: Path, scenario: str) -> list[Manifest]:

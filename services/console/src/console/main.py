@@ -7,6 +7,7 @@ broker, no database: the console is a client of the public API and keeps only se
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
@@ -30,6 +31,7 @@ from console.sessions import SessionStore
 from console.settings import Settings
 from console.web import (
     BASE,
+    ApiFailedError,
     Console,
     CsrfRefusedError,
     PageNotFoundError,
@@ -69,7 +71,13 @@ def _install_pages(app: FastAPI, console: Console) -> None:
     async def not_found(request: Request, _: Exception) -> Response:
         return html_error(console, request, 404, "Not found", "Nothing of that id here.")
 
+    async def api_failed(request: Request, exc: Exception) -> Response:
+        failure = cast("ApiFailedError", exc)  # registered for that type only
+        reply = failure.reply
+        return html_error(console, request, reply.status, failure.title, reply.problem.text)
+
     app.add_exception_handler(SignInRequiredError, sign_in_first)
+    app.add_exception_handler(ApiFailedError, api_failed)
     app.add_exception_handler(CsrfRefusedError, csrf_refused)
     app.add_exception_handler(PageNotFoundError, not_found)
     app.add_exception_handler(NotFoundError, not_found)

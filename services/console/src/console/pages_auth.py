@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import SecretStr
 
+from console.public_api import Reply
 from console.sessions import Principal, Role
 from console.web import BASE, Console, field
 
 MAX_KEY = 256
+NOT_VALID = "That key is not valid (or was revoked). Paste an API key or the admin token."
 
 
 def auth_router(console: Console) -> APIRouter:
@@ -33,10 +37,12 @@ def auth_router(console: Console) -> APIRouter:
         session = console.session(request)
         form = await console.form(request, session)
         key = field(form, "key", MAX_KEY)
-        principal = await _who(console, key) if key else None
-        if principal is None:
-            text = "That key is not valid (or was revoked). Paste an API key or the admin token."
-            return console.render(request, session, "sign_in.html", status=401, error=text)
+        found = await _who(console, key) if key else Refusal(401, NOT_VALID)
+        if isinstance(found, Refusal):
+            return console.render(
+                request, session, "sign_in.html", status=found.status, error=found.text
+            )
+        principal = found
         fresh = console.sessions.sign_in(session, principal)
         target = "/overview" if principal.role is Role.CUSTOMER else "/operator"
         return console.redirect(fresh, target)
@@ -51,12 +57,41 @@ def auth_router(console: Console) -> APIRouter:
     return router
 
 
-async def _who(console: Console, key: str) -> Principal | None:
-    """The principal this key signs in as: an account's key first, then the admin token."""
+@dataclass(frozen=True)
+class Refusal:
+    status: int
+    text: str
+
+
+def refusal(as_customer: Reply, as_operator: Reply) -> Refusal:
+    """Why neither check let the key in. Only the API's refusal (401, 403) says the key is not
+    valid; when it could not answer (5xx, 429, no answer) the key was not checked at all."""
+    if as_customer.unavailable:
+        return Refusal(
+            503,
+            "The service is unavailable, so the key could not be checked: try again in a "
+            f"moment. ({as_customer.problem.text})",
+        )
+    if as_operator.unavailable:
+        # Not an account's key, but it may be the admin token: that check could not be made.
+        return Refusal(
+            503,
+            "That is not an account's API key, and the operators' endpoint is unavailable, so "
+            f"it could not be checked as the admin token: try again in a moment. "
+            f"({as_operator.problem.text})",
+        )
+    return Refusal(401, NOT_VALID)
+
+
+async def _who(console: Console, key: str) -> Principal | Refusal:
+    """The principal this key signs in as: an account's key first, then the admin token. One
+    after the other, not together: a valid account key never reaches the operators' endpoint."""
     customer = Principal(Role.CUSTOMER, SecretStr(key), "account")
-    if (await console.api.call(customer, "GET", "/account/1/balance")).ok:
+    as_customer = await console.api.call(customer, "GET", "/account/1/balance")
+    if as_customer.ok:
         return customer
     operator = Principal(Role.OPERATOR, SecretStr(key), "operator")
-    if (await console.api.call(operator, "GET", "/admin/1/payments", params={"size": 1})).ok:
+    as_operator = await console.api.call(operator, "GET", "/admin/1/payments", params={"size": 1})
+    if as_operator.ok:
         return operator
-    return None
+    return refusal(as_customer, as_operator)

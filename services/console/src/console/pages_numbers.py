@@ -12,7 +12,7 @@ from callplane_shared.paging import MAX_PAGE
 from console.api_errors import ApiProblem
 from console.public_api import segment
 from console.sessions import Principal
-from console.web import BASE, Console, field
+from console.web import BASE, ApiFailedError, Console, field
 
 CAPABILITIES = ("VOICE", "SMS", "MMS", "WHATSAPP", "WHATSAPP_VOICE")
 NUMBER_TYPES = (
@@ -147,14 +147,7 @@ def _add_release(router: APIRouter, console: Console) -> None:
         session, principal = console.principal(request)
         reply = await console.api.call(principal, "GET", f"/numbers/1/numbers/{segment(numberKey)}")
         if not reply.ok:
-            return console.render(
-                request,
-                session,
-                "error.html",
-                status=reply.status,
-                title="Number",
-                text=reply.problem.text,
-            )
+            raise ApiFailedError("Number", reply)
         return console.render(request, session, "release.html", number=reply.json())
 
     @router.post("/numbers/{numberKey}/release")
@@ -167,12 +160,5 @@ def _add_release(router: APIRouter, console: Console) -> None:
             principal, "DELETE", f"/numbers/1/numbers/{segment(numberKey)}"
         )
         if not reply.ok:
-            return console.render(
-                request,
-                session,
-                "error.html",
-                status=reply.status,
-                title="Release",
-                text=reply.problem.text,
-            )
+            raise ApiFailedError("Release", reply)
         return console.redirect(session, "/numbers", flash="Number released.")

@@ -22,6 +22,8 @@ async def _trace(console: Console, trace_id: str) -> tuple[Waterfall | None, str
     data = found.json().get("data") or []
     if found.ok and data:
         return waterfall(data[0]), None
+    if found.unavailable:
+        return None, f"Jaeger's query API is unavailable ({found.problem.text}): reload to retry."
     return None, f"Trace {trace_id} is not in Jaeger (yet): reload in a few seconds."
 
 

@@ -2,35 +2,54 @@
 
 from __future__ import annotations
 
+import asyncio
+import math
 from collections import Counter
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from console.api_errors import ApiProblem
 from console.public_api import PublicApi, Reply
 from console.sessions import Principal
 from console.voice_form import NO_ACTION, action_label
 from console.web import BASE, Console, field
 
 PAGE = 1000  # numbers read per request (the API's largest page) when counting them by action
+MAX_COUNTED = 10_000  # an account's numbers counted by action at most (10 pages)
 
 
-async def owned_numbers(api: PublicApi, principal: Principal, limit: int) -> list[dict[str, Any]]:
-    """Up to `limit` of the account's numbers, page after page."""
-    numbers: list[dict[str, Any]] = []
-    page = 0
-    while len(numbers) < limit:
-        reply = await api.call(
-            principal, "GET", "/numbers/1/numbers", params={"limit": PAGE, "page": page}
-        )
-        batch = reply.json().get("numbers") or []
-        numbers += batch
-        if len(batch) < PAGE:
-            break
-        page += 1
-    return numbers[:limit]
+@dataclass(frozen=True)
+class Owned:
+    """The account's numbers as far as the API answered, and its error if a page failed."""
+
+    numbers: list[dict[str, Any]]
+    problem: ApiProblem | None = None
+
+
+async def owned_numbers(api: PublicApi, principal: Principal, limit: int) -> Owned:
+    """Up to `limit` of the account's numbers. The first page says how many there are
+    (`numberCount`), so the other pages are asked for together and none is asked for in vain."""
+
+    async def page(number: int) -> Reply:
+        params = {"limit": PAGE, "page": number}
+        return await api.call(principal, "GET", "/numbers/1/numbers", params=params)
+
+    first = await page(0)
+    if not first.ok:
+        return Owned([], first.problem)
+    numbers: list[dict[str, Any]] = first.json().get("numbers") or []
+    total = first.json().get("numberCount")
+    wanted = min(total if isinstance(total, int) else len(numbers), limit)
+    rest = await asyncio.gather(*(page(n) for n in range(1, math.ceil(wanted / PAGE))))
+    for reply in rest:
+        if not reply.ok:
+            return Owned(numbers[:limit], reply.problem)
+        numbers += reply.json().get("numbers") or []
+    return Owned(numbers[:limit])
 
 
 def counts_by_action(numbers: list[dict[str, Any]]) -> list[tuple[str, int]]:
@@ -47,22 +66,29 @@ def overview_router(console: Console) -> APIRouter:
     async def page(request: Request, status: int = 200, **extra: Any) -> Response:
         session, principal = console.principal(request)
         api = console.api
-        balance = await api.call(principal, "GET", "/account/1/balance")
-        payments = await api.call(principal, "GET", "/account/1/payments", params={"size": 20})
-        numbers = await owned_numbers(api, principal, limit=10_000)
-        amount = balance.json().get("balance")
+        balance, payments, owned = await asyncio.gather(
+            api.call(principal, "GET", "/account/1/balance"),
+            api.call(principal, "GET", "/account/1/payments", params={"size": 20}),
+            owned_numbers(api, principal, limit=MAX_COUNTED),
+        )
+        # A part the API could not give shows its error text, never a zero balance or an
+        # empty list that would look like an answer.
+        amount = balance.json().get("balance") if balance.ok else None
         low = isinstance(amount, int | float) and amount < console.settings.low_balance_threshold
         return console.render(
             request,
             session,
             "overview.html",
             status=status,
-            balance=balance.json(),
+            balance=balance.json() if balance.ok else {},
+            balance_problem=None if balance.ok else balance.problem,
             low=low,
             threshold=console.settings.low_balance_threshold,
-            payments=payments.json().get("payments") or [],
-            counts=counts_by_action(numbers),
-            total_numbers=len(numbers),
+            payments=payments.json().get("payments") or [] if payments.ok else [],
+            payments_problem=None if payments.ok else payments.problem,
+            counts=counts_by_action(owned.numbers),
+            total_numbers=len(owned.numbers),
+            numbers_problem=owned.problem,
             **extra,
         )
 

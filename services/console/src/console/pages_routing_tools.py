@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from console.public_api import Reply, segment
 from console.sessions import Session
 from console.target_forms import MASKING, ROUTES
-from console.web import BASE, Console, PageNotFoundError, field
+from console.web import BASE, ApiFailedError, Console, PageNotFoundError, field
 
 ENDPOINT_TYPES = ("PHONE", "SIP", "WEBRTC", "WHATSAPP")
 CREDENTIALS = "/voice/masking/2/credentials"
@@ -110,6 +110,8 @@ def routing_tools_router(console: Console) -> APIRouter:
     async def credentials(request: Request) -> Response:
         session, principal = console.principal(request)
         reply = await console.api.call(principal, "GET", CREDENTIALS)
+        if not reply.ok and reply.status != 404:  # noqa: PLR2004 - 404: none set
+            raise ApiFailedError("Masking credentials", reply)
         api_id = reply.json().get("apiId") if reply.ok else None
         return console.render(
             request, session, "masking_credentials.html", api_id=api_id, key=None, problem=None
@@ -138,11 +140,14 @@ def routing_tools_router(console: Console) -> APIRouter:
         session, principal = console.principal(request)
         if field(await console.form(request, session), "confirm") != "yes":
             return console.redirect(session, f"/{MASKING.slug}/credentials")
-        await console.api.call(principal, "DELETE", CREDENTIALS)  # 404: already none
+        reply = await console.api.call(principal, "DELETE", CREDENTIALS)
+        removed = reply.ok or reply.status == 404  # noqa: PLR2004 - 404: already none
         return console.redirect(
             session,
             f"/{MASKING.slug}/credentials",
-            flash="Masking credentials removed: callbacks are no longer signed.",
+            flash="Masking credentials removed: callbacks are no longer signed."
+            if removed
+            else f"Not removed: {reply.problem.text}",
         )
 
     return router

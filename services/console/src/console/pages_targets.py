@@ -40,7 +40,14 @@ from console.target_forms import (
     with_refused,
 )
 from console.time_windows import EXAMPLE as WINDOWS_EXAMPLE
-from console.web import BASE, MAX_FORM_FIELDS, Console, PageNotFoundError, field
+from console.web import (
+    BASE,
+    MAX_FORM_FIELDS,
+    ApiFailedError,
+    Console,
+    PageNotFoundError,
+    field,
+)
 
 NOT_SAVED = "Not saved yet: save the route to keep the rows as they are now."
 
@@ -57,6 +64,8 @@ async def _fetch(console: Console, request: Request, kind: Kind, item_id: str) -
     reply = await console.api.call(principal, "GET", f"{kind.api}/{segment(item_id)}")
     if reply.status == 404:  # noqa: PLR2004 - not this account's, or not at all
         raise PageNotFoundError
+    if not reply.ok:
+        raise ApiFailedError(kind.title, reply)
     return reply.json()
 
 

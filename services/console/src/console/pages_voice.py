@@ -21,13 +21,21 @@ from console.voice_form import (
     setup_body,
     values_of,
 )
-from console.web import BASE, Console, PageNotFoundError, field
+from console.web import BASE, ApiFailedError, Console, PageNotFoundError, field
 
 LISTS = {
     "maskingConfigs": ("/voice/masking/2/config", {}),
     "callsConfigurations": ("/calls/1/configurations", {"size": 100}),
     "routes": ("/callrouting/1/routes", {"size": 100}),
     "scenarios": ("/voice/ivr/1/scenarios", {"pageSize": 100}),
+}
+
+UNREAD = {
+    "maskingConfigs": "masking configurations",
+    "callsConfigurations": "calls configurations",
+    "routes": "routes",
+    "scenarios": "IVR scenarios",
+    "history": "change history",
 }
 
 
@@ -54,16 +62,24 @@ def voice_router(console: Console) -> APIRouter:
     ) -> Response:
         session, principal = console.principal(request)
         key = segment(number_key)
-        number = await console.api.call(principal, "GET", f"/numbers/1/numbers/{key}")
-        if number.status == 404:  # noqa: PLR2004 - not this account's, or not at all
-            raise PageNotFoundError
-        voice, history, *lists = await asyncio.gather(
+        # All at once: none needs another's answer. For another account's number every part is
+        # a 404 of that account's own view (invariant 5), and the page below is the 404 page.
+        number, voice, history, *lists = await asyncio.gather(
+            console.api.call(principal, "GET", f"/numbers/1/numbers/{key}"),
             console.api.call(principal, "GET", f"/numbers/2/numbers/{key}/voice"),
             console.api.call(
                 principal, "GET", f"/numbers/2/numbers/{key}/voice/history", params={"size": 20}
             ),
             *(_list(console, principal, path, params) for path, params in LISTS.values()),
         )
+        if number.status == 404:  # noqa: PLR2004 - not this account's, or not at all
+            raise PageNotFoundError
+        if not number.ok:
+            raise ApiFailedError("Number details", number)
+        # 404 is "no action"; any other failure leaves the action unknown, and a form drawn as
+        # "No action" over it could be saved as such.
+        if not voice.ok and voice.status != 404:  # noqa: PLR2004
+            raise ApiFailedError("Number details", voice)
         current = values_of(voice.json() if voice.ok else None)
         return console.render(
             request,
@@ -79,6 +95,13 @@ def voice_router(console: Console) -> APIRouter:
             conflict=conflict,
             labels=ACTION_LABELS,
             reasons=REJECT_REASONS,
+            # A pick-list or the history the API could not give says so, not "none" (a 404 is
+            # a number action-config has not seen leased yet: no history indeed).
+            unread={
+                UNREAD[name]: reply.problem.text
+                for name, reply in zip((*LISTS, "history"), (*lists, history), strict=True)
+                if not reply.ok and reply.status != 404  # noqa: PLR2004
+            },
             **dict(zip(LISTS, (reply.items() for reply in lists), strict=True)),
         )
 

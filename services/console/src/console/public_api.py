@@ -45,6 +45,13 @@ class Reply:
         return 200 <= self.status < 300  # noqa: PLR2004 - HTTP's success range
 
     @property
+    def unavailable(self) -> bool:
+        """The API could not take the request now (a 5xx, 429, or no answer at all, which `send`
+        turns into a 503): that says nothing about the key, the id or the form, so a page never
+        shows it as "not valid", "not found" or "none"."""
+        return self.status >= 500 or self.status == 429  # noqa: PLR2004 - HTTP's ranges
+
+    @property
     def problem(self) -> ApiProblem:
         return problem_of(self.status, self.body)
 
@@ -99,19 +106,28 @@ class PublicApi:
         json: Any = None,
         params: dict[str, Any] | None = None,
     ) -> Reply:
+        host = None
         if path.startswith(OPERATOR_PREFIXES) and (self._operator_base or self._operator_host):
             if self._operator_base:
                 path = f"{self._operator_base}{path}"
-            if self._operator_host:
-                headers = {**headers, "Host": self._operator_host}
-        elif self._host and not path.startswith(("http://", "https://")):
-            headers = {**headers, "Host": self._host}
+            host = self._operator_host
+        elif not path.startswith(("http://", "https://")):
+            host = self._host
+        extensions = {}
+        if host:
+            headers = {**headers, "Host": host}
+            # Over TLS to an Ingress controller's Service the host is the SNI name too, so the
+            # controller presents that host's certificate and it is verified against the host
+            # (over plain http, ingress-nginx redirects a host that has TLS to https).
+            target = path if "://" in path else str(self._http.base_url)
+            if target.startswith("https://"):
+                extensions["sni_hostname"] = host
         if params is not None:
             # httpx sends None as an empty value, which the API rightly refuses: leave it out.
             params = {k: v for k, v in params.items() if v is not None}
         try:
             reply = await self._http.request(
-                method, path, headers=headers, json=json, params=params
+                method, path, headers=headers, json=json, params=params, extensions=extensions
             )
         except httpx.HTTPError as exc:
             text = f"The API did not answer ({type(exc).__name__}); try again."

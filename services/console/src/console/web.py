@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
-from console.public_api import PublicApi
+from console.public_api import PublicApi, Reply
 from console.sessions import Principal, Role, Session, SessionStore
 from console.settings import Settings
 
@@ -36,6 +36,16 @@ class CsrfRefusedError(Exception):
 
 class PageNotFoundError(Exception):
     """Nothing of that id in this account (another account's number looks exactly like this)."""
+
+
+class ApiFailedError(Exception):
+    """The API refused or could not answer what the page needs to be drawn at all: the error
+    page shows the API's own text with its status (a 503 stays a 503)."""
+
+    def __init__(self, title: str, reply: Reply) -> None:
+        super().__init__(title)
+        self.title = title
+        self.reply = reply
 
 
 class Console:
