@@ -1,5 +1,6 @@
-"""The local three-broker cluster as the failover test sees it: who leads what, who is the active
-controller, and a broker's `kill -9` and restart through the same stackctl that `make up` uses."""
+"""The local cluster (three brokers, three dedicated controllers) as the failover test sees it: who
+leads what, who is the active controller, and a node's `kill -9` and restart through the same
+stackctl that `make up` uses."""
 
 from __future__ import annotations
 
@@ -68,7 +69,7 @@ class Cluster:
         """The KRaft quorum leader, read from the nodes' logs (the broker API does not say:
         in KRaft, metadata names a random broker as "controller")."""
         best: tuple[int, int] = (-1, -1)  # (epoch, leader)
-        for node in self.nodes.values():
+        for node in (n for n in self.nodes.values() if n.is_controller):
             text = self.layout.log_file(node.name).read_text(errors="replace")
             for epoch, leader in _FOLLOWER.findall(text):
                 best = max(best, (int(epoch), int(leader)))
@@ -86,7 +87,8 @@ class Cluster:
         os.kill(pid, signal.SIGKILL)
 
     async def restart(self, node_id: int) -> None:
-        """Start the node again and wait until it serves metadata naming all three brokers."""
+        """Start the node again and wait until it is ready (a broker: serves metadata naming all
+        three brokers; a controller: listens)."""
         # A node replaying the cluster's metadata under full load, on two shared cores, can take
         # longer than `make up` allows an idle one.
         component = replace(self._components[self.nodes[node_id].name], timeout_seconds=600)

@@ -29,14 +29,16 @@ LEADER = (
 def test_the_active_controller_is_the_leader_of_the_highest_epoch(tmp_path: Path) -> None:
     layout = Layout(repo=tmp_path, tools=tmp_path, run=tmp_path)
     logs = {
-        "kafka-1": FOLLOWER.format(me=1, epoch=3, leader=2) + LEADER.format(me=1, epoch=5),
-        "kafka-2": LEADER.format(me=2, epoch=3) + FOLLOWER.format(me=2, epoch=5, leader=1),
-        "kafka-3": FOLLOWER.format(me=3, epoch=4, leader=2),
+        "kafka-controller-1": FOLLOWER.format(me=101, epoch=3, leader=102)
+        + LEADER.format(me=101, epoch=5),
+        "kafka-controller-2": LEADER.format(me=102, epoch=3)
+        + FOLLOWER.format(me=102, epoch=5, leader=101),
+        "kafka-controller-3": FOLLOWER.format(me=103, epoch=4, leader=102),
     }
     for name, text in logs.items():
         layout.log_file(name).parent.mkdir(parents=True, exist_ok=True)
         layout.log_file(name).write_text(text)
-    assert Cluster(layout).active_controller() == 1
+    assert Cluster(layout).active_controller() == 101
 
 
 def test_waits_are_counted_in_the_phase_the_call_was_sent_in() -> None:

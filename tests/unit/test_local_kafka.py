@@ -32,18 +32,30 @@ def test_the_default_stays_one_node_on_9092() -> None:
     assert single["offsets.topic.replication.factor"] == "1"
 
 
-def test_the_cluster_is_three_voters_on_their_own_ports() -> None:
+def test_the_cluster_is_three_brokers_and_three_dedicated_controllers() -> None:
     cluster = kafka.nodes(3)
-    ports = [p for n in cluster for p in (n.broker_port, n.controller_port)]
-    assert len(set(ports)) == 6
+    ports = [p for n in cluster for p in (n.broker_port, n.controller_port) if p is not None]
+    assert len(set(ports)) == len(ports) == 6
+    roles = {n.name: props(n, cluster)["process.roles"] for n in cluster}
+    assert roles == {
+        "kafka-controller-1": "controller",
+        "kafka-controller-2": "controller",
+        "kafka-controller-3": "controller",
+        "kafka-1": "broker",
+        "kafka-2": "broker",
+        "kafka-3": "broker",
+    }
     voters = {props(n, cluster)["controller.quorum.voters"] for n in cluster}
-    assert voters == {"1@127.0.0.1:9093,2@127.0.0.1:9095,3@127.0.0.1:9097"}
-    assert [c.name for c in infrastructure(3)][:3] == ["kafka-1", "kafka-2", "kafka-3"]
+    assert voters == {"101@127.0.0.1:9093,102@127.0.0.1:9095,103@127.0.0.1:9097"}
+    assert kafka.bootstrap(3) == "127.0.0.1:9092,127.0.0.1:9094,127.0.0.1:9096"
+    # Controllers start first: brokers register with the quorum as they start.
+    assert [c.name for c in infrastructure(3)][:6] == [n.name for n in cluster]
+    assert [n.is_controller for n in cluster] == [True] * 3 + [False] * 3
 
 
 def test_the_cluster_never_acknowledges_a_write_on_one_copy_or_elects_a_stale_leader() -> None:
     cluster = kafka.nodes(3)
-    settings = props(cluster[0], cluster)
+    settings = props(kafka.brokers_of(cluster)[0], cluster)
     assert settings["min.insync.replicas"] == "2"
     assert settings["default.replication.factor"] == "3"
     assert settings["offsets.topic.replication.factor"] == "3"

@@ -34,18 +34,29 @@ class Component:
 
 
 def _kafka_node(node: kafka.KafkaNode, cluster: tuple[kafka.KafkaNode, ...]) -> Component:
-    ports = {node.broker_port: "Kafka broker", node.controller_port: "Kafka controller"}
+    ports: dict[int, str] = {}
+    if node.broker_port is not None:
+        ports[node.broker_port] = "Kafka broker"
+    if node.controller_port is not None:
+        ports[node.controller_port] = "Kafka controller"
     if len(cluster) > 1:
         ports = {port: f"{what} {node.node_id}" for port, what in ports.items()}
+    brokers = len(kafka.brokers_of(cluster))
+    # A broker is ready when it serves metadata naming every broker (the quorum has formed and
+    # all registered); a dedicated controller when it listens (the brokers then show the rest).
+    ready = (
+        (lambda: probes.kafka_metadata(node.address, brokers=brokers))
+        if node.is_broker
+        else (lambda: probes.tcp_open(node.address))
+    )
     return Component(
         node.name,
         ports,
         lambda layout: kafka.prepare(layout, node, cluster),
-        # Ready when this node serves metadata naming every node: the quorum has formed.
-        lambda: probes.kafka_metadata(node.address, brokers=len(cluster)),
+        ready,
         # A cluster is ready when its last node has joined the quorum: on two busy cores that
         # took longer than one node's start.
-        timeout_seconds=90 * len(cluster),
+        timeout_seconds=90 * brokers,
     )
 
 

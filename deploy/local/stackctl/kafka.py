@@ -1,9 +1,12 @@
-"""Kafka for the local stack: one KRaft node by default, or a cluster of three (`KAFKA_BROKERS=3`).
+"""Kafka for the local stack: one KRaft node by default, or a cluster (`KAFKA_BROKERS=3`).
 
-The cluster is three processes from the same jars, each a broker and a voter of one controller
-quorum, so any one of them can die (even the active controller) and the other two keep a
-majority. Its settings are the ones the failover test (`make failover-test`) measured; the
-top-level README says which of them mattered.
+The cluster is three brokers and a quorum of three dedicated controllers, six processes from the
+same jars, as KRaft is run in production: any one broker and any one controller can die and the
+others go on. Controllers of their own, because the failover test measured what a combined node
+costs: when the node that died was both the active controller and a partition leader, its
+partitions could move only once a new controller had been elected and had fenced it, and calls
+waited up to 27.7 s instead of the 4 s of a broker's death. Its settings are the ones the
+failover test (`make failover-test`) measured; the top-level README says which of them mattered.
 """
 
 from __future__ import annotations
@@ -21,33 +24,52 @@ from stackctl.provision import ProvisionError, kafka_libs
 
 CLUSTER_SIZE = 3
 HEAP = "-Xms512m -Xmx1g"  # per node: far below what 24 GiB allows, on purpose
+CONTROLLER_HEAP = "-Xms128m -Xmx256m"  # a controller holds the cluster's metadata only
+CONTROLLER_IDS = 100  # controller n is node 100 + n, so logs never confuse it with broker n
 
 
 @dataclass(frozen=True)
 class KafkaNode:
     node_id: int
     name: str  # component name: pid file, log file and data folder
-    broker_port: int
-    controller_port: int
+    broker_port: int | None  # None: a controller only
+    controller_port: int | None  # None: a broker only (the cluster's controllers are apart)
+
+    @property
+    def is_broker(self) -> bool:
+        return self.broker_port is not None
+
+    @property
+    def is_controller(self) -> bool:
+        return self.controller_port is not None
 
     @property
     def address(self) -> str:
-        return f"127.0.0.1:{self.broker_port}"
+        port = self.broker_port if self.is_broker else self.controller_port
+        return f"127.0.0.1:{port}"
 
 
 def nodes(brokers: int) -> tuple[KafkaNode, ...]:
+    """Every node, controllers first (brokers register with them as they start)."""
     if brokers == 1:
         return (KafkaNode(1, "kafka", 9092, 9093),)
     if brokers != CLUSTER_SIZE:
         raise ProvisionError(f"KAFKA_BROKERS must be 1 or {CLUSTER_SIZE}, not {brokers}")
-    return tuple(
-        KafkaNode(i, f"kafka-{i}", 9092 + 2 * (i - 1), 9093 + 2 * (i - 1))
+    controllers = tuple(
+        KafkaNode(CONTROLLER_IDS + i, f"kafka-controller-{i}", None, 9093 + 2 * (i - 1))
         for i in range(1, CLUSTER_SIZE + 1)
+    )
+    return controllers + tuple(
+        KafkaNode(i, f"kafka-{i}", 9092 + 2 * (i - 1), None) for i in range(1, CLUSTER_SIZE + 1)
     )
 
 
+def brokers_of(cluster: tuple[KafkaNode, ...]) -> tuple[KafkaNode, ...]:
+    return tuple(node for node in cluster if node.is_broker)
+
+
 def bootstrap(brokers: int) -> str:
-    return ",".join(node.address for node in nodes(brokers))
+    return ",".join(node.address for node in brokers_of(nodes(brokers)))
 
 
 def requested_brokers() -> int | None:
@@ -128,16 +150,35 @@ _CLUSTER = [
 ]
 
 
+def _roles(node: KafkaNode) -> list[str]:
+    broker = f"PLAINTEXT://{node.address}"
+    controller = f"CONTROLLER://127.0.0.1:{node.controller_port}"
+    if node.is_broker and node.is_controller:  # the single node
+        return [
+            "process.roles=broker,controller",
+            f"listeners={broker},{controller}",
+            f"advertised.listeners={broker}",
+            "inter.broker.listener.name=PLAINTEXT",
+        ]
+    if node.is_broker:
+        return [
+            "process.roles=broker",
+            f"listeners={broker}",
+            f"advertised.listeners={broker}",
+            "inter.broker.listener.name=PLAINTEXT",
+        ]
+    return ["process.roles=controller", f"listeners={controller}"]
+
+
 def properties(node: KafkaNode, cluster: tuple[KafkaNode, ...], data: Path) -> str:
-    voters = ",".join(f"{n.node_id}@127.0.0.1:{n.controller_port}" for n in cluster)
+    voters = ",".join(
+        f"{n.node_id}@127.0.0.1:{n.controller_port}" for n in cluster if n.is_controller
+    )
     lines = [
-        "process.roles=broker,controller",
+        *_roles(node),
         f"node.id={node.node_id}",
         f"controller.quorum.voters={voters}",
-        f"listeners=PLAINTEXT://{node.address},CONTROLLER://127.0.0.1:{node.controller_port}",
-        f"advertised.listeners=PLAINTEXT://{node.address}",
         "controller.listener.names=CONTROLLER",
-        "inter.broker.listener.name=PLAINTEXT",
         "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
         f"log.dirs={data / 'logs'}",
         "num.partitions=1",
@@ -150,9 +191,9 @@ def properties(node: KafkaNode, cluster: tuple[KafkaNode, ...], data: Path) -> s
     return "\n".join(lines)
 
 
-def java(layout: Layout) -> list[str]:
+def java(layout: Layout, heap: str = HEAP) -> list[str]:
     log4j = layout.repo / "deploy/local/kafka/log4j2.properties"
-    argv = [shutil.which("java") or "java", *HEAP.split(), "-XX:+UseG1GC"]
+    argv = [shutil.which("java") or "java", *heap.split(), "-XX:+UseG1GC"]
     return [*argv, f"-Dlog4j2.configurationFile={log4j}", "-cp", f"{kafka_libs(layout)}/*"]
 
 
@@ -172,7 +213,7 @@ def prepare(layout: Layout, node: KafkaNode, cluster: tuple[KafkaNode, ...]) -> 
     data = layout.data_dir(node.name)
     props = data / "server.properties"
     props.write_text(properties(node, cluster, data))
-    command = java(layout)
+    command = java(layout, HEAP if node.is_broker else CONTROLLER_HEAP)
     if not (data / "logs" / "meta.properties").exists():
         format_args = ["format", "-t", _cluster_id(layout, cluster), "-c", str(props)]
         result = subprocess.run(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import urllib.error
 import urllib.request
 
@@ -29,6 +30,16 @@ def kafka_metadata(bootstrap: str, brokers: int = 1) -> bool:
     try:
         return asyncio.run(asyncio.wait_for(ask(), 5))
     except Exception:  # noqa: BLE001 - not ready yet, whatever the reason
+        return False
+
+
+def tcp_open(address: str) -> bool:
+    """Something accepts connections at `host:port`."""
+    host, port = address.rsplit(":", 1)
+    try:
+        with socket.create_connection((host, int(port)), timeout=1):
+            return True
+    except OSError:
         return False
 
 
