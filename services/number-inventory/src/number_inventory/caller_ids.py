@@ -123,12 +123,13 @@ def conversations_queue(
     setup: VoiceActionSet | None, account_queue: str | None, platform_queue: str
 ) -> str | None:
     """The queue a number hands calls to when its action is Conversations, else None."""
-    if setup is None or not isinstance(setup.action, ForwardToConversations):
+    if not available(setup):
         return None
-    return conversations_target(setup.action.queue_id, account_queue, platform_queue)
+    return conversations_target(own_queue(setup), account_queue, platform_queue)
 
 
 def own_queue(setup: VoiceActionSet | None) -> str | None:
+    """The queue the number's Conversations action names itself, if any."""
     if setup is None or not isinstance(setup.action, ForwardToConversations):
         return None
     return setup.action.queue_id
