@@ -109,6 +109,7 @@ SUBSCRIPTION = {
 BODIES: dict[str, Any] = {
     "POST /account/1/payments": {"amount": 1},
     "PUT /account/1/notification-url": {"url": "https://hooks.example.com/balance"},
+    "PUT /account/1/conversations-queue": {"queueId": "abuse"},
     # The smallest WAV the upload recognises: a RIFF/WAVE header and an empty data chunk.
     "POST /voice/masking/1/upload": {
         "content": "UklGRiQAAABXQVZFZm10IBAAAAAAAAAAAAAAAAAAAAAAAAAAZGF0YQAAAAA="
@@ -180,6 +181,9 @@ async def owner_of_everything(base_url: str, admin: httpx.AsyncClient) -> Owner:
     assert masking.status_code in {200, 201}, masking.text
     payment = await api.post("/account/1/payments", json={"amount": 3})
     assert payment.status_code == 201, payment.text
+    queue = unique("queue")
+    default_queue = await api.put("/account/1/conversations-queue", json={"queueId": queue})
+    assert default_queue.status_code == 200, default_queue.text
     subscription_id = unique("sub")
     subscription = await api.post(
         "/subscriptions/1/subscription/VOICE_VIDEO",
@@ -197,7 +201,7 @@ async def owner_of_everything(base_url: str, admin: httpx.AsyncClient) -> Owner:
         "callId": call_id,
         "subscriptionId": subscription_id,
     }
-    secrets = [customer.account_id, number.removeprefix("+"), api_id, *ids.values()]
+    secrets = [customer.account_id, number.removeprefix("+"), api_id, queue, *ids.values()]
     # The channel is a constant of the API, not the owner's: every tenant may see it.
     return Owner(customer, ids | {"channel": "VOICE_VIDEO"}, secrets)
 

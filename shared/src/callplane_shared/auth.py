@@ -40,6 +40,9 @@ class AccountDirectory:
         self._accounts: dict[str, AccountUpserted] = {}
         self._by_hash: dict[str, str] = {}
         self.limiter = limiter or RateLimiter()
+        # Told (before, after) of every state taken; must not block (it runs on the view's
+        # consumer, or in the request that changed the account).
+        self.listeners: list[Callable[[AccountUpserted | None, AccountUpserted], None]] = []
 
     def apply(self, key: bytes, value: bytes | None) -> None:
         account_id = key.decode()
@@ -57,6 +60,8 @@ class AccountDirectory:
         self._accounts[account.account_id] = account
         for digest in account.api_key_hashes:
             self._by_hash[digest] = account.account_id
+        for listener in self.listeners:
+            listener(current, account)
 
     def _forget(self, account_id: str) -> None:
         old = self._accounts.pop(account_id, None)

@@ -16,7 +16,13 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, Field, StringConstraints
 
 from callplane_shared.routing.models import Route
-from callplane_shared.voice import ActionType, Fallback, RejectReason, VoiceAction
+from callplane_shared.voice import (
+    CONVERSATIONS_QUEUE_ID,
+    ActionType,
+    Fallback,
+    RejectReason,
+    VoiceAction,
+)
 from callplane_shared.wire import WireModel
 
 
@@ -94,6 +100,16 @@ class AccountUpserted(Event):
         ),
     )
     limits: AccountLimits = Field(default_factory=AccountLimits)
+    conversations_queue_id: str | None = Field(
+        default=None,
+        pattern=CONVERSATIONS_QUEUE_ID,
+        description=(
+            "The account's default Conversations queue: where calls to its Conversations "
+            "numbers that name no queue of their own go. Null (and absent in records published "
+            "before it existed) means the platform's default (`CONVERSATIONS_DEFAULT_QUEUE`)."
+        ),
+        examples=["support"],
+    )
 
 
 class BalanceLow(Event):
@@ -197,7 +213,8 @@ class NumberRentalOverdue(NumberLifecycle):
 class NumberCallerIdChanged(NumberLifecycle):
     """Whether Conversations agents may present this leased number as caller ID on outbound
     calls changed: true while its voice action is VOICE_FORWARD_TO_CONVERSATIONS (and again when
-    its queue changes), false once another action (or none) replaces it. number-inventory
+    its queue changes, also through the account's default queue), false once another action (or
+    none) replaces it. number-inventory
     publishes it from `voice.actions`, so an outbound dialer learns it without calling the API;
     a NumberReleased withdraws it too. Inbound decisions do not depend on it (they come from
     `voice.actions`)."""
@@ -209,7 +226,11 @@ class NumberCallerIdChanged(NumberLifecycle):
     queue_id: str | None = Field(
         default=None,
         max_length=128,
-        description="The Conversations queue the number's inbound calls go to; null when false.",
+        description=(
+            "The Conversations queue the number's inbound calls go to (its own, else the "
+            "account's default, else the platform's); null when false. Published again when "
+            "the account's default changes and the number follows it."
+        ),
         examples=["support"],
     )
 
@@ -374,7 +395,10 @@ class ConversationsInstruction(WireModel):
     account_id: str | None = Field(default=None, description="Whose Conversations takes the call.")
     queue_id: str | None = Field(
         default=None,
-        description="The queue (entry point): the number's own, else the account's default.",
+        description=(
+            "The queue (entry point): the number's own, else the account's default queue, else "
+            "the platform's (`CONVERSATIONS_DEFAULT_QUEUE`)."
+        ),
         examples=["support", "default"],
     )
 

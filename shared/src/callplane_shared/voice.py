@@ -42,6 +42,12 @@ DEFAULT_CONVERSATIONS_QUEUE = "default"
 """The queue every account has: calls to a number that names none are offered there."""
 
 
+def conversations_target(number_queue: str | None, account_queue: str | None, platform: str) -> str:
+    """The queue a Conversations number hands calls to, in the one order every service applies:
+    the number's own, else its account's default, else the platform's (a setting)."""
+    return number_queue or account_queue or platform
+
+
 class ForwardToConversations(_Action):
     type: Literal[ActionType.VOICE_FORWARD_TO_CONVERSATIONS] = (
         ActionType.VOICE_FORWARD_TO_CONVERSATIONS
@@ -51,8 +57,9 @@ class ForwardToConversations(_Action):
         pattern=CONVERSATIONS_QUEUE_ID,
         description=(
             "The account's Conversations queue (entry point) that takes this number's calls; "
-            f"absent means the account's `{DEFAULT_CONVERSATIONS_QUEUE}` queue. The number also "
-            "becomes available as caller ID for agents' outbound calls."
+            "absent means the account's default queue (`PUT /account/1/conversations-queue`), "
+            f"else the platform's (`{DEFAULT_CONVERSATIONS_QUEUE}` unless configured). The number "
+            "also becomes available as caller ID for agents' outbound calls."
         ),
         examples=["support"],
     )

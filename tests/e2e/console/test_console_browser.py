@@ -199,3 +199,34 @@ async def test_a_call_page_and_the_operators_trace_waterfall(
     await eventually(drawn, timeout=60, interval=1, what="call-dispatch's span in the waterfall")
     await audit(page, "operator-call-trace")
     await operator.close()
+
+
+async def test_the_default_conversations_queue_is_shown_and_set_on_the_overview(
+    browser: Browser, endpoints: Endpoints, admin: httpx.AsyncClient
+) -> None:
+    base = endpoints.base_url
+    customer, key = await customer_with_key(base, admin, balance=10)
+    context = await browser.new_context()
+    page = await context.new_page()
+    await sign_in(page, base, key)
+    shown = page.get_by_test_id("conversations-queue")
+    await expect(shown).to_contain_text("the platform's default")
+
+    queue_field = page.get_by_label("Your default queue")
+    await queue_field.fill("no spaces/allowed")
+    await page.get_by_role("button", name="Save queue").click()
+    await expect(page.locator("#queue-error")).to_be_visible()
+    await audit(page, "overview-queue-error")
+
+    queue = unique("queue")
+    await page.get_by_label("Your default queue").fill(queue)
+    await page.get_by_role("button", name="Save queue").click()
+    await expect(page.get_by_test_id("conversations-queue")).to_contain_text(queue)
+    answered = await customer.api.get("/account/1/conversations-queue")
+    assert answered.json()["queueId"] == queue
+
+    await page.get_by_label("Your default queue").fill("")
+    await page.get_by_role("button", name="Save queue").click()
+    await expect(page.get_by_test_id("conversations-queue")).to_contain_text("platform's default")
+    assert (await customer.api.get("/account/1/conversations-queue")).json()["queueId"] is None
+    await context.close()

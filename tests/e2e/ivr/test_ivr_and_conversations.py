@@ -3,7 +3,8 @@
 An IVR decision is self-contained: it carries the scenario id, version and validated script, and a
 scenario change reaches new calls. The IVR run's events published on `calls.status` reach the
 scenario's notifyUrl (a customer on loopback) signed with the scenario's secret, checked by the
-shipped helper, also after the first attempt failed. A Conversations decision names its queue.
+shipped helper, also after the first attempt failed. A Conversations decision names its queue:
+the number's own, else the account's default (set through the API), else the platform's.
 """
 
 from __future__ import annotations
@@ -153,6 +154,28 @@ async def test_a_conversations_decision_names_its_queue(
     assert default.instruction.account_id == customer.account_id
     assert default.instruction.queue_id == "default"
 
+    # The account's own default queue, set by the customer, takes over from the platform's.
+    account_queue = unique("queue")
+    put = await customer.api.put("/account/1/conversations-queue", json={"queueId": account_queue})
+    assert put.status_code == 200, put.text
+    accounts = await decision_where(
+        edge,
+        number,
+        lambda d: d.instruction.kind == "conversations" and d.instruction.queue_id == account_queue,
+        "the account's default queue",
+    )
+    assert accounts.instruction.kind == "conversations"
+    assert accounts.instruction.account_id == customer.account_id
+
+    async def caller_id_queue(queue: str) -> dict[str, Any] | None:
+        got = await customer.api.get(caller_id)
+        body: dict[str, Any] = got.json()
+        return body if got.status_code == 200 and body["queueId"] == queue else None
+
+    await eventually(
+        lambda: caller_id_queue(account_queue), timeout=30, what="caller ID names it too"
+    )
+
     await set_action(customer, {"type": "VOICE_FORWARD_TO_CONVERSATIONS", "queueId": "support"})
     own = await decision_where(
         edge,
@@ -163,14 +186,10 @@ async def test_a_conversations_decision_names_its_queue(
     assert own.instruction.kind == "conversations"
     assert own.instruction.account_id == customer.account_id
 
-    async def available() -> dict[str, Any] | None:
-        got = await customer.api.get(caller_id)
-        body: dict[str, Any] = got.json()
-        return body if got.status_code == 200 and body["queueId"] == "support" else None
-
-    assert (await eventually(available, timeout=30, what="caller ID available"))[
-        "conversationsCallerId"
-    ]
+    available = await eventually(
+        lambda: caller_id_queue("support"), timeout=30, what="caller ID available"
+    )
+    assert available["conversationsCallerId"]
     details = await customer.api.get(f"/numbers/1/numbers/{customer.number_key}")
     assert details.json()["conversationsCallerId"] is True
 

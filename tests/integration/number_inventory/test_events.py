@@ -11,12 +11,13 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from callplane_shared.events import (
+    AccountUpserted,
     BalanceLow,
     NumberCallerIdChanged,
     NumberLeased,
     NumberReleased,
 )
-from callplane_shared.topics import ACCOUNTS_BALANCE, NUMBERS_LIFECYCLE, TopicSpec
+from callplane_shared.topics import ACCOUNTS, ACCOUNTS_BALANCE, NUMBERS_LIFECYCLE, TopicSpec
 from tests.endpoints import Endpoints
 from tests.integration.number_inventory.inventory import Inventory
 from tests.support import eventually, stop_bounded
@@ -140,3 +141,60 @@ async def test_conversations_caller_id_is_published_when_it_changes(
         (False, None),
     ]
     assert {(c.number, c.account_id) for c in changes} == {(number.e164, tenant.account_id)}
+
+
+async def test_numbers_follow_the_accounts_default_conversations_queue(
+    inventory: Inventory, endpoints: Endpoints
+) -> None:
+    tenant = await inventory.tenant(balance=20)
+    _, (follows, own) = await inventory.fresh_numbers(["VOICE", "VOICE"])
+    for number in (follows, own):
+        assert (await inventory.lease(tenant, number.number_key)).status_code == 200
+    mine = {follows.number_key.encode(), own.number_key.encode()}
+
+    async def set_action(number_key: str, action: dict[str, Any]) -> bool:
+        # action-config learns of the lease from numbers.lifecycle; retry until it knows.
+        path = f"/numbers/2/numbers/{number_key}/voice"
+        reply = await inventory.http.put(path, json={"action": action}, headers=tenant.headers)
+        return reply.status_code == 200
+
+    def caller_id(key: bytes, value: dict[str, Any]) -> bool:
+        return key in mine and value["eventType"] == "NumberCallerIdChanged"
+
+    def account(key: bytes, _: dict[str, Any]) -> bool:
+        return key == tenant.account_id.encode()
+
+    conversations = {"type": "VOICE_FORWARD_TO_CONVERSATIONS"}
+    async with tail(endpoints, NUMBERS_LIFECYCLE) as lifecycle:
+        await eventually(
+            lambda: set_action(follows.number_key, conversations), timeout=20, what="set"
+        )
+        own_action = {**conversations, "queueId": "own-queue"}
+        await eventually(lambda: set_action(own.number_key, own_action), timeout=20, what="set")
+        await lifecycle.until(caller_id, count=2)
+        async with tail(endpoints, ACCOUNTS) as accounts:
+            put = await inventory.http.put(
+                "/account/1/conversations-queue", json={"queueId": "sales"}, headers=tenant.headers
+            )
+            assert put.status_code == 200, put.text
+            assert put.json() == {"queueId": "sales", "effectiveQueueId": "sales"}
+            (published,) = await accounts.until(account)
+        events = await lifecycle.until(caller_id, count=3)
+        removed = await inventory.http.delete(
+            "/account/1/conversations-queue", headers=tenant.headers
+        )
+        assert removed.status_code == 204, removed.text
+        events = await lifecycle.until(caller_id, count=4)
+    upserted = AccountUpserted.model_validate(published)
+    assert upserted.conversations_queue_id == "sales"
+    assert upserted.version >= 3  # created, a key issued, then the queue: views take it
+    changes = [NumberCallerIdChanged.model_validate(e) for e in events]
+    # No queue named: the platform's (CONVERSATIONS_DEFAULT_QUEUE in deploy/local/services.env).
+    assert sorted((c.number_key, c.queue_id) for c in changes[:2]) == sorted(
+        [(follows.number_key, "default"), (own.number_key, "own-queue")]
+    )
+    # The account's default moves only the number without its own queue, and back.
+    assert [(c.number_key, c.queue_id) for c in changes[2:]] == [
+        (follows.number_key, "sales"),
+        (follows.number_key, "default"),
+    ]

@@ -1,5 +1,6 @@
 """A BLOCKED account's calls are rejected with INSUFFICIENT_FUNDS (even masked ones), and an
-account back to ACTIVE is decided normally again."""
+account back to ACTIVE is decided normally again. An account's default Conversations queue comes
+between the number's own and the platform's."""
 
 from __future__ import annotations
 
@@ -7,16 +8,43 @@ import pytest
 
 from call_dispatch.decider import Decided, HandedToMasking, decide
 from call_dispatch.view import DispatchView
-from callplane_shared.events import AccountStatus, AccountUpserted, RejectInstruction, utc_now
-from callplane_shared.voice import ForwardToPstn, RejectReason, VoiceNumberMasking
+from callplane_shared.events import (
+    AccountStatus,
+    AccountUpserted,
+    ConversationsInstruction,
+    RejectInstruction,
+    utc_now,
+)
+from callplane_shared.voice import (
+    ForwardToConversations,
+    ForwardToPstn,
+    RejectReason,
+    VoiceNumberMasking,
+)
 from tests.unit.call_dispatch.builders import action_set, inbound, unique_number
 
 pytestmark = pytest.mark.unit
 
 
-def _account(account_id: str, status: AccountStatus) -> tuple[bytes, bytes]:
-    event = AccountUpserted(account_id=account_id, name="n", status=status, currency="EUR")
+def _account(
+    account_id: str, status: AccountStatus = AccountStatus.ACTIVE, queue: str | None = None
+) -> tuple[bytes, bytes]:
+    event = AccountUpserted(
+        account_id=account_id,
+        name="n",
+        status=status,
+        currency="EUR",
+        conversations_queue_id=queue,
+    )
     return account_id.encode(), event.model_dump_json(by_alias=True).encode()
+
+
+def _queue(view: DispatchView, number: str) -> str | None:
+    outcome = decide(inbound(number), view, utc_now())
+    assert isinstance(outcome, Decided)
+    instruction = outcome.decision.instruction
+    assert isinstance(instruction, ConversationsInstruction)
+    return instruction.queue_id
 
 
 def test_blocked_account_is_rejected_for_funds_until_active_again() -> None:
@@ -58,3 +86,42 @@ def test_other_accounts_and_tombstones_do_not_block() -> None:
     assert not view.accounts.blocked(None)
     view.accounts.apply(b"a3", None)
     assert not view.accounts.blocked("a3")
+
+
+def test_the_accounts_default_queue_comes_between_the_numbers_and_the_platforms() -> None:
+    view = DispatchView(conversations_default_queue="platform")
+    plain, own, other = unique_number(), unique_number(), unique_number()
+    view.set_action(action_set(plain, 1, ForwardToConversations(), account_id="q1"))
+    view.set_action(action_set(own, 1, ForwardToConversations(queue_id="own"), account_id="q1"))
+    view.set_action(action_set(other, 1, ForwardToConversations(), account_id="q2"))
+    assert (_queue(view, plain), _queue(view, own)) == ("platform", "own")
+
+    view.accounts.apply(*_account("q1", queue="sales"))
+    assert (_queue(view, plain), _queue(view, own), _queue(view, other)) == (
+        "sales",  # the account's default
+        "own",  # the number's own queue still wins
+        "platform",  # another account's default is not this one's
+    )
+    view.accounts.apply(*_account("q1", queue=None))
+    assert _queue(view, plain) == "platform"
+    view.accounts.apply(*_account("q1", queue="sales"))
+    view.accounts.apply(b"q1", None)  # a tombstone forgets it
+    assert _queue(view, plain) == "platform"
+
+
+def test_only_accounts_with_a_default_queue_are_held_and_queue_names_are_shared() -> None:
+    view = DispatchView()
+    for i in range(100):
+        view.accounts.apply(*_account(f"plain-{i}"))
+        view.accounts.apply(*_account(f"queued-{i}", queue="support"))
+    held = view.accounts._queues  # noqa: SLF001 - the memory bound is what is tested
+    assert len(held) == 100
+    assert len({id(queue) for queue in held.values()}) == 1
+
+
+def test_an_account_record_from_before_the_default_queue_decodes_without_it() -> None:
+    old = b'{"accountId": "old-1", "name": "n", "currency": "EUR", "version": 3}'
+    assert AccountUpserted.model_validate_json(old).conversations_queue_id is None
+    view = DispatchView()
+    view.accounts.apply(b"old-1", old)
+    assert view.accounts.conversations_queue("old-1") is None

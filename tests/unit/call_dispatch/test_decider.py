@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from call_dispatch.decider import Decided, HandedToMasking, Outcome, decide
 from call_dispatch.view import DispatchView
 from callplane_shared.events import (
+    AccountUpserted,
     CallDecision,
     CallRoutingInstruction,
     ConversationsInstruction,
@@ -118,6 +119,15 @@ def test_the_default_queue_setting_is_validated_like_a_queue_id() -> None:
     with pytest.raises(ValidationError, match="conversations_default_queue"):
         ConversationsQueueSetting(conversations_default_queue="no spaces/allowed")
     assert ConversationsQueueSetting().conversations_default_queue == "default"
+
+
+def test_an_accounts_default_queue_is_validated_like_a_queue_id() -> None:
+    with pytest.raises(ValidationError, match="conversations_queue_id"):
+        AccountUpserted(
+            account_id="a", name="n", currency="EUR", conversations_queue_id="no spaces/allowed"
+        )
+    with pytest.raises(ValidationError, match="conversations_queue_id"):
+        AccountUpserted(account_id="a", name="n", currency="EUR", conversations_queue_id="")
 
 
 def test_masking_is_handed_over_not_decided() -> None:

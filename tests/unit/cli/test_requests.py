@@ -151,3 +151,30 @@ def test_calls_show_reads_the_record_from_call_records_and_adds_the_trace_link()
 
 def test_the_cli_offers_every_endpoint_type_of_the_contract() -> None:
     assert [e.value for e in Endpoint] == [e.value for e in EndpointType]
+
+
+def test_the_accounts_conversations_queue_is_set_shown_and_deleted() -> None:
+    shown = {"queueId": "support", "effectiveQueueId": "support"}
+    path = "/account/1/conversations-queue"
+    fake = FakeApi(
+        {
+            ("PUT", path): httpx.Response(200, json=shown),
+            ("GET", path): httpx.Response(200, json=shown),
+            ("DELETE", path): httpx.Response(204),
+        }
+    )
+    assert invoke(fake, *APP, "account", "conversations-queue", "set", "support").exit_code == 0
+    assert fake.body(0) == {"queueId": "support"}
+    table = invoke(
+        fake, *APP, "account", "conversations-queue", "show", env={"CALLPLANE_OUTPUT": "table"}
+    )
+    assert "effectiveQueueId" in table.stdout
+    assert "support" in table.stdout
+    deleted = invoke(fake, *APP, "account", "conversations-queue", "delete")
+    assert deleted.exit_code == 0
+    assert "platform's default" in deleted.stderr
+    assert [(r.method, r.url.path) for r in fake.seen] == [
+        ("PUT", path),
+        ("GET", path),
+        ("DELETE", path),
+    ]

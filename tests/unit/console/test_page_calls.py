@@ -16,6 +16,7 @@ pytestmark = pytest.mark.unit
 BALANCE = "/account/1/balance"
 PAYMENTS = "/account/1/payments"
 NUMBERS = "/numbers/1/numbers"
+QUEUE = "/account/1/conversations-queue"
 
 
 def owned(total: int) -> Any:
@@ -36,16 +37,17 @@ def overview_api(total: int) -> FakeApi:
             ("GET", BALANCE): (200, {"balance": 12.5, "currency": "EUR"}),
             ("GET", PAYMENTS): (200, {"payments": []}),
             ("GET", NUMBERS): owned(total),
+            ("GET", QUEUE): (200, {"queueId": None, "effectiveQueueId": "default"}),
         }
     )
 
 
-def test_the_overview_asks_for_balance_payments_and_numbers_together() -> None:
+def test_the_overview_asks_for_balance_payments_queue_and_numbers_together() -> None:
     fake = overview_api(3)
     page = console_over(fake).client.get("/console/overview")
     assert page.status_code == 200
     assert "12.50 EUR" in page.text
-    assert fake.paths() == {BALANCE, PAYMENTS, NUMBERS}
+    assert fake.paths() == {BALANCE, PAYMENTS, NUMBERS, QUEUE}
 
 
 def test_the_numbers_of_an_account_of_one_full_page_take_one_request() -> None:

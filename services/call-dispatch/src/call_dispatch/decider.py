@@ -35,6 +35,7 @@ from callplane_shared.voice import (
     ActionType,
     FallbackForward,
     RejectReason,
+    conversations_target,
 )
 
 
@@ -177,9 +178,12 @@ def _choose(  # noqa: PLR0911 - one return per action type reads as the table it
             )
             return _Choice(forward, DecisionPath.DIRECT)
         case ActionType.VOICE_FORWARD_TO_CONVERSATIONS:
-            target = ConversationsInstruction(
-                account_id=entry.account_id, queue_id=arg or view.conversations_default_queue
+            queue = conversations_target(
+                arg,
+                view.accounts.conversations_queue(entry.account_id),
+                view.conversations_default_queue,
             )
+            target = ConversationsInstruction(account_id=entry.account_id, queue_id=queue)
             return _Choice(target, DecisionPath.DIRECT)
         case ActionType.FORWARD_TO_SUBSCRIPTION:
             subscription = SubscriptionInstruction(calls_configuration_id=arg)

@@ -88,7 +88,7 @@ class DispatchView:
     """Numbers and routes as of the records applied so far. Not thread-safe: one event loop."""
 
     def __init__(self, conversations_default_queue: str = DEFAULT_CONVERSATIONS_QUEUE) -> None:
-        # The queue of Conversations numbers whose action names none (a setting).
+        # The queue of Conversations numbers whose action and account name none (a setting).
         self.conversations_default_queue = conversations_default_queue
         self._numbers = NumberTable()
         self._routes: dict[str, RouteEntry] = {}

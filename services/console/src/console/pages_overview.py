@@ -1,4 +1,5 @@
-"""Overview: balance and its low state, top-up (a pending payment), payments, numbers by action."""
+"""Overview: balance and its low state, top-up (a pending payment), payments, numbers by action,
+and the account's default Conversations queue."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -20,6 +22,7 @@ from console.web import BASE, Console, field
 
 PAGE = 1000  # numbers read per request (the API's largest page) when counting them by action
 MAX_COUNTED = 10_000  # an account's numbers counted by action at most (10 pages)
+QUEUE = "/account/1/conversations-queue"
 
 
 @dataclass(frozen=True)
@@ -66,9 +69,10 @@ def overview_router(console: Console) -> APIRouter:
     async def page(request: Request, status: int = 200, **extra: Any) -> Response:
         session, principal = console.principal(request)
         api = console.api
-        balance, payments, owned = await asyncio.gather(
+        balance, payments, queue, owned = await asyncio.gather(
             api.call(principal, "GET", "/account/1/balance"),
             api.call(principal, "GET", "/account/1/payments", params={"size": 20}),
+            api.call(principal, "GET", QUEUE),
             owned_numbers(api, principal, limit=MAX_COUNTED),
         )
         # A part the API could not give shows its error text, never a zero balance or an
@@ -89,7 +93,15 @@ def overview_router(console: Console) -> APIRouter:
             counts=counts_by_action(owned.numbers),
             total_numbers=len(owned.numbers),
             numbers_problem=owned.problem,
-            **extra,
+            queue=queue.json() if queue.ok else {},
+            queue_problem=None if queue.ok else queue.problem,
+            **(
+                {
+                    "queue_error": None,
+                    "queue_value": (queue.json().get("queueId") if queue.ok else None) or "",
+                }
+                | extra
+            ),
         )
 
     @router.get("/overview")
@@ -118,6 +130,32 @@ def overview_router(console: Console) -> APIRouter:
             "/overview",
             flash=f"Top-up of {payment.get('amount')} {payment.get('currency')} requested: "
             f"payment {payment.get('paymentId')} is {payment.get('status')} until it settles.",
+        )
+
+    @router.post("/conversations-queue")
+    async def set_conversations_queue(request: Request) -> Response:
+        session, principal = console.principal(request)
+        form = await console.form(request, session)
+        queue_id = field(form, "queueId", 200)  # over the API's 128: it names the limit
+        if queue_id:
+            reply = await console.api.call(principal, "PUT", QUEUE, json={"queueId": queue_id})
+            refused = not reply.ok
+        else:
+            reply = await console.api.call(principal, "DELETE", QUEUE)
+            # 404: none was set, which is what was asked for
+            refused = not reply.ok and reply.status != HTTPStatus.NOT_FOUND
+        if refused:
+            return await page(
+                request,
+                reply.status,
+                error=None,
+                amount="",
+                queue_error=reply.problem.text,
+                queue_value=queue_id,
+            )
+        where = queue_id or "the platform's default queue"
+        return console.redirect(
+            session, "/overview", flash=f"Conversations numbers without their own queue: {where}."
         )
 
     return router

@@ -24,6 +24,7 @@ from number_inventory.ledger import Ledger
 from number_inventory.store import Collections, now
 
 _MAX_VERSION_RETRIES = 20
+CONVERSATIONS_QUEUE = "conversationsQueueId"
 
 
 class AccountNotFoundError(LookupError):
@@ -50,6 +51,7 @@ def account_event(doc: Document) -> AccountUpserted:
         api_key_hashes=[k["hash"] for k in doc.get("apiKeys", [])],
         version=doc["version"],
         limits=AccountLimits.model_validate(doc.get("limits") or {}),
+        conversations_queue_id=doc.get(CONVERSATIONS_QUEUE),
     )
 
 
@@ -143,6 +145,11 @@ class Accounts:
         """Per-account overrides of rate limits and quotas, published to every service."""
         dumped = limits.model_dump(by_alias=True, exclude_none=True)
         return await self._change(account_id, lambda _: {"limits": dumped})
+
+    async def set_conversations_queue(self, account_id: str, queue_id: str | None) -> Document:
+        """The account's default Conversations queue (None: the platform's), published with a
+        new version so every view takes it."""
+        return await self._change(account_id, lambda _: {CONVERSATIONS_QUEUE: queue_id})
 
     async def revoke_key(self, account_id: str, key_id: str) -> bool:
         doc = await self.get(account_id)

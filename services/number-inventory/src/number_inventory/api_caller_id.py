@@ -1,7 +1,8 @@
 """Whether Conversations agents may present a number as caller ID on outbound calls.
 
 A number is available while its voice action is VOICE_FORWARD_TO_CONVERSATIONS (learned from
-`voice.actions`, like `voiceSetup`); everything else is refused with what to change.
+`voice.actions`, like `voiceSetup`); everything else is refused with what to change. The queue
+answered is the number's own, else the account's default, else the platform's.
 """
 
 # No `from __future__ import annotations`: FastAPI resolves the closure-local `Account` alias.
@@ -24,7 +25,7 @@ NumberKey = Annotated[str, Path(max_length=64)]
 
 
 def caller_id_router(
-    leasing: Leasing, voice: VoiceSetups, current_account: AccountDependency, default_queue: str
+    leasing: Leasing, voice: VoiceSetups, current_account: AccountDependency, platform_queue: str
 ) -> APIRouter:
     router = APIRouter(prefix="/numbers/1/numbers", tags=["numbers"], responses=errors(400, 404))
     Account = Annotated[AccountUpserted, Depends(current_account)]  # noqa: N806
@@ -41,7 +42,7 @@ def caller_id_router(
         except NumberNotFoundError as exc:
             raise not_found(f"Number {numberKey} is not one of your numbers.") from exc
         setup = voice.for_number(doc["number"], doc["_id"], account.account_id)
-        queue = conversations_queue(setup, default_queue)
+        queue = conversations_queue(setup, account.conversations_queue_id, platform_queue)
         if queue is None:
             raise bad_request(
                 f"Number {numberKey} is not available as caller ID for Conversations agents: "

@@ -12,6 +12,7 @@ from callplane_shared.events import AccountLimits
 from callplane_shared.mongo import Document
 from callplane_shared.voice import VoiceAction
 from callplane_shared.wire import WireModel
+from number_inventory.accounts import CONVERSATIONS_QUEUE
 from number_inventory.caller_ids import available
 from number_inventory.domain.money import to_units
 from number_inventory.domain.pool import (
@@ -174,6 +175,11 @@ class AccountResponse(WireModel):
     status: str
     api_key_ids: list[str]
     limits: AccountLimits = Field(default_factory=AccountLimits)
+    conversations_queue_id: str | None = Field(
+        default=None,
+        description="The account's default Conversations queue; null: the platform's default.",
+        examples=["support"],
+    )
 
 
 class ApiKeyResponse(WireModel):
@@ -244,6 +250,7 @@ def account_response(doc: Document, balance: int) -> AccountResponse:
         status=doc["status"],
         api_key_ids=[k["keyId"] for k in doc.get("apiKeys", [])],
         limits=AccountLimits.model_validate(doc.get("limits") or {}),
+        conversations_queue_id=doc.get(CONVERSATIONS_QUEUE),
     )
 
 

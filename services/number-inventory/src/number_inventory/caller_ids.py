@@ -5,6 +5,11 @@ voice action is VOICE_FORWARD_TO_CONVERSATIONS. number-inventory learns the acti
 `voice.actions` view (in memory); this module turns each change of that availability (or of its
 queue) into one event on `numbers.lifecycle`, through the numbers' outbox (invariant 4).
 
+The queue is the number's own, else its account's default (from the `accounts` view), else the
+platform's (`conversations_target`). When an account's default changes, its marked numbers
+that may follow it are walked a page per pass, so a large account costs bounded work per pass
+and only the numbers whose queue really changes publish.
+
 The last published state is kept on the number's document (`conversationsQueue`: the queue while
 available, null otherwise), so replaying `voice.actions` on start publishes nothing already said,
 and of replicas racing for the same change only the one whose conditional update matched
@@ -18,14 +23,16 @@ import logging
 from typing import Protocol
 
 from faststream.kafka import KafkaBroker
+from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
 from callplane_shared import outbox
-from callplane_shared.events import NumberCallerIdChanged, VoiceActionSet
+from callplane_shared.auth import AccountDirectory
+from callplane_shared.events import AccountUpserted, NumberCallerIdChanged, VoiceActionSet
 from callplane_shared.mongo import Document
 from callplane_shared.supervision import Supervisor
 from callplane_shared.topics import NUMBERS_LIFECYCLE
-from callplane_shared.voice import ForwardToConversations
+from callplane_shared.voice import ForwardToConversations, conversations_target
 from number_inventory.voice_setups import VoiceSetups
 
 logger = logging.getLogger(__name__)
@@ -33,6 +40,8 @@ logger = logging.getLogger(__name__)
 LEASED = "LEASED"
 MARK = "conversationsQueue"
 TASK = "caller-id-sync"
+ACCOUNT_PAGE = 500
+"""Numbers of one account whose default queue changed, looked at per pass."""
 
 
 class CallerIdNumbers(Protocol):
@@ -47,6 +56,13 @@ class CallerIdNumbers(Protocol):
 
     async def marked(self) -> list[str]:
         """Keys of the numbers currently marked available (checked again at start)."""
+        ...
+
+    async def marked_other_than(
+        self, account_id: str, queue: str, after_key: str, limit: int
+    ) -> list[tuple[str, str]]:
+        """(numberKey, number) of the account's leased numbers marked with a queue other than
+        `queue`, keys above `after_key`, ascending, at most `limit`."""
         ...
 
 
@@ -85,43 +101,79 @@ class MongoCallerIdNumbers:
         cursor = self._numbers.find({MARK: {"$ne": None}}, {"_id": 1})
         return [doc["_id"] async for doc in cursor]
 
+    async def marked_other_than(
+        self, account_id: str, queue: str, after_key: str, limit: int
+    ) -> list[tuple[str, str]]:
+        query = {
+            "accountId": account_id,
+            "leaseState": LEASED,
+            MARK: {"$nin": [None, queue]},
+            "_id": {"$gt": after_key},
+        }
+        cursor = self._numbers.find(query, {"_id": 1, "number": 1})
+        return [(d["_id"], d["number"]) async for d in cursor.sort("_id", ASCENDING).limit(limit)]
+
 
 def available(setup: VoiceActionSet | None) -> bool:
     """Whether agents may present the number as caller ID: its action is Conversations."""
     return setup is not None and isinstance(setup.action, ForwardToConversations)
 
 
-def conversations_queue(setup: VoiceActionSet | None, default_queue: str) -> str | None:
+def conversations_queue(
+    setup: VoiceActionSet | None, account_queue: str | None, platform_queue: str
+) -> str | None:
     """The queue a number hands calls to when its action is Conversations, else None."""
+    if not available(setup):
+        return None
+    return conversations_target(own_queue(setup), account_queue, platform_queue)
+
+
+def own_queue(setup: VoiceActionSet | None) -> str | None:
+    """The queue the number's Conversations action names itself, if any."""
     if setup is None or not isinstance(setup.action, ForwardToConversations):
         return None
-    return setup.action.queue_id or default_queue
+    return setup.action.queue_id
 
 
 class CallerIds:
-    """Notes numbers whose Conversations action may have changed; publishes what did."""
+    """Notes numbers whose Conversations action (or account default queue) may have changed;
+    publishes what did."""
 
     def __init__(
         self,
         numbers: CallerIdNumbers,
         voice: VoiceSetups,
-        default_queue: str,
+        accounts: AccountDirectory,
+        platform_queue: str,
         *,
         supervisor: Supervisor,
         interval_seconds: float = 0.5,
     ) -> None:
         self._numbers = numbers
         self._voice = voice
-        self._default_queue = default_queue
+        self._accounts = accounts
+        self._platform_queue = platform_queue
         self._supervisor = supervisor
         self._interval = interval_seconds
         self._pending: set[str] = set()
+        # Accounts whose default queue changed -> the last numberKey walked ("" from the start).
+        self._walks: dict[str, str] = {}
+
+    def account_queue(self, account_id: str) -> str | None:
+        account = self._accounts.get(account_id)
+        return None if account is None else account.conversations_queue_id
 
     def note(self, before: VoiceActionSet | None, after: VoiceActionSet | None) -> None:
         """The view's change callback: only numbers that are or were Conversations matter."""
         for setup in (before, after):
             if setup is not None and available(setup):
                 self._pending.add(setup.number_key)
+
+    def note_account(self, before: AccountUpserted | None, after: AccountUpserted) -> None:
+        """The account directory's change callback. A first sight (no `before`) is the replay
+        at start, which `start` covers by checking every marked number."""
+        if before is not None and before.conversations_queue_id != after.conversations_queue_id:
+            self._walks[after.account_id] = ""  # from the first number again
 
     async def sync(self, number_key: str) -> bool:
         """Publish the number's availability if it differs from what was last published;
@@ -130,7 +182,9 @@ class CallerIds:
         if doc is None:
             return True  # NumberReleased already withdrew it; a new lease starts unmarked
         setup = self._voice.for_number(doc["number"], number_key, doc["accountId"])
-        queue = conversations_queue(setup, self._default_queue)
+        queue = conversations_queue(
+            setup, self.account_queue(doc["accountId"]), self._platform_queue
+        )
         if doc.get(MARK) == queue:
             return True
         event = NumberCallerIdChanged(
@@ -145,8 +199,31 @@ class CallerIds:
         )
         return await self._numbers.mark(doc, queue, event)
 
+    async def walk_accounts(self) -> None:
+        """Note the next page of each changed account's numbers that may follow its default:
+        marked with another queue and naming none of their own (those keep theirs)."""
+        for account_id, after_key in list(self._walks.items()):
+            default = self.account_queue(account_id) or self._platform_queue
+            try:
+                found = await self._numbers.marked_other_than(
+                    account_id, default, after_key, ACCOUNT_PAGE
+                )
+            except Exception:
+                logger.exception("numbers of account %s not walked yet; retrying", account_id)
+                continue
+            for number_key, number in found:
+                if own_queue(self._voice.for_number(number, number_key, account_id)) is None:
+                    self._pending.add(number_key)
+            if self._walks.get(account_id) != after_key:
+                continue  # the default changed again meanwhile: that walk starts over
+            if len(found) < ACCOUNT_PAGE:
+                del self._walks[account_id]
+            else:
+                self._walks[account_id] = found[-1][0]
+
     async def sync_pending(self) -> int:
         """One pass over the noted numbers; those that failed or lost a race stay noted."""
+        await self.walk_accounts()
         batch, self._pending = self._pending, set()
         done = 0
         for number_key in batch:

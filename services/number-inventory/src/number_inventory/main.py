@@ -33,6 +33,7 @@ from number_inventory.accounts import Accounts
 from number_inventory.api_account import account_router
 from number_inventory.api_admin import IMPORT_PATH, MAX_CSV_BYTES, admin_router
 from number_inventory.api_caller_id import caller_id_router
+from number_inventory.api_conversations_queue import conversations_queue_router
 from number_inventory.api_notifications import admin_notifications_router, notifications_router
 from number_inventory.api_numbers import numbers_router
 from number_inventory.balance_alerts import (
@@ -105,10 +106,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:  # noqa: PLR0915 - 
     caller_ids = CallerIds(
         MongoCallerIdNumbers(collections.numbers, broker),
         voice,
+        directory,
         settings.conversations_default_queue,
         supervisor=supervisor,
     )
     voice.listeners.append(caller_ids.note)
+    directory.listeners.append(caller_ids.note_account)
     payments = Payments(MongoPaymentRecords(collections.payments), ledger)
     register_payment_subscriber(broker, payments, settings.group(SERVICE_NAME))
     relay = OutboxRelay(
@@ -177,6 +180,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:  # noqa: PLR0915 - 
                     leasing, voice, current_account, settings.conversations_default_queue
                 ),
                 account_router(accounts, payments, current_account),
+                conversations_queue_router(
+                    accounts, current_account, settings.conversations_default_queue
+                ),
                 admin_router(accounts, payments, collections, settings.admin_token),
                 alerts_router(alerts, current_account),
                 notifications_router(endpoints, current_account),

@@ -17,7 +17,15 @@ from callplane_client.cli.runtime import Runtime, api, runtime
 
 app = typer.Typer(help="Operator commands (admin token): accounts, API keys, number pool.")
 
-_ACCOUNT_COLUMNS = ("accountId", "name", "currency", "balance", "status", "apiKeyIds")
+_ACCOUNT_COLUMNS = (
+    "accountId",
+    "name",
+    "currency",
+    "balance",
+    "status",
+    "apiKeyIds",
+    "conversationsQueueId",
+)
 _LINE = re.compile(r"^line (\d+):")
 UNAUTHORIZED = 401
 

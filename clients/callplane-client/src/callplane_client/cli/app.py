@@ -9,7 +9,16 @@ import typer
 from typer import _click as click  # Typer 0.27 vendors Click: its exceptions live here
 from typer.core import TyperGroup
 
-from callplane_client.cli import admin, calls, masking, numbers, subscriptions, targets, voice
+from callplane_client.cli import (
+    account,
+    admin,
+    calls,
+    masking,
+    numbers,
+    subscriptions,
+    targets,
+    voice,
+)
 from callplane_client.cli.config import resolve
 from callplane_client.cli.errors import CliError
 from callplane_client.cli.output import err_console
@@ -97,6 +106,7 @@ app.add_typer(numbers.app, name="numbers")
 app.command("balance")(numbers.balance)
 app.command("top-up")(numbers.top_up)
 app.command("payments")(numbers.payments)
+app.add_typer(account.app, name="account")
 app.add_typer(voice.app, name="voice")
 app.add_typer(targets.routes, name="routes")
 app.add_typer(masking.app, name="masking")
