@@ -1,4 +1,4 @@
-"""Loading and reading the chart's rendered manifests for tests/unit/test_helm_chart.py."""
+"""Loading and reading the chart's rendered manifests for tests/unit/helm/test_helm_chart.py."""
 
 from __future__ import annotations
 

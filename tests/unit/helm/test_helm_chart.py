@@ -50,15 +50,6 @@ KAFKA_SECURITY_SETTINGS = {
 
 
 @pytest.fixture(scope="session")
-def helm() -> Path:
-    try:
-        path: Path = CHECK.ensure_helm()
-    except (subprocess.CalledProcessError, OSError) as exc:
-        pytest.fail(f"could not build helm ({exc}); run `make helm-check`", pytrace=False)
-    return path
-
-
-@pytest.fixture(scope="session")
 def rendered(helm: Path) -> dict[str, list[Manifest]]:
     render: Render = CHECK.render
     return {scenario: CHECK.documents(render(helm, scenario)) for scenario in SCENARIOS}
