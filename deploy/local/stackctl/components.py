@@ -181,6 +181,61 @@ FERRETDB_PUSHDOWN_EXPLAIN = SourcePatch(
 	filterPushdown = whereClause != ""
 """,
 )
+# FerretDB 1.24 updates a document in two steps: it reads it (a query), applies the update in
+# memory, then writes the whole document back in its own transaction. Two updates of one
+# document at once can both read the old state, and the second write then undoes the first: seen
+# in `make test`, where publishing a number's staged event (`$pullAll` of its outbox entries)
+# read the leased number, a voice-action change committed meanwhile, and the publisher's write
+# restored the number without its action (the history said version 2, the number version 1).
+# MongoDB applies each update to a document atomically. One read-modify-write at a time per
+# process restores that (SQLite takes one writer at a time anyway; reads are not held).
+FERRETDB_UPDATE_LOCK_DECL = SourcePatch(
+    tag="updlock",
+    path="internal/handler/msg_update.go",
+    old="// updateDocument iterate through all documents in collection and update them.",
+    new="""// callplaneWrites makes each update's read, change and write one step for other updates.
+var callplaneWrites sync.Mutex
+
+// updateDocument iterate through all documents in collection and update them.""",
+)
+FERRETDB_UPDATE_LOCK_IMPORT = SourcePatch(
+    tag="updimport",
+    path="internal/handler/msg_update.go",
+    old="""import (
+	"context"
+	"fmt"
+""",
+    new="""import (
+	"context"
+	"fmt"
+	"sync"
+""",
+)
+FERRETDB_UPDATE_LOCK = SourcePatch(
+    tag="update",
+    path="internal/handler/msg_update.go",
+    old="""	for _, u := range params.Updates {
+		c, err := db.Collection(params.Collection)""",
+    new="""	callplaneWrites.Lock()
+	defer callplaneWrites.Unlock()
+
+	for _, u := range params.Updates {
+		c, err := db.Collection(params.Collection)""",
+)
+_FIND_AND_MODIFY_SIGNATURE = (
+    "func (h *Handler) findAndModifyDocument(ctx context.Context, "
+    "params *common.FindAndModifyParams) (*findAndModifyResult, error) {\n"
+)
+FERRETDB_FIND_AND_MODIFY_LOCK = SourcePatch(
+    tag="findmodify",
+    path="internal/handler/msg_findandmodify.go",
+    old=_FIND_AND_MODIFY_SIGNATURE,
+    new=_FIND_AND_MODIFY_SIGNATURE
+    + """	callplaneWrites.Lock()
+	defer callplaneWrites.Unlock()
+
+""",
+)
 # The fields of our documents that equality may be pushed down on (see FERRETDB_PUSHDOWN_*):
 # each leads an index, and no collection stores any of them as an array.
 FERRETDB_SCALAR_FIELDS = (
@@ -208,6 +263,10 @@ def _ferretdb(layout: Layout) -> Argv:
             FERRETDB_PUSHDOWN_CLAUSE,
             FERRETDB_PUSHDOWN_QUERY,
             FERRETDB_PUSHDOWN_EXPLAIN,
+            FERRETDB_UPDATE_LOCK_IMPORT,
+            FERRETDB_UPDATE_LOCK_DECL,
+            FERRETDB_UPDATE_LOCK,
+            FERRETDB_FIND_AND_MODIFY_LOCK,
         ),
     )
     data = layout.data_dir("ferretdb")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -91,3 +92,34 @@ async def test_equality_still_matches_array_members_and_every_other_condition(
     assert pending == {"a"}
     assert ranged == {"a"}
     assert by_id is None
+
+
+async def test_concurrent_updates_of_one_document_are_never_lost(endpoints: Endpoints) -> None:
+    """MongoDB applies each update to a document atomically; FerretDB 1.24 reads, changes and
+    writes back in separate steps, so two updates at once could both read the old document and
+    the second write undid the first (the `FERRETDB_UPDATE_LOCK` patches). Each of 40 concurrent
+    updates, plain and find-and-modify, must still be there at the end."""
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        endpoints.mongodb_uri, maxPoolSize=20
+    )
+    try:
+        collection = client["callplane_tests"][unique("it-lost-update")]
+        await collection.insert_one({"_id": "doc", "n": 0, "seen": []})
+
+        async def plain(i: int) -> None:
+            await collection.update_one({"_id": "doc"}, {"$inc": {"n": 1}, "$push": {"seen": i}})
+
+        async def find_and_modify(i: int) -> None:
+            await collection.find_one_and_update(
+                {"_id": "doc"}, {"$inc": {"n": 1}, "$push": {"seen": i}}
+            )
+
+        await asyncio.gather(*(plain(i) if i % 2 else find_and_modify(i) for i in range(40)))
+        doc = await collection.find_one({"_id": "doc"})
+        await collection.drop()
+    finally:
+        await client.close()
+
+    assert doc is not None
+    assert doc["n"] == 40
+    assert sorted(doc["seen"]) == list(range(40))
