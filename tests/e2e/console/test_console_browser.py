@@ -189,10 +189,13 @@ async def test_a_call_page_and_the_operators_trace_waterfall(
     await audit(page, "operator-lookup")
     await page.get_by_label("Call id").fill(call_id)
     await page.get_by_role("button", name=re.compile("Show the call")).click()
+    # The call's page, before polling it: a reload while the form's navigation is still going
+    # failed once with "Not attached to an active page".
+    await expect(page.get_by_role("heading", level=1)).to_have_text(f"Call {call_id}")
 
     async def drawn() -> bool:
         # Spans reach Jaeger in batches, call-dispatch's decision span among them.
-        await page.reload()
+        await page.reload(wait_until="load")
         waterfall = page.get_by_test_id("waterfall")
         return await waterfall.count() > 0 and "call-dispatch" in await waterfall.inner_text()
 
