@@ -15,6 +15,10 @@ it did (or did not), so changes never overlap.
 The resolution is the gap between two calls to one number (`--numbers` / `--rate`: 2 ms by
 default), and a decision may be stamped before the 200 reached the client (a negative figure).
 
+Each change is also split where it went: `publish` is the `voice.actions` record's timestamp (set
+by action-config's producer, whole milliseconds) minus the 200, and `follow` is the decision minus
+that timestamp: the view's fetch, its apply and the next call's decision.
+
     python config_change.py --changes 100 --rate 1000
 """
 
@@ -33,9 +37,9 @@ from pathlib import Path
 
 import httpx
 from confluent_kafka import Consumer
-from loadgen import Figures, Generator, cpu_seconds, pct, rss_mib
+from loadgen import Figures, Generator, cpu_seconds, host_busy_pct, host_ticks, pct, rss_mib
 
-from callplane_shared.topics import CALLS_DECISIONS, CALLS_INBOUND
+from callplane_shared.topics import CALLS_DECISIONS, CALLS_INBOUND, VOICE_ACTIONS
 
 REPO = Path(__file__).resolve().parents[3]
 TIMEOUT_SECONDS = 10.0
@@ -62,15 +66,33 @@ class Decisions:
             if number not in self._numbers or version is None:
                 continue
             at = datetime.fromisoformat(decision["decidedAt"]).timestamp()
-            with self._lock:
-                seen = self._first[number]
-                seen[version] = min(at, seen.get(version, at))
+            self.note(number, version, at)
+
+    def note(self, number: str, version: int, at: float) -> None:
+        with self._lock:
+            seen = self._first[number]
+            seen[version] = min(at, seen.get(version, at))
 
     def first_at(self, number: str, version: int) -> float | None:
         """When a call to `number` was first decided with `version` or a later one."""
         with self._lock:
             times = [at for v, at in self._first[number].items() if v >= version]
         return min(times, default=None)
+
+
+class Published(Decisions):
+    """When each watched number's `voice.actions` record was produced, per version."""
+
+    def collect(self, consumer: Consumer) -> None:
+        while not self.stop.is_set():
+            message = consumer.poll(0.05)
+            value = None if message is None or message.error() else message.value()
+            if not value:
+                continue
+            record = json.loads(value)
+            number, version = record.get("number"), record.get("version")
+            if number in self._numbers and version is not None:
+                self.note(number, version, message.timestamp()[1] / 1000)
 
 
 def _offer(gen: Generator, numbers: list[str], rate: int, stop: threading.Event) -> None:
@@ -142,12 +164,13 @@ async def measure(args: argparse.Namespace) -> dict[str, object]:
     except httpx.HTTPError as exc:
         return {"skipped": f"action-config not ready at {args.base_url} ({exc}): `make up`"}
     api, numbers = await _leased(args.config_numbers, args.base_url)
-    decisions = Decisions(set(numbers.values()))
+    decisions, published = Decisions(set(numbers.values())), Published(set(numbers.values()))
     gen = Generator(args.bootstrap_servers)
-    consumer = gen.collector(CALLS_DECISIONS.name)
+    consumers = [gen.collector(CALLS_DECISIONS.name), gen.collector(VOICE_ACTIONS.name)]
     stop = threading.Event()
     threads = [
-        threading.Thread(target=decisions.collect, args=(consumer,), daemon=True),
+        threading.Thread(target=decisions.collect, args=(consumers[0],), daemon=True),
+        threading.Thread(target=published.collect, args=(consumers[1],), daemon=True),
         threading.Thread(
             target=_offer, args=(gen, list(numbers.values()), args.config_rate, stop), daemon=True
         ),
@@ -155,6 +178,7 @@ async def measure(args: argparse.Namespace) -> dict[str, object]:
     for thread in threads:
         thread.start()
     latencies: list[float] = []
+    stages: dict[str, list[float]] = {"publish": [], "follow": []}
     try:
         # The calls flow and the first actions are decided before anything is measured.
         last: dict[str, int] = {}
@@ -163,7 +187,7 @@ async def measure(args: argparse.Namespace) -> dict[str, object]:
             assert await _applied(decisions, number, last[number]), f"{number} never decided"
         pid = _pid("call-dispatch")
         cpu = cpu_seconds(pid) if pid else 0.0
-        cpu_began, began = time.process_time(), time.perf_counter()
+        cpu_began, began, host = time.process_time(), time.perf_counter(), host_ticks()
         keys = list(numbers.items())
         for i in range(args.changes):
             key, number = keys[i % len(keys)]
@@ -174,6 +198,10 @@ async def measure(args: argparse.Namespace) -> dict[str, object]:
             decided = await _applied(decisions, number, version)
             if decided is not None:
                 latencies.append((decided - accepted) * 1000)
+                record_at = published.first_at(number, version)
+                if record_at is not None:
+                    stages["publish"].append((record_at - accepted) * 1000)
+                    stages["follow"].append((decided - record_at) * 1000)
         elapsed = time.perf_counter() - began
         figures = Figures(
             target="config change→view",
@@ -187,6 +215,7 @@ async def measure(args: argparse.Namespace) -> dict[str, object]:
             max_ms=round(max(latencies, default=float("nan")), 2),
             generator_cpu_pct=round((time.process_time() - cpu_began) * 100 / elapsed, 1),
             load_average=round(os.getloadavg()[0], 1),
+            host_busy_pct=host_busy_pct(host),
         )
         if pid:
             spent = cpu_seconds(pid) - cpu
@@ -196,12 +225,29 @@ async def measure(args: argparse.Namespace) -> dict[str, object]:
     finally:
         stop.set()
         decisions.stop.set()
+        published.stop.set()
         for thread in threads:
             thread.join(timeout=10)
-        consumer.close()
+        for consumer in consumers:
+            consumer.close()
         gen.close()
         await api.aclose()
-    return {**figures.__dict__, "numbers": len(numbers), "timeout_seconds": TIMEOUT_SECONDS}
+    return {
+        **figures.__dict__,
+        **_split(stages),
+        "numbers": len(numbers),
+        "timeout_seconds": TIMEOUT_SECONDS,
+    }
+
+
+def _split(stages: dict[str, list[float]]) -> dict[str, float]:
+    """p50 and p99 of each stage of the changes (`publish_p50_ms`, ...)."""
+    return {
+        f"{stage}_{name}_ms": round(fn(values), 2)
+        for stage, values in stages.items()
+        for name, fn in (("p50", statistics.median), ("p99", lambda v: pct(v, 0.99)))
+        if values
+    }
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

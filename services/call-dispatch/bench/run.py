@@ -58,10 +58,14 @@ def _publish_view(bootstrap: str, topic: str, numbers: list[str]) -> None:
         {"bootstrap.servers": bootstrap, "acks": "all", "linger.ms": 20, "partitioner": "murmur2"}
     )
     for i, number in enumerate(numbers):
+        # What action-config publishes (`VoiceActionSet.model_dump_json(by_alias=True)`), with
+        # its envelope and nulls, so the replay decodes what a real topic holds.
         value = (
-            f'{{"number":"{number}","numberKey":"{i:032X}","accountId":"acc-bench",'
-            f'"voiceCapable":true,"version":1,'
-            f'"action":{{"type":"FORWARD_TO_PSTN","pstnNumber":"+41445550{i % 1000:03d}"}}}}'
+            f'{{"eventId":"{i:032x}","occurredAt":"2026-11-28T04:35:38.707309Z",'
+            f'"schemaVersion":1,"number":"{number}","numberKey":"{i:032X}",'
+            f'"accountId":"acc-bench","voiceCapable":true,"version":1,"action":'
+            f'{{"description":null,"type":"FORWARD_TO_PSTN","pstnNumber":"+41445550{i % 1000:03d}"}},'
+            f'"fallback":null,"applicationId":null,"entityId":null}}'
         )
         while True:
             try:
@@ -80,7 +84,7 @@ async def _replay_view(bootstrap: str, topic: str) -> float:
 
     began = time.perf_counter()
     view = CompactedTopicView(
-        {"bootstrap_servers": bootstrap},
+        {"bootstrap.servers": bootstrap},
         topic,
         DispatchView().apply_action,
         supervisor=Supervisor("bench"),

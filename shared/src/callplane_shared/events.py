@@ -250,8 +250,9 @@ NumberLifecycleEvent = Annotated[AnyNumberLifecycle, Field(discriminator="event_
 # --- voice.actions (key: E.164 number, compacted; tombstone on release) ---------------------------
 
 
-class VoiceActionSet(Event):
-    """The full current voice setup of a leased number. `action` null means No Action."""
+class VoiceActionBody(WireModel):
+    """A number's voice setup: what a `VoiceActionSet` says beyond the event's envelope. A view
+    that replays a million of them validates only this (no `eventId`, no `occurredAt`)."""
 
     number: str = Field(description="E.164 with '+'.", examples=["+41793026731"])
     number_key: str
@@ -262,6 +263,10 @@ class VoiceActionSet(Event):
     fallback: Fallback | None = None
     application_id: str | None = None
     entity_id: str | None = None
+
+
+class VoiceActionSet(VoiceActionBody, Event):
+    """The full current voice setup of a leased number. `action` null means No Action."""
 
 
 # --- ivr.scenarios (key: scenario id, compacted; tombstone on delete) -----------------------------

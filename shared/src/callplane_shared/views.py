@@ -6,6 +6,11 @@ view reports `caught_up` once it has applied everything up to the end offsets se
 only while it is still following: a view whose task died is stale, so `/readyz` goes red with it
 (and `/livez` too, through the supervisor). A record that cannot be applied is skipped and counted
 (`callplane_view_records_skipped_total`); the view keeps following.
+
+The reader is librdkafka (confluent-kafka), like call-dispatch's hot path: it fetches and parses
+records in its own threads while the event loop applies the previous batch, so call-dispatch's
+million-number replay spends its one core on applying, not on the Kafka client (`make bench`'s
+rebuild row). Records are applied on the event loop only, in offset order per partition.
 """
 
 from __future__ import annotations
@@ -14,9 +19,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, TopicPartition
 
 from callplane_shared.metrics import VIEW_RECORDS_SKIPPED
 from callplane_shared.supervision import Supervisor
@@ -27,6 +33,21 @@ logger = logging.getLogger(__name__)
 Apply = Callable[[bytes, bytes | None], None]
 """Called with (key, value) for every record in offset order; value None is a tombstone."""
 
+POLL_SECONDS = 0.5
+"""How long one read waits for a first record; also the most a stop waits for the reader."""
+
+READER_OPTIONS: dict[str, Any] = {
+    # Nothing is committed and no group is joined: every instance reads the whole topic. The
+    # group id only satisfies the client (it is the service's own, which its ACL allows).
+    "enable.auto.commit": False,
+    "enable.auto.offset.store": False,
+    "enable.partition.eof": True,  # tells when a partition's end is reached, gaps or not
+    # Prefetch at most 16 MiB per view, and fetch again 10 ms after the application took some
+    # (librdkafka's default back-off, 1 s, made a million-record replay wait on it).
+    "queued.max.messages.kbytes": 16 * 1024,
+    "fetch.queue.backoff.ms": 10,
+}
+
 
 class CompactedTopicView:
     def __init__(
@@ -36,18 +57,20 @@ class CompactedTopicView:
         apply: Apply,
         *,
         supervisor: Supervisor,
-        on_error: Callable[[ConsumerRecord[bytes, bytes], Exception], None] | None = None,
         max_batch: int = 5000,
     ) -> None:
-        self._client = dict(client)
+        """`client`: librdkafka connection options (`callplane_shared.kafka.librdkafka_options`)."""
+        self._client = {**client, **READER_OPTIONS, "group.id": supervisor.service}
         self._supervisor = supervisor
         self.task_name = f"view:{topic}"
         self._topic = topic
         self._apply = apply
-        self._on_error = on_error
         self._max_batch = max_batch
-        self._consumer: AIOKafkaConsumer | None = None
-        self._targets: dict[TopicPartition, int] = {}
+        self._consumer: Consumer | None = None
+        # One thread reads (blocking librdkafka calls); the loop applies.
+        self._reader = ThreadPoolExecutor(1, thread_name_prefix=f"view-{topic}")
+        self._targets: dict[int, int] = {}
+        """partition -> end offset seen at start, for the partitions not yet read that far."""
         self._caught_up = asyncio.Event()
         self.applied = 0
         self.skipped = 0
@@ -62,82 +85,96 @@ class CompactedTopicView:
         return self.caught_up
 
     async def start(self) -> None:
-        # No consumer group: every instance reads the whole topic, and nothing is committed.
-        consumer = AIOKafkaConsumer(
-            **self._client,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            group_id=None,
-        )
-        await consumer.start()
-        partitions = consumer.partitions_for_topic(self._topic)
-        if not partitions:
-            # Without a subscription the client has not fetched this topic's metadata yet, so
-            # ask the cluster (aiokafka offers no public call that refreshes it).
-            cluster = await consumer._client.fetch_all_metadata()  # noqa: SLF001
-            partitions = cluster.partitions_for_topic(self._topic)
-        if not partitions:
-            await consumer.stop()
-            raise RuntimeError(f"topic {self._topic} does not exist; run the topic set-up first")
-        assigned = [TopicPartition(self._topic, p) for p in sorted(partitions)]
-        consumer.assign(assigned)
-        await consumer.seek_to_beginning(*assigned)
-        ends = await consumer.end_offsets(assigned)
-        self._targets = {tp: off for tp, off in ends.items() if off > 0}
+        loop = asyncio.get_running_loop()
+        consumer = Consumer(self._client)
+        try:
+            ends = await loop.run_in_executor(self._reader, self._end_offsets, consumer)
+        except Exception:
+            await loop.run_in_executor(self._reader, consumer.close)
+            raise
+        consumer.assign([TopicPartition(self._topic, p, OFFSET_BEGINNING) for p in ends])
+        self._targets = {p: end for p, end in ends.items() if end > 0}
         self._consumer = consumer
         self._check_caught_up()
         self._supervisor.start(self.task_name, self._follow)
 
+    def _end_offsets(self, consumer: Consumer) -> dict[int, int]:
+        metadata = consumer.list_topics(self._topic, timeout=10).topics.get(self._topic)
+        if metadata is None or metadata.error is not None or not metadata.partitions:
+            raise RuntimeError(f"topic {self._topic} does not exist; run the topic set-up first")
+        return {
+            p: consumer.get_watermark_offsets(TopicPartition(self._topic, p), timeout=10)[1]
+            for p in sorted(metadata.partitions)
+        }
+
     async def stop(self) -> None:
         await self._supervisor.stop(self.task_name)
+        loop = asyncio.get_running_loop()
         if self._consumer is not None:
-            await self._consumer.stop()
+            # After the read in progress returns (at most POLL_SECONDS), on the reader's thread.
+            await loop.run_in_executor(self._reader, self._consumer.close)
+            self._consumer = None
+        self._reader.shutdown(wait=False)
 
     def _check_caught_up(self) -> None:
         if not self._caught_up.is_set() and not self._targets:
             self._caught_up.set()
 
-    async def _follow(self) -> None:
-        assert self._consumer is not None  # noqa: S101 - set by start()
-        while True:
-            batches = await self._consumer.getmany(timeout_ms=500, max_records=self._max_batch)
-            for records in batches.values():
-                for record in records:
-                    self._apply_one(record)
-            if self._targets:
-                # Positions, not last offsets: compaction and control records leave gaps.
-                for tp, target in list(self._targets.items()):
-                    if await self._consumer.position(tp) >= target:
-                        del self._targets[tp]
-                self._check_caught_up()
+    def _reached(self, partition: int, position: int) -> None:
+        target = self._targets.get(partition)
+        if target is not None and position >= target:
+            del self._targets[partition]
 
-    def _apply_one(self, record: ConsumerRecord[bytes, bytes]) -> None:
+    def _read(self) -> list[Message]:
+        # `consume(n, timeout)` waits for n records or the whole timeout: wait for the first
+        # record only, so a live change is applied as soon as it arrives, then take the rest.
+        assert self._consumer is not None  # noqa: S101 - set by start()
+        first = self._consumer.poll(POLL_SECONDS)
+        if first is None:
+            return []
+        return [first, *self._consumer.consume(self._max_batch - 1, 0)]
+
+    async def _follow(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            for message in await loop.run_in_executor(self._reader, self._read):
+                error = message.error()
+                if error is None:
+                    self._apply_one(message)
+                    self._reached(message.partition() or 0, (message.offset() or 0) + 1)
+                elif error.code() == KafkaError._PARTITION_EOF:  # noqa: SLF001 - its name
+                    # The end, whatever gaps compaction left before it.
+                    self._reached(message.partition() or 0, message.offset() or 0)
+                else:
+                    # Broker and connection errors: librdkafka retries by itself.
+                    logger.warning("reading %s: %s", self._topic, error)
+            self._check_caught_up()
+
+    def _apply_one(self, message: Message) -> None:
+        key, value = message.key() or b"", message.value()
         try:
-            if self._caught_up.is_set() and has_trace_context(record.headers):
+            headers = message.headers()
+            if self._caught_up.is_set() and headers and has_trace_context(headers):  # type: ignore[arg-type]
                 # Live changes only: replaying a million records at start must stay span-free.
                 with consumer_span(
                     self._topic,
-                    record.headers,
-                    partition=record.partition,
-                    offset=record.offset,
-                    key=record.key,
+                    headers,  # type: ignore[arg-type]  # bytes values: no deserializer is set
+                    partition=message.partition() or 0,
+                    offset=message.offset() or 0,
+                    key=key,
                 ):
-                    self._apply(record.key or b"", record.value)
+                    self._apply(key, value)
             else:
-                self._apply(record.key or b"", record.value)
+                self._apply(key, value)
             self.applied += 1
         except Exception as exc:  # noqa: BLE001 - skipped and counted, never fatal to the view
-            # A bad record must not stop the view; the owner decides (e.g. DLQ it).
             self.skipped += 1
             VIEW_RECORDS_SKIPPED.labels(self._supervisor.service, self._topic).inc()
-            if self._on_error is None:
-                logger.warning(
-                    "skipping bad record %s@%s/%s: %s: %s",
-                    self._topic,
-                    record.partition,
-                    record.offset,
-                    type(exc).__name__,
-                    str(exc)[:300],
-                )
-            else:
-                self._on_error(record, exc)
+            logger.warning(
+                "skipping bad record %s@%s/%s: %s: %s",
+                self._topic,
+                message.partition(),
+                message.offset(),
+                type(exc).__name__,
+                str(exc)[:300],
+            )

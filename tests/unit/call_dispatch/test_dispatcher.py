@@ -70,8 +70,10 @@ def _record(
     return Record(tp[0], tp[1], offset, key, value, [])
 
 
-def _dispatcher(view: DispatchView) -> tuple[Dispatcher, FakeLink, FakeLink]:
-    settings = Settings(max_call_age_seconds=60)
+def _dispatcher(
+    view: DispatchView, **settings_fields: Any
+) -> tuple[Dispatcher, FakeLink, FakeLink]:
+    settings = Settings(max_call_age_seconds=60, **settings_fields)
     dispatcher = Dispatcher(settings, view, Supervisor("test"))
     link = FakeLink()
     dispatcher._link = link  # noqa: SLF001
@@ -196,6 +198,22 @@ async def test_a_batch_acknowledged_early_waits_for_the_one_before_it() -> None:
     link.acknowledge(first)
     await _settled(dispatcher, first)
     assert link.commits == [{TP: 2}]
+
+
+async def test_batches_settled_within_the_commit_interval_are_committed_together() -> None:
+    """One offset commit per interval, not per batch; stopping commits what is left."""
+    number = unique_number()
+    dispatcher, link, _ = _dispatcher(_view_with(number), commit_interval_ms=5_000)
+    other = ("calls.inbound", 3)
+    await _handle(dispatcher, {TP: [_record(0, json.dumps(_call(number)).encode())]})
+    assert link.commits == [{TP: 1}]  # the first is not held back
+
+    await _handle(dispatcher, {TP: [_record(1, json.dumps(_call(number)).encode())]})
+    await _handle(dispatcher, {other: [_record(7, json.dumps(_call(number)).encode(), tp=other)]})
+    assert link.commits == [{TP: 1}]
+
+    assert dispatcher._settle(wait=True)  # noqa: SLF001 - what stopping does
+    assert link.commits == [{TP: 1}, {TP: 2, other: 8}]
 
 
 async def test_a_failed_batch_drops_the_acknowledged_ones_after_it_and_reads_them_again() -> None:

@@ -34,7 +34,7 @@ from action_config.voice_setups import VoiceSetups
 from callplane_shared.auth import AccountDirectory
 from callplane_shared.catch_up import GroupCatchUp
 from callplane_shared.http_errors import error_response
-from callplane_shared.kafka import build_broker, client_options
+from callplane_shared.kafka import build_broker, client_options, librdkafka_options
 from callplane_shared.mongo import build_mongo_client
 from callplane_shared.openapi_docs import APP_KEY, OpenApiRules
 from callplane_shared.outbox import OutboxRelay
@@ -67,9 +67,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     directory = AccountDirectory(rate_limiter(settings))
     masking = MaskingConfigs()
     kafka = client_options(settings)
-    accounts_view = CompactedTopicView(kafka, ACCOUNTS.name, directory.apply, supervisor=supervisor)
+    views_kafka = librdkafka_options(settings)
+    accounts_view = CompactedTopicView(
+        views_kafka, ACCOUNTS.name, directory.apply, supervisor=supervisor
+    )
     masking_view = CompactedTopicView(
-        kafka, MASKING_CONFIGS.name, masking.apply, supervisor=supervisor
+        views_kafka, MASKING_CONFIGS.name, masking.apply, supervisor=supervisor
     )
     relay = OutboxRelay(broker, collections.with_outbox, supervisor=supervisor)
     lease_catch_up = GroupCatchUp(kafka, NUMBERS_LIFECYCLE.name, settings.group(SERVICE_NAME))

@@ -19,7 +19,7 @@ from call_dispatch.lifecycle import DispatchLifecycle
 from call_dispatch.metrics import watch_view
 from call_dispatch.settings import Settings
 from call_dispatch.view import DispatchView
-from callplane_shared.kafka import client_options
+from callplane_shared.kafka import librdkafka_options
 from callplane_shared.runtime import ServiceParts, serve, service_app
 from callplane_shared.supervision import Supervisor
 from callplane_shared.telemetry import configure_telemetry, package_version
@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     supervisor = Supervisor(SERVICE_NAME)
     view = DispatchView(settings.conversations_default_queue)
     watch_view(view)
-    kafka = client_options(settings)
+    kafka = librdkafka_options(settings)
     views = (
         CompactedTopicView(
             kafka, settings.voice_actions_topic, view.apply_action, supervisor=supervisor

@@ -65,6 +65,16 @@ class Settings(ServiceSettings, ConversationsQueueSetting):
             "killed static member holds its partitions that long unless it comes back sooner)."
         ),
     )
+    commit_interval_ms: int = Field(
+        default=100,
+        ge=0,
+        le=5_000,
+        description=(
+            "Acknowledged batches' offsets are committed together at most this often: fewer "
+            "offset commits for the broker, and at most this much of the calls decided again "
+            "(identically) after a crash or a moved partition."
+        ),
+    )
     batches_in_flight: int = Field(
         default=4,
         ge=1,

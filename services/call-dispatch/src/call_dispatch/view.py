@@ -18,6 +18,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from call_dispatch.account_status import AccountStatuses
@@ -26,7 +27,7 @@ from callplane_shared.events import (
     IVR_SCRIPT_MAX_BYTES,
     IvrScenarioPublished,
     RouteUpserted,
-    VoiceActionSet,
+    VoiceActionBody,
 )
 from callplane_shared.routing import Route, RouteStatus
 from callplane_shared.voice import (
@@ -62,23 +63,16 @@ class ScenarioEntry(NamedTuple):
 SCENARIO_RECORD_MAX_BYTES = IVR_SCRIPT_MAX_BYTES + 2048
 
 
-def _action_arg(action: VoiceAction | None) -> str | None:  # noqa: PLR0911 - one per action
-    # Not interned: the number table keeps one copy per distinct profile anyway.
-    match action:
-        case ForwardToPstn():
-            return action.pstn_number
-        case VoiceNumberMasking():
-            return action.voice_number_masking_config_key
-        case ForwardToSubscription():
-            return action.calls_configuration_id
-        case ForwardToCallRouting():
-            return action.route_id
-        case ForwardToIvr():
-            return action.scenario_key
-        case ForwardToConversations():
-            return action.queue_id
-        case _:
-            return None
+# Each action's one parameter, by the action's class (a dict lookup: this runs for every record
+# a replay applies). Not interned: the number table keeps one copy per distinct profile anyway.
+_ACTION_ARG: dict[type[VoiceAction], attrgetter[str | None]] = {
+    ForwardToPstn: attrgetter("pstn_number"),
+    VoiceNumberMasking: attrgetter("voice_number_masking_config_key"),
+    ForwardToSubscription: attrgetter("calls_configuration_id"),
+    ForwardToCallRouting: attrgetter("route_id"),
+    ForwardToIvr: attrgetter("scenario_key"),
+    ForwardToConversations: attrgetter("queue_id"),
+}
 
 
 FALLBACK_CACHE_MAX = 10_000
@@ -117,10 +111,12 @@ class DispatchView:
         if value is None:
             self._remove_number(number_key(key.decode()))
             return
-        event = VoiceActionSet.model_validate_json(value)
+        # The setup only: a replay validates a million of these, and the envelope (event id,
+        # time) decides nothing here.
+        event = VoiceActionBody.model_validate_json(value)
         self.set_action(event)
 
-    def set_action(self, event: VoiceActionSet) -> None:
+    def set_action(self, event: VoiceActionBody) -> None:
         key = number_key(event.number)
         held = self._numbers.held(key)
         if held is not None and held[0] >= event.version:
@@ -132,7 +128,7 @@ class DispatchView:
         profile = (
             event.voice_capable,
             None if action is None else action.type,
-            _action_arg(action),
+            None if action is None else _ACTION_ARG[type(action)](action),
             self._shared_fallback(event.fallback),
             event.application_id,
         )

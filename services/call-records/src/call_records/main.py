@@ -25,7 +25,7 @@ from call_records.retention import RetentionSweeper
 from call_records.settings import Settings
 from call_records.subscriptions.wiring import build_call_events
 from callplane_shared.auth import AccountDirectory, require_account
-from callplane_shared.kafka import build_broker, client_options
+from callplane_shared.kafka import build_broker, librdkafka_options
 from callplane_shared.metrics import CALL_CHARGED_AMOUNT, CALL_CHARGES
 from callplane_shared.mongo import build_mongo_client
 from callplane_shared.openapi_docs import APP_KEY, OPERATOR_TOKEN, OpenApiRules
@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     supervisor = Supervisor(SERVICE_NAME)
     directory = AccountDirectory(rate_limiter(settings))
     accounts = CompactedTopicView(
-        client_options(settings), ACCOUNTS.name, directory.apply, supervisor=supervisor
+        librdkafka_options(settings), ACCOUNTS.name, directory.apply, supervisor=supervisor
     )
 
     store = RecordStore(

@@ -16,7 +16,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from callplane_shared.auth import AccountDirectory, require_account
-from callplane_shared.kafka import build_broker, client_options
+from callplane_shared.kafka import build_broker, librdkafka_options
 from callplane_shared.mongo import build_mongo_client
 from callplane_shared.openapi_docs import ADMIN_TOKEN, APP_KEY, OpenApiRules
 from callplane_shared.outbox import OutboxRelay
@@ -74,9 +74,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:  # noqa: PLR0915 - 
     supervisor = Supervisor(SERVICE_NAME)
     directory = AccountDirectory(rate_limiter(settings))
     voice = VoiceSetups()
-    kafka = client_options(settings)
-    accounts_view = CompactedTopicView(kafka, ACCOUNTS.name, directory.apply, supervisor=supervisor)
-    voice_view = CompactedTopicView(kafka, VOICE_ACTIONS.name, voice.apply, supervisor=supervisor)
+    views_kafka = librdkafka_options(settings)
+    accounts_view = CompactedTopicView(
+        views_kafka, ACCOUNTS.name, directory.apply, supervisor=supervisor
+    )
+    voice_view = CompactedTopicView(
+        views_kafka, VOICE_ACTIONS.name, voice.apply, supervisor=supervisor
+    )
 
     funds = AccountFunds(collections.accounts, broker, directory)
     ledger = FundedLedger(

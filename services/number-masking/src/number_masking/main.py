@@ -13,7 +13,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from callplane_shared.auth import AccountDirectory
-from callplane_shared.kafka import build_broker, client_options
+from callplane_shared.kafka import build_broker, client_options, librdkafka_options
 from callplane_shared.mongo import build_mongo_client
 from callplane_shared.openapi_docs import APP_KEY, OpenApiRules
 from callplane_shared.outbox import OutboxRelay
@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     supervisor = Supervisor(SERVICE_NAME)
     directory = AccountDirectory()
     accounts = CompactedTopicView(
-        client_options(settings), ACCOUNTS.name, directory.apply, supervisor=supervisor
+        librdkafka_options(settings), ACCOUNTS.name, directory.apply, supervisor=supervisor
     )
 
     store = Store(
