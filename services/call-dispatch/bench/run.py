@@ -64,7 +64,8 @@ def _publish_view(bootstrap: str, topic: str, numbers: list[str]) -> None:
             f'{{"eventId":"{i:032x}","occurredAt":"2026-11-28T04:35:38.707309Z",'
             f'"schemaVersion":1,"number":"{number}","numberKey":"{i:032X}",'
             f'"accountId":"acc-bench","voiceCapable":true,"version":1,"action":'
-            f'{{"description":null,"type":"FORWARD_TO_PSTN","pstnNumber":"+41445550{i % 1000:03d}"}},'
+            f'{{"description":null,"type":"FORWARD_TO_PSTN",'
+            f'"pstnNumber":"+41445550{i % 1000:03d}"}},'
             f'"fallback":null,"applicationId":null,"entityId":null}}'
         )
         while True:
