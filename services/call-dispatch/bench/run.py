@@ -295,10 +295,11 @@ async def _masking(args: argparse.Namespace) -> dict[str, object]:
         healthy_rate=args.masking_rate,
         seconds=args.masking_seconds,
     )
-    began = time.perf_counter()
+    began, host = time.perf_counter(), host_ticks()
     figures = await isolation.healthy_only(iso_args)
     elapsed = time.perf_counter() - began
     out = asdict(figures)
+    out["host_busy_pct"] = host_busy_pct(host)
     if pid:
         spent = cpu_seconds(pid) - cpu
         out["cpu_ms_per_call"] = round(spent * 1000 / max(figures.decided, 1), 3)
@@ -344,6 +345,7 @@ def _print(result: dict[str, object]) -> None:
             f"{m['p50_ms']:>10.2f}{'':>10}{m['p99_ms']:>10.2f}{m['max_ms']:>10.2f}"
             f"{m.get('cpu_ms_per_call', nan):>12.3f}{m.get('target_cpu_pct', nan):>7.1f}"
             f"{m.get('rss_mib', nan):>8.1f}{'':>10}{m['load_average']:>6.1f}"
+            f"{m.get('host_busy_pct', nan):>7.1f}"
         )
     c = result["config_change"]
     assert isinstance(c, dict)
@@ -351,6 +353,9 @@ def _print(result: dict[str, object]) -> None:
         lines.append(f"{'config change→view':<22} skipped: {c['skipped']}")
     else:
         lines.append(_row_line(c))
+        stages = ("publish_p50_ms", "publish_p99_ms", "follow_p50_ms", "follow_p99_ms")
+        split = ", ".join(f"{k.removesuffix('_ms')} {c[k]} ms" for k in stages if k in c)
+        lines.append(f"{'':<22}where it went: {split}")
     lines.append(f"view from topic: {json.dumps(result['view_from_topic'])}")
     lines.append(f"view in process: {json.dumps(result['view_in_process'])}")
     lines.append(

@@ -62,10 +62,12 @@ class Dispatchers:
         began = time.monotonic()
         while time.monotonic() - began < timeout:
             assert self.procs[index].poll() is None, f"dispatch-{index} exited: see its log"
+            base = f"http://127.0.0.1:{self._base_port + index}"
             try:
-                url = f"http://127.0.0.1:{self._base_port + index}/readyz"
-                if httpx.get(url, timeout=2).status_code == 200:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
                     return time.time()
+                live = httpx.get(f"{base}/livez", timeout=2)
+                assert live.status_code == 200, f"dispatch-{index} is not live: {live.text}"
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)

@@ -18,11 +18,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, TopicPartition
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    Message,
+    TopicPartition,
+)
 
 from callplane_shared.metrics import VIEW_RECORDS_SKIPPED
 from callplane_shared.supervision import Supervisor
@@ -33,6 +41,8 @@ logger = logging.getLogger(__name__)
 Apply = Callable[[bytes, bytes | None], None]
 """Called with (key, value) for every record in offset order; value None is a tombstone."""
 
+END_OFFSETS_SECONDS = 60.0
+"""How long start-up keeps asking for a partition's end offset while the broker says retry."""
 POLL_SECONDS = 0.5
 """How long one read waits for a first record; also the most a stop waits for the reader."""
 
@@ -102,10 +112,21 @@ class CompactedTopicView:
         metadata = consumer.list_topics(self._topic, timeout=10).topics.get(self._topic)
         if metadata is None or metadata.error is not None or not metadata.partitions:
             raise RuntimeError(f"topic {self._topic} does not exist; run the topic set-up first")
-        return {
-            p: consumer.get_watermark_offsets(TopicPartition(self._topic, p), timeout=10)[1]
-            for p in sorted(metadata.partitions)
-        }
+        ends = {}
+        deadline = time.monotonic() + END_OFFSETS_SECONDS
+        for p in sorted(metadata.partitions):
+            while True:
+                try:
+                    ends[p] = consumer.get_watermark_offsets(
+                        TopicPartition(self._topic, p), timeout=10
+                    )[1]
+                    break
+                except KafkaException as exc:
+                    # A new topic's leaders, or a broker just restarted: asked again shortly.
+                    if not exc.args[0].retriable() or time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+        return ends
 
     async def stop(self) -> None:
         await self._supervisor.stop(self.task_name)
@@ -145,6 +166,8 @@ class CompactedTopicView:
                 elif error.code() == KafkaError._PARTITION_EOF:  # noqa: SLF001 - its name
                     # The end, whatever gaps compaction left before it.
                     self._reached(message.partition() or 0, message.offset() or 0)
+                elif error.fatal():
+                    raise KafkaException(error)  # the reader is unusable: the view is stale
                 else:
                     # Broker and connection errors: librdkafka retries by itself.
                     logger.warning("reading %s: %s", self._topic, error)

@@ -21,7 +21,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError, Message, Producer, TopicPartition
+from confluent_kafka import (
+    Consumer,
+    KafkaError,
+    KafkaException,
+    Message,
+    Producer,
+    TopicPartition,
+)
 
 logger = logging.getLogger(__name__)
 Headers = list[tuple[str, bytes]]
@@ -175,6 +182,10 @@ class KafkaLink:
         for message in messages:
             error = message.error()
             if error is not None:
+                if error.fatal():
+                    # e.g. fenced after its session timed out while a commit was in flight: the
+                    # consumer is unusable, so the loop dies and the process stops being live.
+                    raise KafkaException(error)
                 # End of partition and transient broker errors: librdkafka recovers by itself.
                 if error.code() != KafkaError._PARTITION_EOF:  # noqa: SLF001 - librdkafka's name
                     logger.warning("consumer error: %s", error)
