@@ -94,10 +94,9 @@ def ivr_version(version: int) -> Any:
 
 @pytest.mark.xfail(
     reason=(
-        "failed once (cause not captured) after the isolation suite on a fresh stack; it has "
-        "passed in every full run since (5), the first of them before FerretDB's lost concurrent "
-        "updates were fixed, a likely cause (lastUsageDate written beside the PUT). Strict once "
-        "the runs have shown it more"
+        "failed once (cause not captured) after the isolation suite on a fresh stack and passed "
+        "in every full run since; FerretDB's lost concurrent updates, fixed since, are a likely "
+        "cause (lastUsageDate is written beside the scenario's PUT). Strict after more runs"
     ),
     strict=False,
 )
