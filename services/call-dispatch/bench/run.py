@@ -347,6 +347,10 @@ def _print(result: dict[str, object]) -> None:
             f"{m.get('rss_mib', nan):>8.1f}{'':>10}{m['load_average']:>6.1f}"
             f"{m.get('host_busy_pct', nan):>7.1f}"
         )
+        # Calls the account's share (MASKING_PER_ACCOUNT_CONCURRENCY) turned to the fallback
+        # were decided without the customer: the row is the masked path only where primary.
+        paths = ", ".join(f"{k} {v}" for k, v in sorted(m.get("paths", {}).items()))
+        lines.append(f"{'':<22}paths: {paths} (share full: {m.get('share_full', 0)})")
     c = result["config_change"]
     assert isinstance(c, dict)
     if "skipped" in c:
