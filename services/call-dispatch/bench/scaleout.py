@@ -31,6 +31,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+import view_memory
 from aiokafka.admin import AIOKafkaAdminClient
 from confluent_kafka import Consumer
 from loadgen import Generator, pct
@@ -123,8 +124,9 @@ def scaleout(args: argparse.Namespace) -> dict[str, object]:
         specs[0].dlq,
     ]
     asyncio.run(ensure_topics(bootstrap, tuple(specs)))
-    numbers = [f"+4179{i:07d}" for i in range(1000)]
-    _publish_view(bootstrap, t["actions"], numbers)
+    published = [f"+4179{i:07d}" for i in range(7000)]
+    _publish_view(bootstrap, t["actions"], published)
+    numbers = published[:: view_memory.ACTION_KINDS]  # 1,000 forwarding to the PSTN
     LOGS.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,

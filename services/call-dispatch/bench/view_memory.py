@@ -27,6 +27,8 @@ _ACTIONS = (
     '{"type":"FORWARD_TO_IVR","scenarioKey":"scn-%d"}',
     "null",
 )
+ACTION_KINDS = len(_ACTIONS)
+"""Record i has action i % ACTION_KINDS: 0 is FORWARD_TO_PSTN."""
 
 
 def rss_mib() -> float:
@@ -36,8 +38,9 @@ def rss_mib() -> float:
     return float("nan")
 
 
-def record(i: int) -> tuple[bytes, bytes]:
-    number = f"+4179{i:07d}"
+def record(i: int, number: str | None = None) -> tuple[bytes, bytes]:
+    """The i-th synthetic record (of `number`, by default +4179 and i in 7 digits)."""
+    number = number or f"+4179{i:07d}"
     template = _ACTIONS[i % len(_ACTIONS)]
     action = template % (i % 500) if "%d" in template else template
     fallback = ',"fallback":{"type":"FORWARD_TO_PSTN","pstnNumber":"+41445550000"}' if i % 3 else ""

@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Sequence
 from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from call_dispatch.account_status import AccountStatuses
 from call_dispatch.number_table import NumberEntry, NumberTable, fallback_key, number_key
@@ -75,6 +75,13 @@ _ACTION_ARG: dict[type[VoiceAction], attrgetter[str | None]] = {
 }
 
 
+def _validate_setup(value: bytes) -> VoiceActionBody:
+    """A `voice.actions` record's setup, validated: the setup only, as a replay validates a
+    million of them and the envelope (event id, time) decides nothing here; through the model's
+    validator itself (`model_validate_json` adds 0.4 of the 3 µs it takes per record)."""
+    return cast("VoiceActionBody", VoiceActionBody.__pydantic_validator__.validate_json(value))
+
+
 FALLBACK_CACHE_MAX = 10_000
 
 
@@ -111,10 +118,7 @@ class DispatchView:
         if value is None:
             self._remove_number(number_key(key.decode()))
             return
-        # The setup only: a replay validates a million of these, and the envelope (event id,
-        # time) decides nothing here.
-        event = VoiceActionBody.model_validate_json(value)
-        self.set_action(event)
+        self.set_action(_validate_setup(value))
 
     def set_action(self, event: VoiceActionBody) -> None:
         key = number_key(event.number)
