@@ -34,6 +34,7 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 from confluent_kafka import Consumer
@@ -61,12 +62,16 @@ class Decisions:
             value = None if message is None or message.error() else message.value()
             if not value:
                 continue
-            decision = json.loads(value)
-            number, version = decision.get("number"), decision.get("actionVersion")
-            if number not in self._numbers or version is None:
-                continue
-            at = datetime.fromisoformat(decision["decidedAt"]).timestamp()
-            self.note(number, version, at)
+            seen = self.seen(json.loads(value), message.timestamp()[1] / 1000)
+            if seen is not None and seen[0] in self._numbers:
+                self.note(*seen)
+
+    def seen(self, body: dict[str, Any], _: float) -> tuple[str, int, float] | None:
+        """(number, version, when) of one consumed record, or None when it has none."""
+        number, version = body.get("number"), body.get("actionVersion")
+        if number is None or version is None:
+            return None
+        return number, version, datetime.fromisoformat(body["decidedAt"]).timestamp()
 
     def note(self, number: str, version: int, at: float) -> None:
         with self._lock:
@@ -81,18 +86,12 @@ class Decisions:
 
 
 class Published(Decisions):
-    """When each watched number's `voice.actions` record was produced, per version."""
+    """When each watched number's `voice.actions` record was produced (its timestamp), per
+    version."""
 
-    def collect(self, consumer: Consumer) -> None:
-        while not self.stop.is_set():
-            message = consumer.poll(0.05)
-            value = None if message is None or message.error() else message.value()
-            if not value:
-                continue
-            record = json.loads(value)
-            number, version = record.get("number"), record.get("version")
-            if number in self._numbers and version is not None:
-                self.note(number, version, message.timestamp()[1] / 1000)
+    def seen(self, body: dict[str, Any], timestamp: float) -> tuple[str, int, float] | None:
+        number, version = body.get("number"), body.get("version")
+        return None if number is None or version is None else (number, version, timestamp)
 
 
 def _offer(gen: Generator, numbers: list[str], rate: int, stop: threading.Event) -> None:
