@@ -4,10 +4,12 @@ the reason in headers, and the consumer moves on (invariant 6)."""
 from __future__ import annotations
 
 import logging
-
-from faststream.kafka import KafkaBroker
+from typing import TYPE_CHECKING
 
 from callplane_shared.metrics import DLQ_RECORDS
+
+if TYPE_CHECKING:  # FastStream is not imported by call-dispatch, which has no broker
+    from faststream.kafka import KafkaBroker
 
 logger = logging.getLogger(__name__)
 

@@ -31,6 +31,7 @@ from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLS
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import REGISTRY
 
+from callplane_shared.librdkafka import sasl_credentials
 from callplane_shared.settings import ServiceSettings
 
 # Idempotence makes the producer's own retries safe (no duplicate, no reordering within a
@@ -70,18 +71,6 @@ def _ssl_context(settings: ServiceSettings) -> ssl.SSLContext | None:
     return context
 
 
-def _sasl_credentials(settings: ServiceSettings) -> tuple[str, str, str]:
-    if not (settings.kafka_sasl_mechanism and settings.kafka_sasl_username):
-        msg = "KAFKA_SASL_MECHANISM and KAFKA_SASL_USERNAME are required for SASL protocols"
-        raise ValueError(msg)
-    password = settings.kafka_sasl_password
-    return (
-        settings.kafka_sasl_mechanism,
-        settings.kafka_sasl_username,
-        password.get_secret_value() if password else "",
-    )
-
-
 def client_options(settings: ServiceSettings) -> dict[str, Any]:
     """Keyword arguments for every raw aiokafka client of ours (views, own consumers, admin):
     the bootstrap servers and the same security the broker uses. Producers add
@@ -94,7 +83,7 @@ def client_options(settings: ServiceSettings) -> dict[str, Any]:
     if context is not None:
         options["ssl_context"] = context
     if settings.kafka_security_protocol.startswith("SASL"):
-        mechanism, username, password = _sasl_credentials(settings)
+        mechanism, username, password = sasl_credentials(settings)
         options |= {
             "sasl_mechanism": mechanism,
             "sasl_plain_username": username,
@@ -111,22 +100,6 @@ def broker_security(settings: ServiceSettings) -> BaseSecurity | None:
     use_ssl = protocol.endswith("SSL")
     if protocol == "SSL":
         return BaseSecurity(ssl_context=context, use_ssl=True)
-    mechanism, username, password = _sasl_credentials(settings)
+    mechanism, username, password = sasl_credentials(settings)
     sasl = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}
     return sasl[mechanism](username, password, ssl_context=context, use_ssl=use_ssl)
-
-
-def librdkafka_options(settings: ServiceSettings) -> dict[str, str]:
-    """The same connection as `client_options`, in librdkafka's configuration names, for the
-    confluent-kafka clients of call-dispatch's hot path."""
-    options = {
-        "bootstrap.servers": settings.kafka_bootstrap_servers,
-        "security.protocol": settings.kafka_security_protocol,
-    }
-    if settings.kafka_ssl_ca_file and settings.kafka_security_protocol.endswith("SSL"):
-        options["ssl.ca.location"] = settings.kafka_ssl_ca_file
-    if settings.kafka_security_protocol.startswith("SASL"):
-        mechanism, username, password = _sasl_credentials(settings)
-        options |= {"sasl.mechanism": mechanism, "sasl.username": username}
-        options["sasl.password"] = password
-    return options

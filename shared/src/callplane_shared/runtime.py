@@ -12,14 +12,12 @@ import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI
-from faststream.kafka import KafkaBroker
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
-from pymongo import AsyncMongoClient
 
 from callplane_shared.body_limit import BodyLimitMiddleware
 from callplane_shared.health import ReadinessCheck, health_router, supervision_router
@@ -31,6 +29,10 @@ from callplane_shared.openapi_docs import OpenApiRules, document_openapi
 from callplane_shared.query_params import reject_unknown_query_parameters
 from callplane_shared.settings import ServiceSettings
 from callplane_shared.supervision import Supervisor
+
+if TYPE_CHECKING:  # annotations only: call-dispatch has neither, and starts sooner without
+    from faststream.kafka import KafkaBroker
+    from pymongo import AsyncMongoClient
 
 Hook = Callable[[], Awaitable[None]]
 

@@ -11,8 +11,6 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-
 CleanupPolicy = Literal["delete", "compact"]
 Environment = Literal["single-node", "cluster", "production"]
 
@@ -135,6 +133,10 @@ async def ensure_topics(
     Existing topics are left alone: changing partitions or policies of a live topic is an
     operator's decision, not something a start-up should do silently.
     """
+    # Imported here: every service reads this module for topic names, and only set-up creates
+    # topics (call-dispatch never does, and starts 0.1 s sooner without aiokafka).
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **security)
     await admin.start()
     try:

@@ -69,7 +69,7 @@ class CompactedTopicView:
         supervisor: Supervisor,
         max_batch: int = 5000,
     ) -> None:
-        """`client`: librdkafka connection options (`callplane_shared.kafka.librdkafka_options`)."""
+        """`client`: librdkafka connection options (`librdkafka.librdkafka_options`)."""
         self._client = {**client, **READER_OPTIONS, "group.id": supervisor.service}
         self._supervisor = supervisor
         self.task_name = f"view:{topic}"

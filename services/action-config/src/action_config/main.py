@@ -34,7 +34,8 @@ from action_config.voice_setups import VoiceSetups
 from callplane_shared.auth import AccountDirectory
 from callplane_shared.catch_up import GroupCatchUp
 from callplane_shared.http_errors import error_response
-from callplane_shared.kafka import build_broker, client_options, librdkafka_options
+from callplane_shared.kafka import build_broker, client_options
+from callplane_shared.librdkafka import librdkafka_options
 from callplane_shared.mongo import build_mongo_client
 from callplane_shared.openapi_docs import APP_KEY, OpenApiRules
 from callplane_shared.outbox import OutboxRelay

@@ -50,7 +50,7 @@ from callplane_shared.events import (
     RejectInstruction,
     utc_now,
 )
-from callplane_shared.kafka import librdkafka_options
+from callplane_shared.librdkafka import librdkafka_options
 from callplane_shared.metrics import CALLS_SKIPPED, DLQ_RECORDS
 from callplane_shared.supervision import Supervisor
 from callplane_shared.telemetry import Attr

@@ -19,7 +19,7 @@ from call_dispatch.lifecycle import DispatchLifecycle
 from call_dispatch.metrics import watch_view
 from call_dispatch.settings import Settings
 from call_dispatch.view import DispatchView
-from callplane_shared.kafka import librdkafka_options
+from callplane_shared.librdkafka import librdkafka_options
 from callplane_shared.runtime import ServiceParts, serve, service_app
 from callplane_shared.supervision import Supervisor
 from callplane_shared.telemetry import configure_telemetry, package_version
@@ -28,7 +28,7 @@ from callplane_shared.views import CompactedTopicView
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    tracer_provider = configure_telemetry(SERVICE_NAME)
+    tracer_provider = configure_telemetry(SERVICE_NAME, clients=())  # no database, no HTTP client
     supervisor = Supervisor(SERVICE_NAME)
     view = DispatchView(settings.conversations_default_queue)
     watch_view(view)

@@ -25,7 +25,8 @@ from call_records.retention import RetentionSweeper
 from call_records.settings import Settings
 from call_records.subscriptions.wiring import build_call_events
 from callplane_shared.auth import AccountDirectory, require_account
-from callplane_shared.kafka import build_broker, librdkafka_options
+from callplane_shared.kafka import build_broker
+from callplane_shared.librdkafka import librdkafka_options
 from callplane_shared.metrics import CALL_CHARGED_AMOUNT, CALL_CHARGES
 from callplane_shared.mongo import build_mongo_client
 from callplane_shared.openapi_docs import APP_KEY, OPERATOR_TOKEN, OpenApiRules

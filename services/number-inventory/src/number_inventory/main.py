@@ -16,7 +16,8 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from callplane_shared.auth import AccountDirectory, require_account
-from callplane_shared.kafka import build_broker, librdkafka_options
+from callplane_shared.kafka import build_broker
+from callplane_shared.librdkafka import librdkafka_options
 from callplane_shared.mongo import build_mongo_client
 from callplane_shared.openapi_docs import ADMIN_TOKEN, APP_KEY, OpenApiRules
 from callplane_shared.outbox import OutboxRelay

@@ -13,7 +13,8 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from callplane_shared.auth import AccountDirectory
-from callplane_shared.kafka import build_broker, client_options, librdkafka_options
+from callplane_shared.kafka import build_broker, client_options
+from callplane_shared.librdkafka import librdkafka_options
 from callplane_shared.mongo import build_mongo_client
 from callplane_shared.openapi_docs import APP_KEY, OpenApiRules
 from callplane_shared.outbox import OutboxRelay
