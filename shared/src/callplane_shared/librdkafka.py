@@ -1,8 +1,11 @@
-"""Connection options for the librdkafka (confluent-kafka) clients: call-dispatch's hot path
-and every service's views. Apart from `callplane_shared.kafka` so that call-dispatch, which has
-no FastStream broker, does not import FastStream to read them (0.2 s of its start-up)."""
+"""What the librdkafka (confluent-kafka) clients share: call-dispatch's hot path and every
+service's views. Their connection options, and how they read a batch. Apart from
+`callplane_shared.kafka` so that call-dispatch, which has no FastStream broker, does not import
+FastStream (0.2 s of its start-up)."""
 
 from __future__ import annotations
+
+from confluent_kafka import Consumer, KafkaException, Message
 
 from callplane_shared.settings import ServiceSettings
 
@@ -34,3 +37,22 @@ def librdkafka_options(settings: ServiceSettings) -> dict[str, str]:
         options |= {"sasl.mechanism": mechanism, "sasl.username": username}
         options["sasl.password"] = password
     return options
+
+
+def read_batch(consumer: Consumer, max_records: int, wait_seconds: float) -> list[Message]:
+    """Up to `max_records` messages, or [] after `wait_seconds` with none; error events
+    (partition EOF, transient broker errors) come back among them for the caller to read.
+
+    `consume(n, timeout)` waits for n messages or the whole timeout, so a lone record would wait
+    it out: this waits for the first one only, then takes what is already there. A fatal error
+    (e.g. a static member fenced after its session timed out) is raised: the consumer is
+    unusable, so the supervised loop that reads it dies and the process stops being live."""
+    first = consumer.poll(wait_seconds)
+    if first is None:
+        return []
+    messages = [first, *consumer.consume(max_records - 1, 0)]
+    for message in messages:
+        error = message.error()
+        if error is not None and error.fatal():
+            raise KafkaException(error)
+    return messages

@@ -32,6 +32,7 @@ from confluent_kafka import (
     TopicPartition,
 )
 
+from callplane_shared.librdkafka import read_batch
 from callplane_shared.metrics import VIEW_RECORDS_SKIPPED
 from callplane_shared.supervision import Supervisor
 from callplane_shared.tracing import consumer_span, has_trace_context
@@ -147,13 +148,8 @@ class CompactedTopicView:
             del self._targets[partition]
 
     def _read(self) -> list[Message]:
-        # `consume(n, timeout)` waits for n records or the whole timeout: wait for the first
-        # record only, so a live change is applied as soon as it arrives, then take the rest.
         assert self._consumer is not None  # noqa: S101 - set by start()
-        first = self._consumer.poll(POLL_SECONDS)
-        if first is None:
-            return []
-        return [first, *self._consumer.consume(self._max_batch - 1, 0)]
+        return read_batch(self._consumer, self._max_batch, POLL_SECONDS)
 
     async def _follow(self) -> None:
         loop = asyncio.get_running_loop()
@@ -166,8 +162,6 @@ class CompactedTopicView:
                 elif error.code() == KafkaError._PARTITION_EOF:  # noqa: SLF001 - its name
                     # The end, whatever gaps compaction left before it.
                     self._reached(message.partition() or 0, message.offset() or 0)
-                elif error.fatal():
-                    raise KafkaException(error)  # the reader is unusable: the view is stale
                 else:
                     # Broker and connection errors: librdkafka retries by itself.
                     logger.warning("reading %s: %s", self._topic, error)
@@ -176,8 +170,9 @@ class CompactedTopicView:
     def _apply_one(self, message: Message) -> None:
         key, value = message.key() or b"", message.value()
         try:
-            headers = message.headers()
-            if self._caught_up.is_set() and headers and has_trace_context(headers):  # type: ignore[arg-type]
+            # Headers are read for live changes only: a replay of a million records skips them.
+            headers = message.headers() if self._caught_up.is_set() else None
+            if headers and has_trace_context(headers):  # type: ignore[arg-type]
                 # Live changes only: replaying a million records at start must stay span-free.
                 with consumer_span(
                     self._topic,

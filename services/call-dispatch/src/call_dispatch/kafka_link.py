@@ -21,14 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from confluent_kafka import (
-    Consumer,
-    KafkaError,
-    KafkaException,
-    Message,
-    Producer,
-    TopicPartition,
-)
+from confluent_kafka import Consumer, KafkaError, Message, Producer, TopicPartition
+
+from callplane_shared.librdkafka import read_batch
 
 logger = logging.getLogger(__name__)
 Headers = list[tuple[str, bytes]]
@@ -172,20 +167,10 @@ class KafkaLink:
         return await loop.run_in_executor(self._fetcher, self._fetch, max_records)
 
     def _fetch(self, max_records: int) -> list[Record]:
-        # `consume(n, timeout)` waits for n records or the timeout, whichever comes last when
-        # calls trickle in; wait for the first one only, then take what is already there.
-        first = self._consumer.poll(POLL_SECONDS)
-        if first is None:
-            return []
-        messages = [first, *self._consumer.consume(max_records - 1, 0)]
         records = []
-        for message in messages:
+        for message in read_batch(self._consumer, max_records, POLL_SECONDS):
             error = message.error()
             if error is not None:
-                if error.fatal():
-                    # e.g. fenced after its session timed out while a commit was in flight: the
-                    # consumer is unusable, so the loop dies and the process stops being live.
-                    raise KafkaException(error)
                 # End of partition and transient broker errors: librdkafka recovers by itself.
                 if error.code() != KafkaError._PARTITION_EOF:  # noqa: SLF001 - librdkafka's name
                     logger.warning("consumer error: %s", error)
