@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Generic, TypeVar
 
-import stamina
 from aiokafka.errors import KafkaError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
@@ -25,12 +24,18 @@ from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure
 
 from callplane_shared.dlq import dead_letter
+from callplane_shared.retrying import retry
 
 T = TypeVar("T")
 RETRIES = 3
 # Failures of what a handler writes to, not of the record: retried until they pass.
 INFRASTRUCTURE_ERRORS: tuple[type[Exception], ...] = (KafkaError, ConnectionFailure)
 BATCH_MAX_RECORDS = 500
+# Batch consumers write in bulk and nobody waits on them record by record: the broker holds each
+# fetch until this much has arrived or this long has passed, so a trickle of records becomes a
+# few batches a second (one fetch, one bulk write, one commit each) rather than one per record.
+BATCH_FETCH_MIN_BYTES = 64 * 1024
+BATCH_FETCH_MAX_WAIT_MS = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +121,8 @@ def consume_batches(
         decoder=raw_body,
         batch=True,
         max_records=max_records,
+        fetch_min_bytes=BATCH_FETCH_MIN_BYTES,
+        fetch_max_wait_ms=BATCH_FETCH_MAX_WAIT_MS,
     )(on_batch)
 
 
@@ -126,11 +133,7 @@ async def with_retries(
     backoff and jitter (stamina, which logs each retry); the last error is returned for the
     caller to dead-letter."""
     try:
-        async for attempt in stamina.retry_context(
-            on=Exception, attempts=retries, wait_initial=0.2, wait_max=2.0, timeout=None
-        ):
-            with attempt:
-                await work()
+        await retry(work, attempts=retries, wait_initial=0.2, wait_max=2.0)
     except Exception as exc:  # noqa: BLE001 - reported to the DLQ by the caller
         return exc
     return None

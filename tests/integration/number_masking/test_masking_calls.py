@@ -339,3 +339,44 @@ async def test_slow_customer_does_not_delay_another_customers_calls(
     assert all(d.decision.path is DecisionPath.REJECTED for d in slow_results)
     # The slow customer's calls end at their own 3 s default deadline, not the customer's 10 s.
     assert max(d.seconds for d in slow_results) < 3.0 + MARGIN_S
+
+
+async def test_a_changed_config_and_rotated_credentials_apply_to_the_very_next_call(
+    make_tenant: MakeTenant,
+    customer: CustomerServer,
+    producer: AIOKafkaProducer,
+    decisions: TopicTail,
+) -> None:
+    """number-masking reuses a config and credentials between calls (MASKING_LOOKUP_CACHE_SECONDS);
+    a change made through its API must not wait for that."""
+    tenant = await make_tenant()
+    old_credentials = await set_credentials(tenant)
+    old_path, new_path = f"/{unique('cb-old')}", f"/{unique('cb-new')}"
+    key = await create_config(tenant, customer.on(old_path, answer(DIAL), old_credentials))
+    assert (await decide(producer, decisions, tenant, key)).decision.path is DecisionPath.PRIMARY
+
+    new_credentials = unique("app"), unique("key")
+    rotated = await tenant.client.put(
+        "/voice/masking/2/credentials",
+        json={"apiId": new_credentials[0], "key": new_credentials[1]},
+    )
+    assert rotated.status_code == 200, rotated.text
+    new_url = customer.on(new_path, answer(DIAL), new_credentials)
+    body = {"name": unique("cfg").replace("-", " "), "callbackUrl": new_url}
+    changed = await tenant.client.put(f"/voice/masking/2/config/{key}", json=body)
+    assert changed.status_code == 200, changed.text
+
+    decided = await decide(producer, decisions, tenant, key)
+
+    assert decided.decision.path is DecisionPath.PRIMARY
+    assert len(customer.requests_to(old_path)) == 1
+    [received] = customer.requests_to(new_path)
+    assert received.infobip_valid is True  # signed with the rotated key
+
+    deleted = await tenant.client.delete(f"/voice/masking/2/config/{key}")
+    assert deleted.status_code == 200, deleted.text
+    gone = await decide(
+        producer, decisions, tenant, key, fallback=FallbackForward(pstn_number=DESTINATION)
+    )
+    assert gone.decision.path is DecisionPath.FALLBACK
+    assert len(customer.requests_to(new_path)) == 1

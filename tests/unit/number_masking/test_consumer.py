@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -79,8 +80,10 @@ class Gate:
             raise RuntimeError("handler bug")
 
 
-@pytest.fixture
-async def running() -> AsyncIterator[tuple[ConcurrentConsumer, FakeKafka, Gate]]:
+@asynccontextmanager
+async def consumer_running(
+    commit_interval: float,
+) -> AsyncIterator[tuple[ConcurrentConsumer, FakeKafka, Gate]]:
     gate, kafka = Gate(), FakeKafka()
     consumer = ConcurrentConsumer(
         {},
@@ -90,15 +93,25 @@ async def running() -> AsyncIterator[tuple[ConcurrentConsumer, FakeKafka, Gate]]
         max_in_flight=10,
         drain_timeout=0.05,
         supervisor=Supervisor("unit"),
+        commit_interval=commit_interval,
     )
     consumer._consumer = cast("Any", kafka)  # noqa: SLF001 - the fake broker, without start()
     consumer._lag_due = float("inf")  # noqa: SLF001 - no lag gauge against a fake
     task = asyncio.create_task(consumer._run())  # noqa: SLF001
-    yield consumer, kafka, gate
-    task.cancel()
-    for event in gate.release.values():
-        event.set()
-    await asyncio.gather(task, return_exceptions=True)
+    try:
+        yield consumer, kafka, gate
+    finally:
+        task.cancel()
+        for event in gate.release.values():
+            event.set()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+@pytest.fixture
+async def running() -> AsyncIterator[tuple[ConcurrentConsumer, FakeKafka, Gate]]:
+    """Commits on every pass of the loop, so each test sees the commit rule at once."""
+    async with consumer_running(commit_interval=0) as parts:
+        yield parts
 
 
 async def committed(kafka: FakeKafka, tp: TopicPartition, offset: int) -> None:
@@ -181,3 +194,22 @@ async def test_revoking_commits_only_below_what_is_still_unfinished(
     await consumer.drain({TP})  # 1 does not finish within the drain timeout
 
     assert kafka.committed(TP) == 1  # a new owner re-delivers 1 (and 2, idempotently)
+
+
+async def test_commits_are_paced_and_a_revoke_commits_at_once() -> None:
+    async with consumer_running(commit_interval=3600) as (consumer, kafka, gate):
+        kafka.feed(TP, 0)
+        await started(gate, 1)
+        gate.finish(TP, 0)
+        kafka.feed(TP, 1)
+        await started(gate, 2)
+        gate.finish(TP, 1)
+        await passes(kafka, 3)
+        # The first pass committed (nothing was due before it); finished records since then
+        # wait for the interval rather than costing a commit each.
+        assert len(kafka.commits) <= 1
+        assert (kafka.committed(TP) or 0) < 2
+
+        await consumer.drain({TP})
+
+        assert kafka.committed(TP) == 2

@@ -51,7 +51,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     store = Store(
-        mongo[settings.mongodb_database], broker, CredentialCipher(settings.credentials_key_bytes)
+        mongo[settings.mongodb_database],
+        broker,
+        CredentialCipher(settings.credentials_key_bytes),
+        lookup_cache_seconds=settings.masking_lookup_cache_seconds,
     )
     policy = AddressPolicy.parse(settings.masking_allowed_hosts)
     audio = AudioFiles(mongo[settings.mongodb_database])

@@ -17,7 +17,6 @@ from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
-import stamina
 from opentelemetry import trace
 
 from callplane_shared.events import (
@@ -30,6 +29,7 @@ from callplane_shared.events import (
     PlayAudioInstruction,
 )
 from callplane_shared.mongo import Document
+from callplane_shared.retrying import retry
 from callplane_shared.webhooks import SigningKey, WebhookError
 from callplane_shared.webhooks.admission import InFlight
 from number_masking.domain.answers import (
@@ -385,8 +385,4 @@ def _forget(abandoned: set[asyncio.Future[Any]]) -> Callable[[asyncio.Future[Any
 async def _until_published(publish: Callable[[], Awaitable[None]]) -> None:
     """Retry until the decision is out (jittered backoff, no limit): the record stays in flight,
     so its offset is not committed and a crash re-delivers it."""
-    async for attempt in stamina.retry_context(
-        on=Exception, attempts=None, timeout=None, wait_initial=0.1, wait_max=5.0
-    ):
-        with attempt:
-            await publish()
+    await retry(publish, attempts=None, wait_initial=0.1, wait_max=5.0)

@@ -53,6 +53,14 @@ class Settings(ServiceSettings):
         description="Bound of each MongoDB read or write a masked call waits for; past it the "
         "call is decided by the number's fallback without the store.",
     )
+    masking_lookup_cache_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=60,
+        description="How long one instance reuses a masking config and an account's signing "
+        "credentials it read for a call (0: read them for every call). A change made through "
+        "this instance applies at once; through another replica, within this time.",
+    )
     masking_max_in_flight: int = Field(
         default=256, ge=1, description="Masking requests decided concurrently by one instance."
     )

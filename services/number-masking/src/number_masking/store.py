@@ -21,6 +21,7 @@ from callplane_shared.topics import CALLS_DECISIONS, MASKING_CONFIGS
 from callplane_shared.webhooks import SigningKey
 from number_masking.crypto import CredentialCipher
 from number_masking.domain.configs import ConfigBody, MaskingConfig
+from number_masking.lookup_cache import LookupCache
 
 _CONFIG_FIELDS = tuple(ConfigBody.model_fields)
 
@@ -38,7 +39,12 @@ class CredentialsUnreadableError(Exception):
 
 class Store:
     def __init__(
-        self, database: AsyncDatabase[Document], broker: KafkaBroker, cipher: CredentialCipher
+        self,
+        database: AsyncDatabase[Document],
+        broker: KafkaBroker,
+        cipher: CredentialCipher,
+        *,
+        lookup_cache_seconds: float = 0.0,
     ) -> None:
         self.configs: AsyncCollection[Document] = database["masking_configs"]
         self.credentials: AsyncCollection[Document] = database["masking_credentials"]
@@ -47,6 +53,11 @@ class Store:
         self.numbers: AsyncCollection[Document] = database["masking_numbers"]
         self._broker = broker
         self._cipher = cipher
+        # Only the call path's lookups are kept; the API reads the store (read-after-write).
+        self._configs_for_calls: LookupCache[tuple[str, MaskingConfig] | None] = LookupCache(
+            lookup_cache_seconds
+        )
+        self._keys_for_calls: LookupCache[SigningKey | None] = LookupCache(lookup_cache_seconds)
 
     async def create_indexes(self) -> None:
         await self.configs.create_index([("accountId", 1), ("name", 1)])
@@ -80,8 +91,12 @@ class Store:
 
     async def config_for_call(self, key: str) -> tuple[str, MaskingConfig] | None:
         """(accountId, config) regardless of the caller: used by consumers, not the API."""
-        doc = await self._by_key(key)
-        return None if doc is None else (doc["accountId"], self._config(doc))
+
+        async def read() -> tuple[str, MaskingConfig] | None:
+            doc = await self._by_key(key)
+            return None if doc is None else (doc["accountId"], self._config(doc))
+
+        return await self._configs_for_calls.get(key, read)
 
     async def name_taken(self, account_id: str, name: str, except_key: str | None) -> bool:
         query = self._live(account_id, name=name)
@@ -101,7 +116,8 @@ class Store:
             "updateDateTime": now,
             outbox.OUTBOX_FIELD: [outbox.outbox_entry(MASKING_CONFIGS.name, key, event)],
         }
-        await self.configs.insert_one(doc)
+        with self._configs_for_calls.changing(key):
+            await self.configs.insert_one(doc)
         await outbox.flush(self._broker, self.configs, {"_id": key})
         return self._config(doc)
 
@@ -109,14 +125,15 @@ class Store:
         self, account_id: str, key: str, body: ConfigBody
     ) -> MaskingConfig | None:
         event = MaskingConfigUpserted(key=key, account_id=account_id, name=body.name)
-        doc = await self.configs.find_one_and_update(
-            self._live(account_id, _id=key),
-            {
-                "$set": {**body.model_dump(by_alias=True), "updateDateTime": _now()},
-                "$push": outbox.push(outbox.outbox_entry(MASKING_CONFIGS.name, key, event)),
-            },
-            return_document=ReturnDocument.AFTER,
-        )
+        with self._configs_for_calls.changing(key):
+            doc = await self.configs.find_one_and_update(
+                self._live(account_id, _id=key),
+                {
+                    "$set": {**body.model_dump(by_alias=True), "updateDateTime": _now()},
+                    "$push": outbox.push(outbox.outbox_entry(MASKING_CONFIGS.name, key, event)),
+                },
+                return_document=ReturnDocument.AFTER,
+            )
         if doc is None:
             return None
         await outbox.flush(self._broker, self.configs, {"_id": key})
@@ -125,13 +142,14 @@ class Store:
     async def delete_config(self, account_id: str, key: str) -> MaskingConfig | None:
         # Soft-delete first so the tombstone rides in the document (outbox); the document is
         # removed once the tombstone is out.
-        doc = await self.configs.find_one_and_update(
-            self._live(account_id, _id=key),
-            {
-                "$set": {"deleted": True, "updateDateTime": _now()},
-                "$push": outbox.push(outbox.outbox_entry(MASKING_CONFIGS.name, key, None)),
-            },
-        )
+        with self._configs_for_calls.changing(key):
+            doc = await self.configs.find_one_and_update(
+                self._live(account_id, _id=key),
+                {
+                    "$set": {"deleted": True, "updateDateTime": _now()},
+                    "$push": outbox.push(outbox.outbox_entry(MASKING_CONFIGS.name, key, None)),
+                },
+            )
         if doc is None:
             return None
         await outbox.flush(self._broker, self.configs, {"_id": key})
@@ -145,6 +163,9 @@ class Store:
         return None if doc is None else str(doc["apiId"])
 
     async def credentials_for(self, account_id: str) -> SigningKey | None:
+        return await self._keys_for_calls.get(account_id, lambda: self._read_key(account_id))
+
+    async def _read_key(self, account_id: str) -> SigningKey | None:
         doc = await self.credentials.find_one({"_id": account_id})
         if doc is None:
             return None
@@ -167,22 +188,25 @@ class Store:
     async def insert_credentials(self, account_id: str, api_id: str, key: str) -> bool:
         """False when the account already has credentials."""
         try:
-            await self.credentials.insert_one(
-                {"_id": account_id, **self._credentials_doc(account_id, api_id, key)}
-            )
+            with self._keys_for_calls.changing(account_id):
+                await self.credentials.insert_one(
+                    {"_id": account_id, **self._credentials_doc(account_id, api_id, key)}
+                )
         except DuplicateKeyError:
             return False
         return True
 
     async def put_credentials(self, account_id: str, api_id: str, key: str) -> None:
-        await self.credentials.update_one(
-            {"_id": account_id},
-            {"$set": self._credentials_doc(account_id, api_id, key)},
-            upsert=True,
-        )
+        with self._keys_for_calls.changing(account_id):
+            await self.credentials.update_one(
+                {"_id": account_id},
+                {"$set": self._credentials_doc(account_id, api_id, key)},
+                upsert=True,
+            )
 
     async def delete_credentials(self, account_id: str) -> bool:
-        result = await self.credentials.delete_one({"_id": account_id})
+        with self._keys_for_calls.changing(account_id):
+            result = await self.credentials.delete_one({"_id": account_id})
         return result.deleted_count == 1
 
     # --- leased numbers (view of numbers.lifecycle) --------------------------------------------
