@@ -9,9 +9,11 @@ than any deadline); the "healthy" one at once. Masking requests are published st
 1. baseline: the healthy customer alone, `--healthy-rate` calls/s for `--seconds`.
 2. under attack: the same, while the hung customer gets `--hung-rate` calls/s (100 by default).
 
-Prints p50/p99 of both customers in both phases and how the hung customer's calls were decided
-(its share of in-flight callbacks times out on the primary; the rest go straight to the
-fallback, `pathReason` "customer share full"). Writes JSON (default
+Requests are produced and decisions read with librdkafka (confluent-kafka), as call-dispatch's
+`make bench` generator does: the figures hold number-masking's own two Kafka hops, not an aiokafka
+floor of the bench's. Prints p50/p99 of both customers in both phases and how the hung
+customer's calls were decided (its share of in-flight callbacks times out on the primary; the
+rest go straight to the fallback, `pathReason` "customer share full"). Writes JSON (default
 `.cache/bench/number-masking.json`).
 """
 
@@ -33,7 +35,7 @@ from pathlib import Path
 
 import httpx
 import uvicorn
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from confluent_kafka import Consumer, Producer, TopicPartition
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -109,16 +111,15 @@ class Customers:
             self._server.should_exit = True
 
 
-async def _tenant(producer: AIOKafkaProducer, base_url: str, callback_url: str) -> tuple[str, str]:
+async def _tenant(run: Run, base_url: str, callback_url: str) -> tuple[str, str]:
     """(accountId, masking config key) of a fresh account."""
     account_id = f"bench-{uuid.uuid4().hex[:12]}"
     key = generate_api_key()
     event = AccountUpserted(
         account_id=account_id, name=account_id, currency="EUR", api_key_hashes=[hash_api_key(key)]
     )
-    await producer.send_and_wait(
-        ACCOUNTS.name, event.model_dump_json(by_alias=True).encode(), key=account_id.encode()
-    )
+    run.publish(ACCOUNTS.name, account_id, event.model_dump_json(by_alias=True))
+    assert run.producer.flush(10) == 0, "the bench account was not published"
     async with httpx.AsyncClient(
         base_url=base_url, headers={"Authorization": f"App {key}"}, timeout=10
     ) as client:
@@ -133,17 +134,64 @@ async def _tenant(producer: AIOKafkaProducer, base_url: str, callback_url: str) 
 
 
 class Run:
-    def __init__(self, producer: AIOKafkaProducer) -> None:
-        self.producer = producer
+    """Publishes masking requests and, in a thread of its own, reads `calls.decisions` from its
+    current end, noting when each request's decision arrived."""
+
+    def __init__(self, bootstrap: str) -> None:
+        self.producer = Producer(
+            {
+                "bootstrap.servers": bootstrap,
+                "acks": "all",
+                "enable.idempotence": True,
+                "linger.ms": 0,
+            }
+        )
         self.sent: dict[str, tuple[str, float]] = {}  # callId -> (customer, monotonic sent)
         self.decided: dict[str, tuple[float, CallDecision]] = {}
+        self._consumer = Consumer(
+            {
+                "bootstrap.servers": bootstrap,
+                "group.id": f"bench-masking-{uuid.uuid4().hex[:8]}",
+                "enable.auto.commit": False,
+                "fetch.wait.max.ms": 5,
+            }
+        )
+        topic = CALLS_DECISIONS.name
+        partitions = self._consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        ends = [
+            TopicPartition(
+                topic, p, self._consumer.get_watermark_offsets(TopicPartition(topic, p))[1]
+            )
+            for p in partitions
+        ]
+        self._consumer.assign(ends)
+        self._stopping = threading.Event()
+        self._follower = threading.Thread(target=self._follow, daemon=True)
+        self._follower.start()
 
-    async def follow(self, consumer: AIOKafkaConsumer) -> None:
-        async for record in consumer:
-            call_id = (record.key or b"").decode()
-            if call_id in self.sent and call_id not in self.decided and record.value:
-                decision = CallDecision.model_validate_json(record.value)
-                self.decided[call_id] = (time.monotonic(), decision)
+    def _follow(self) -> None:
+        while not self._stopping.is_set():
+            first = self._consumer.poll(0.05)
+            if first is None:
+                continue
+            arrived = time.monotonic()
+            for message in (first, *self._consumer.consume(10_000, 0)):
+                key, value = message.key(), message.value()
+                if message.error() is not None or not isinstance(key, bytes) or not value:
+                    continue
+                call_id = key.decode()
+                if call_id in self.sent and call_id not in self.decided:
+                    self.decided[call_id] = (arrived, CallDecision.model_validate_json(value))
+
+    def publish(self, topic: str, key: str, value: str) -> None:
+        self.producer.produce(topic, value=value.encode(), key=key.encode())
+        self.producer.poll(0)
+
+    def close(self) -> None:
+        self._stopping.set()
+        self._follower.join(10)
+        self._consumer.close()
+        self.producer.flush(10)
 
     async def offer(
         self, customer: str, account_id: str, config_key: str, rate: float, seconds: float
@@ -168,11 +216,7 @@ class Run:
                     fallback=FallbackForward(pstn_number=TARGET),
                 )
                 self.sent[call_id] = (customer, time.monotonic())
-                await self.producer.send(
-                    MASKING_REQUESTS.name,
-                    request.model_dump_json(by_alias=True).encode(),
-                    key=call_id.encode(),
-                )
+                self.publish(MASKING_REQUESTS.name, call_id, request.model_dump_json(by_alias=True))
                 ids.append(call_id)
             await asyncio.sleep(0.01)
         return ids
@@ -208,21 +252,11 @@ class Run:
 async def bench(args: argparse.Namespace) -> list[Figures]:
     customers = Customers()
     customers.start()
-    producer = AIOKafkaProducer(bootstrap_servers=args.kafka, acks="all", linger_ms=5)
-    consumer = AIOKafkaConsumer(
-        CALLS_DECISIONS.name, bootstrap_servers=args.kafka, enable_auto_commit=False
-    )
-    await producer.start()
-    await consumer.start()
-    await consumer.seek_to_end()
-    for tp in consumer.assignment():
-        await consumer.position(tp)
-    run = Run(producer)
-    follower = asyncio.create_task(run.follow(consumer))
+    run = Run(args.kafka)
     try:
         base = f"http://127.0.0.1:{customers.port}"
-        hung = await _tenant(producer, args.base_url, f"{base}/hung")
-        healthy = await _tenant(producer, args.base_url, f"{base}/healthy")
+        hung = await _tenant(run, args.base_url, f"{base}/hung")
+        healthy = await _tenant(run, args.base_url, f"{base}/healthy")
         warm = await run.offer("warmup", *healthy, rate=10, seconds=2)
         await run.settle(warm, timeout=30)
 
@@ -244,10 +278,7 @@ async def bench(args: argparse.Namespace) -> list[Figures]:
         results.append(run.figures("hung customer at load", "hung", hung_ids, args.hung_rate))
         return results
     finally:
-        follower.cancel()
-        await asyncio.gather(follower, return_exceptions=True)
-        await asyncio.wait_for(consumer.stop(), 10)
-        await asyncio.wait_for(producer.stop(), 10)
+        run.close()
         customers.stop()
 
 
@@ -256,30 +287,17 @@ async def healthy_only(args: argparse.Namespace) -> Figures:
     own floor (call-dispatch's `make bench` prints it beside the other layers)."""
     customers = Customers()
     customers.start()
-    producer = AIOKafkaProducer(bootstrap_servers=args.kafka, acks="all", linger_ms=5)
-    consumer = AIOKafkaConsumer(
-        CALLS_DECISIONS.name, bootstrap_servers=args.kafka, enable_auto_commit=False
-    )
-    await producer.start()
-    await consumer.start()
-    await consumer.seek_to_end()
-    for tp in consumer.assignment():
-        await consumer.position(tp)
-    run = Run(producer)
-    follower = asyncio.create_task(run.follow(consumer))
+    run = Run(args.kafka)
     try:
         base = f"http://127.0.0.1:{customers.port}"
-        healthy = await _tenant(producer, args.base_url, f"{base}/healthy")
+        healthy = await _tenant(run, args.base_url, f"{base}/healthy")
         warm = await run.offer("warmup", *healthy, rate=10, seconds=2)
         await run.settle(warm, timeout=30)
         ids = await run.offer("instant", *healthy, rate=args.healthy_rate, seconds=args.seconds)
         await run.settle(ids, timeout=30)
         return run.figures("alone", "instant", ids, args.healthy_rate)
     finally:
-        follower.cancel()
-        await asyncio.gather(follower, return_exceptions=True)
-        await asyncio.wait_for(consumer.stop(), 10)
-        await asyncio.wait_for(producer.stop(), 10)
+        run.close()
         customers.stop()
 
 
