@@ -20,7 +20,6 @@ from typing import Any
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pymongo.errors import ConnectionFailure, PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -222,8 +221,20 @@ def install_error_handlers(app: FastAPI, api_error_prefixes: tuple[str, ...] = (
             headers=getattr(exc, "headers", None),
         )
 
+    app.add_exception_handler(ApiError, on_api_error)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, _on_unexpected)
+
+
+def install_store_error_handler(app: FastAPI) -> None:
+    """For a service with a MongoDB store: an unreachable store answers 503 with Retry-After.
+    Separate, and pymongo imported here, so a service without a store (call-dispatch, which
+    restarts on the hot path's clock) does not import the driver (0.23 s of its start)."""
+    from pymongo.errors import ConnectionFailure, PyMongoError
+
     async def on_store_error(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, PyMongoError)  # noqa: S101
+        assert isinstance(exc, PyMongoError)  # noqa: S101 - registered for PyMongoError only
         if isinstance(exc, ConnectionFailure) or exc.timeout:
             # Nothing was decided: the client may repeat the request once the store is back.
             logger.warning("store unavailable: %s", exc)
@@ -232,17 +243,14 @@ def install_error_handlers(app: FastAPI, api_error_prefixes: tuple[str, ...] = (
                 status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
                 headers={"Retry-After": str(STORE_RETRY_AFTER_SECONDS)},
             )
-        return await on_unexpected(request, exc)
+        return await _on_unexpected(request, exc)
 
-    async def on_unexpected(_: Request, exc: Exception) -> JSONResponse:
-        logger.error("unhandled error", exc_info=exc)
-        return JSONResponse(
-            envelope("GENERAL_ERROR", "Something went wrong on our side; try again."),
-            status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
-        )
-
-    app.add_exception_handler(ApiError, on_api_error)
-    app.add_exception_handler(RequestValidationError, on_validation)
-    app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(PyMongoError, on_store_error)
-    app.add_exception_handler(Exception, on_unexpected)
+
+
+async def _on_unexpected(_: Request, exc: Exception) -> JSONResponse:
+    logger.error("unhandled error", exc_info=exc)
+    return JSONResponse(
+        envelope("GENERAL_ERROR", "Something went wrong on our side; try again."),
+        status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )

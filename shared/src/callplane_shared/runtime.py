@@ -21,7 +21,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from callplane_shared.body_limit import BodyLimitMiddleware
 from callplane_shared.health import ReadinessCheck, health_router, supervision_router
-from callplane_shared.http_errors import install_error_handlers
+from callplane_shared.http_errors import install_error_handlers, install_store_error_handler
 from callplane_shared.kafka_outages import end_quiet_outages
 from callplane_shared.logs import logging_config
 from callplane_shared.metrics import install_metrics
@@ -121,6 +121,8 @@ def service_app(parts: ServiceParts) -> FastAPI:
         dependencies=[Depends(reject_unknown_query_parameters)],
     )
     install_error_handlers(app, parts.api_rules.api_error_prefixes)
+    if parts.mongo is not None:
+        install_store_error_handler(app)
     app.add_middleware(
         BodyLimitMiddleware, default=parts.settings.max_body_bytes, per_prefix=parts.body_limits
     )

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from callplane_shared.http_errors import install_error_handlers
+from callplane_shared.http_errors import install_error_handlers, install_store_error_handler
 from callplane_shared.mongo import build_mongo_client
 from callplane_shared.settings import ServiceSettings
 
@@ -30,6 +30,7 @@ async def test_an_unreachable_store_is_503_with_retry_after() -> None:
     mongo = build_mongo_client(settings, "store-unavailable-test")
     app = FastAPI()
     install_error_handlers(app)
+    install_store_error_handler(app)
 
     @app.get("/thing")
     async def thing() -> dict[str, int]:
