@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.errors import IllegalStateError
+from typing import TYPE_CHECKING
 
 from callplane_shared.metrics import CONSUMER_LAG
+
+if TYPE_CHECKING:
+    # Types only: call-dispatch (librdkafka, `show`) starts without importing aiokafka.
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+Partition = tuple[str, int]
 
 
 class LagGauge:
@@ -17,11 +21,14 @@ class LagGauge:
     def __init__(self, group: str, service: str) -> None:
         self._group = group
         self._service = service
-        self._shown: set[TopicPartition] = set()
+        self._shown: set[Partition] = set()
 
     async def update(self, consumer: AIOKafkaConsumer) -> None:
+        """The lag of an aiokafka consumer's assigned partitions."""
+        from aiokafka.errors import IllegalStateError  # lazily: see TYPE_CHECKING above
+
         assigned: Iterable[TopicPartition] = consumer.assignment()
-        current: set[TopicPartition] = set()
+        lags: dict[Partition, int] = {}
         for tp in assigned:
             highwater = consumer.highwater(tp)
             if highwater is None:  # nothing fetched from this partition yet
@@ -30,19 +37,14 @@ class LagGauge:
                 position = await consumer.position(tp)
             except IllegalStateError:  # revoked meanwhile
                 continue
-            lag = max(0, highwater - position)
-            CONSUMER_LAG.labels(self._service, self._group, tp.topic, str(tp.partition)).set(lag)
-            current.add(tp)
-        for tp in self._shown - current:
-            # Revoked by a rebalance: another instance reports it now.
-            CONSUMER_LAG.remove(self._service, self._group, tp.topic, str(tp.partition))
-        self._shown = current
+            lags[tp.topic, tp.partition] = max(0, highwater - position)
+        self.show(lags)
 
-    def show(self, lags: Mapping[tuple[str, int], int]) -> None:
-        """The lag per (topic, partition) that a librdkafka consumer computed itself."""
-        current = {TopicPartition(topic, partition) for topic, partition in lags}
+    def show(self, lags: Mapping[Partition, int]) -> None:
+        """The lag per (topic, partition); a partition no longer in `lags` was revoked by a
+        rebalance, and another instance reports it now."""
         for (topic, partition), lag in lags.items():
             CONSUMER_LAG.labels(self._service, self._group, topic, str(partition)).set(lag)
-        for tp in self._shown - current:
-            CONSUMER_LAG.remove(self._service, self._group, tp.topic, str(tp.partition))
-        self._shown = current
+        for topic, partition in self._shown - set(lags):
+            CONSUMER_LAG.remove(self._service, self._group, topic, str(partition))
+        self._shown = set(lags)
