@@ -48,7 +48,9 @@ test: up ## Start the system and run every test (unit, integration, e2e)
 test-unit: sync ## Run only the unit tests (no services needed)
 	@$(UV) run --frozen pytest -m unit
 
-lint: sync ## ruff check, ruff format --check, mypy --strict
+lint: sync ## ruff check, ruff format --check, mypy --strict, no merge-conflict markers
+	@# The README once carried a merge's conflict markers, and no check looked at Markdown.
+	@! git grep -n -I -E '^(<<<<<<<|>>>>>>>) ' -- . || { echo "merge conflict markers above"; exit 1; }
 	@$(UV) run --frozen ruff check $(SOURCES)
 	@$(UV) run --frozen ruff format --check $(SOURCES)
 	@$(UV) run --frozen mypy shared/src services/*/src clients/*/src edges/*/src tests deploy/local deploy/grafana deploy/demo deploy/helm

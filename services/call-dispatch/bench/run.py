@@ -13,7 +13,8 @@
    (`loadgen.py`, librdkafka; its CPU is printed so it is seen not to be the bottleneck); then one
    longer row of call-dispatch at `--sustain-rate` for `--sustain-seconds`.
 5. number-masking's path (masking.requests → calls.decisions) with an instant customer on
-   loopback, against the running system (`make up`), at `--masking-rate`.
+   loopback, against the running system (`make up`), at each of `--masking-rates` (the
+   issue's 500/s, and 100/s, a rate one account's share is sized for on this machine).
 6. A voice-action change through action-config's API until call-dispatch decides a call with
    it, `--changes` times under `--config-rate` calls/s, against the running system
    (`config_change.py`).
@@ -232,7 +233,7 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
         await admin.start()
         await admin.delete_topics([s.name for s in specs])
         await admin.close()
-    result["masking"] = await _masking(args)
+    result["masking"] = [await _masking(args, rate) for rate in args.masking_rates]
     result["config_change"] = await config_change.measure(args)
     memory = subprocess.run(
         [sys.executable, str(HERE / "view_memory.py"), str(args.memory_numbers)],
@@ -273,8 +274,8 @@ def _rows(
         gen.close()
 
 
-async def _masking(args: argparse.Namespace) -> dict[str, object]:
-    """number-masking's own path at `--masking-rate`, with the isolation bench's instant
+async def _masking(args: argparse.Namespace, rate: float) -> dict[str, object]:
+    """number-masking's own path at `rate`, with the isolation bench's instant
     customer; skipped (and said so) when the system is not up."""
     sys.path.insert(0, str(REPO / "services/number-masking/bench"))
     import isolation
@@ -290,7 +291,7 @@ async def _masking(args: argparse.Namespace) -> dict[str, object]:
     iso_args = argparse.Namespace(
         kafka=args.bootstrap_servers,
         base_url=args.base_url,
-        healthy_rate=args.masking_rate,
+        healthy_rate=rate,
         seconds=args.masking_seconds,
     )
     began, host = time.perf_counter(), host_ticks()
@@ -318,6 +319,23 @@ def _row_line(r: dict[str, Any]) -> str:
     )
 
 
+def _masking_lines(m: dict[str, Any]) -> list[str]:
+    nan = float("nan")
+    if "skipped" in m:
+        return [f"{'number-masking':<22} skipped: {m['skipped']}"]
+    # Calls the account's share (MASKING_PER_ACCOUNT_CONCURRENCY) turned to the fallback were
+    # decided without the customer: the row is the masked path only where primary.
+    paths = ", ".join(f"{k} {v}" for k, v in sorted(m.get("paths", {}).items()))
+    row = (
+        f"{'number-masking instant':<22}{m['rate']:>7.0f}{'':>8}{m['sent']:>7}{m['decided']:>7}"
+        f"{m['p50_ms']:>10.2f}{'':>10}{m['p99_ms']:>10.2f}{m['max_ms']:>10.2f}"
+        f"{m.get('cpu_ms_per_call', nan):>12.3f}{m.get('target_cpu_pct', nan):>7.1f}"
+        f"{m.get('rss_mib', nan):>8.1f}{'':>10}{m['load_average']:>6.1f}"
+        f"{m.get('host_busy_pct', nan):>7.1f}"
+    )
+    return [row, f"{'':<22}paths: {paths} (share full: {m.get('share_full', 0)})"]
+
+
 def _print(result: dict[str, object]) -> None:
     head = f"{'layer':<22}{'rate/s':>7}{'achvd/s':>8}{'sent':>7}{'recv':>7}{'p50 ms':>10}"
     head += f"{'p95 ms':>10}{'p99 ms':>10}{'max ms':>10}{'cpu ms/call':>12}{'cpu %':>7}"
@@ -333,22 +351,9 @@ def _print(result: dict[str, object]) -> None:
     rows = result["rows"]
     assert isinstance(rows, list)
     lines += [_row_line(r) for r in rows]
-    m, nan = result["masking"], float("nan")
-    assert isinstance(m, dict)
-    if "skipped" in m:
-        lines.append(f"{'number-masking':<22} skipped: {m['skipped']}")
-    else:
-        lines.append(
-            f"{'number-masking instant':<22}{m['rate']:>7.0f}{'':>8}{m['sent']:>7}{m['decided']:>7}"
-            f"{m['p50_ms']:>10.2f}{'':>10}{m['p99_ms']:>10.2f}{m['max_ms']:>10.2f}"
-            f"{m.get('cpu_ms_per_call', nan):>12.3f}{m.get('target_cpu_pct', nan):>7.1f}"
-            f"{m.get('rss_mib', nan):>8.1f}{'':>10}{m['load_average']:>6.1f}"
-            f"{m.get('host_busy_pct', nan):>7.1f}"
-        )
-        # Calls the account's share (MASKING_PER_ACCOUNT_CONCURRENCY) turned to the fallback
-        # were decided without the customer: the row is the masked path only where primary.
-        paths = ", ".join(f"{k} {v}" for k, v in sorted(m.get("paths", {}).items()))
-        lines.append(f"{'':<22}paths: {paths} (share full: {m.get('share_full', 0)})")
+    masking = result["masking"]
+    assert isinstance(masking, list)
+    lines += [line for m in masking for line in _masking_lines(m)]
     c = result["config_change"]
     assert isinstance(c, dict)
     if "skipped" in c:
@@ -377,7 +382,7 @@ def main() -> None:
     parser.add_argument("--sustain-rate", type=int, default=10_000)
     parser.add_argument("--sustain-seconds", type=float, default=60.0)
     parser.add_argument("--java-records", type=int, default=2000)
-    parser.add_argument("--masking-rate", type=float, default=500.0)
+    parser.add_argument("--masking-rates", type=float, nargs="+", default=[100.0, 500.0])
     parser.add_argument("--masking-seconds", type=float, default=10.0)
     config_change.add_arguments(parser)
     parser.add_argument("--view-numbers", type=int, default=1_000_000)
