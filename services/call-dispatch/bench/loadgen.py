@@ -68,6 +68,19 @@ def host_busy_pct(since: tuple[int, int]) -> float:
     return round(100 * (1 - (idle - since[1]) / spent), 1) if spent else float("nan")
 
 
+def wait_for_quiet_host(busy_below_pct: float = 35.0, timeout: float = 60.0) -> float:
+    """Wait (bounded) until the machine was under `busy_below_pct` busy for a whole second, and
+    return how busy that last second was. A row started right after the 10,000/s rows measured
+    the broker deleting their topics and the stack catching up, not its own target."""
+    deadline = time.monotonic() + timeout
+    while True:
+        since = host_ticks()
+        time.sleep(1.0)  # the sampling window itself, not a wait for an event
+        busy = host_busy_pct(since)
+        if busy < busy_below_pct or time.monotonic() > deadline:
+            return busy
+
+
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

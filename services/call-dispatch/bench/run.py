@@ -46,7 +46,15 @@ import httpx
 import view_memory
 from aiokafka.admin import AIOKafkaAdminClient
 from confluent_kafka import Producer
-from loadgen import Figures, Generator, cpu_seconds, host_busy_pct, host_ticks, rss_mib
+from loadgen import (
+    Figures,
+    Generator,
+    cpu_seconds,
+    host_busy_pct,
+    host_ticks,
+    rss_mib,
+    wait_for_quiet_host,
+)
 
 from callplane_shared.topics import TopicSpec, ensure_topics
 
@@ -183,6 +191,7 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
         began = time.perf_counter()
         await asyncio.to_thread(_publish_view, bootstrap, t["actions"], numbers)
         publish_s = time.perf_counter() - began
+        await asyncio.to_thread(wait_for_quiet_host)
         replay_s = await _replay_view(bootstrap, t["actions"])
         env = {
             **os.environ,
@@ -234,6 +243,7 @@ async def bench(args: argparse.Namespace) -> dict[str, object]:
         await admin.delete_topics([s.name for s in specs])
         await admin.close()
     result["masking"] = [await _masking(args, rate) for rate in args.masking_rates]
+    await asyncio.to_thread(wait_for_quiet_host)
     result["config_change"] = await config_change.measure(args)
     memory = subprocess.run(
         [sys.executable, str(HERE / "view_memory.py"), str(args.memory_numbers)],
@@ -294,11 +304,13 @@ async def _masking(args: argparse.Namespace, rate: float) -> dict[str, object]:
         healthy_rate=rate,
         seconds=args.masking_seconds,
     )
+    quiet = await asyncio.to_thread(wait_for_quiet_host)
     began, host = time.perf_counter(), host_ticks()
     figures = await isolation.healthy_only(iso_args)
     elapsed = time.perf_counter() - began
     out = asdict(figures)
     out["host_busy_pct"] = host_busy_pct(host)
+    out["host_busy_before_pct"] = quiet
     if pid:
         spent = cpu_seconds(pid) - cpu
         out["cpu_ms_per_call"] = round(spent * 1000 / max(figures.decided, 1), 3)
@@ -333,7 +345,9 @@ def _masking_lines(m: dict[str, Any]) -> list[str]:
         f"{m.get('rss_mib', nan):>8.1f}{'':>10}{m['load_average']:>6.1f}"
         f"{m.get('host_busy_pct', nan):>7.1f}"
     )
-    return [row, f"{'':<22}paths: {paths} (share full: {m.get('share_full', 0)})"]
+    share = f"(share full: {m.get('share_full', 0)})"
+    before = f"host {m.get('host_busy_before_pct', nan)} % busy just before"
+    return [row, f"{'':<22}paths: {paths} {share}; {before}"]
 
 
 def _print(result: dict[str, object]) -> None:
