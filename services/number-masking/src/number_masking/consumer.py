@@ -7,9 +7,10 @@ of a partition is its lowest record still in flight, so a crash re-delivers only
 records (which the handler's idempotency absorbs).
 
 Offsets are committed at most every `commit_interval` seconds (and always on revoke and stop):
-committing after every fetch meant a coordinator round trip per handful of records, which at
-500 masked calls/s cost the broker and this loop more than the records did. A crash re-delivers
-at most that much more, and the handler decides those rounds again idempotently.
+committing after every fetch meant a coordinator round trip per handful of records under load,
+the pattern that timed out call-dispatch's group session until its commits were paced the same
+way. A crash re-delivers at most that much more, and the handler decides those rounds again
+idempotently.
 """
 
 from __future__ import annotations
