@@ -2,7 +2,7 @@
 
 The first attempt runs outside the retry machinery. stamina builds a tenacity controller for
 every call it wraps, and on paths that almost never fail (one call per Kafka record, one per
-published decision) that set-up was 9 % of number-masking's CPU at 500 masked calls/s (py-spy).
+published decision) that set-up was 9 % of number-masking's py-spy samples at 500 calls/s.
 A first failure is raised again inside the controller, so the backoff, the retry log and the
 number of attempts stay exactly stamina's.
 """
