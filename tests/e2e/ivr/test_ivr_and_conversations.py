@@ -92,14 +92,6 @@ def ivr_version(version: int) -> Any:
     return lambda d: d.instruction.kind == "ivr" and d.instruction.scenario_version == version
 
 
-@pytest.mark.xfail(
-    reason=(
-        "failed once (cause not captured) after the isolation suite on a fresh stack and passed "
-        "in every full run since; FerretDB's lost concurrent updates, fixed since, are a likely "
-        "cause (lastUsageDate is written beside the scenario's PUT). Strict after more runs"
-    ),
-    strict=False,
-)
 async def test_an_ivr_decision_carries_the_current_script(
     customer: Line, edge: CallPublisher
 ) -> None:
