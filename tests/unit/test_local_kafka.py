@@ -3,6 +3,7 @@ topic table asks for in each mode."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,12 @@ def test_helm_values_ask_for_the_table_s_replication() -> None:
     job = (chart / "templates/topics-job.yaml").read_text()
     assert "--min-insync-replicas" in job
     assert "--replication-factor" in job
+
+
+def test_a_cluster_id_never_starts_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`kafka-storage format -t -…` reads the id as a missing argument (a CI run failed so)."""
+    dash_first = uuid.UUID(bytes=bytes([0xF8]) + bytes(15))  # base64 "-A…"
+    plain = uuid.UUID(bytes=bytes(16))
+    draws = iter([dash_first, plain])
+    monkeypatch.setattr(uuid, "uuid4", lambda: next(draws))
+    assert kafka.new_cluster_id() == "AAAAAAAAAAAAAAAAAAAAAA"

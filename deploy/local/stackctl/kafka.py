@@ -197,14 +197,24 @@ def java(layout: Layout, heap: str = HEAP) -> list[str]:
     return [*argv, f"-Dlog4j2.configurationFile={log4j}", "-cp", f"{kafka_libs(layout)}/*"]
 
 
+def new_cluster_id() -> str:
+    """A random id in Kafka's own form (URL-safe base64 of 16 bytes) that never starts with '-',
+    as Kafka's `Uuid.randomUuid` ensures too: the storage tool would read `-t -x…` as a missing
+    argument. One `make up` in 64 failed that way before."""
+    while True:
+        value = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not value.startswith("-"):
+            return value
+
+
 def _cluster_id(layout: Layout, cluster: tuple[KafkaNode, ...]) -> str:
     """One id for every node of a cluster, kept beside their data so a node formatted later
     (its folder removed after a crash) joins the same cluster."""
     if len(cluster) == 1:
-        return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        return new_cluster_id()
     path = layout.data_dir("kafka-cluster") / "cluster.id"
     if not path.exists():
-        path.write_text(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))
+        path.write_text(new_cluster_id())
     return path.read_text().strip()
 
 
@@ -215,7 +225,7 @@ def prepare(layout: Layout, node: KafkaNode, cluster: tuple[KafkaNode, ...]) -> 
     props.write_text(properties(node, cluster, data))
     command = java(layout, HEAP if node.is_broker else CONTROLLER_HEAP)
     if not (data / "logs" / "meta.properties").exists():
-        format_args = ["format", "-t", _cluster_id(layout, cluster), "-c", str(props)]
+        format_args = ["format", f"--cluster-id={_cluster_id(layout, cluster)}", "-c", str(props)]
         result = subprocess.run(
             [*command, "kafka.tools.StorageTool", *format_args],
             capture_output=True,
