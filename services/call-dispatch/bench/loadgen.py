@@ -100,40 +100,50 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def sender(bootstrap: str) -> Producer:
+    """The generator's producer (also number-masking's bench): acks=all, idempotent, no linger."""
+    return Producer(
+        {
+            "bootstrap.servers": bootstrap,
+            "acks": "all",
+            "enable.idempotence": True,
+            "linger.ms": 0,
+            "partitioner": "murmur2_random",
+        }
+    )
+
+
+def collector(bootstrap: str, sink: str) -> Consumer:
+    """A consumer of `sink` from its current ends, resolved now (outputs of the first calls must
+    not be skipped), in no group's way (a group id of its own, nothing committed)."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"bench-collector-{uuid.uuid4().hex[:8]}",
+            "enable.auto.commit": False,
+            "fetch.wait.max.ms": 5,
+        }
+    )
+    partitions = consumer.list_topics(sink, timeout=10).topics[sink].partitions
+    consumer.assign(
+        [
+            TopicPartition(sink, p, consumer.get_watermark_offsets(TopicPartition(sink, p))[1])
+            for p in partitions
+        ]
+    )
+    return consumer
+
+
 class Generator:
     def __init__(self, bootstrap: str) -> None:
         self._bootstrap = bootstrap
-        self._producer = Producer(
-            {
-                "bootstrap.servers": bootstrap,
-                "acks": "all",
-                "enable.idempotence": True,
-                "linger.ms": 0,
-                "partitioner": "murmur2_random",
-            }
-        )
+        self._producer = sender(bootstrap)
 
     def close(self) -> None:
         self._producer.flush(10)
 
     def collector(self, sink: str) -> Consumer:
-        consumer = Consumer(
-            {
-                "bootstrap.servers": self._bootstrap,
-                "group.id": f"bench-collector-{uuid.uuid4().hex[:8]}",
-                "enable.auto.commit": False,
-                "fetch.wait.max.ms": 5,
-            }
-        )
-        partitions = consumer.list_topics(sink, timeout=10).topics[sink].partitions
-        # From the current ends, resolved now: outputs of the first calls must not be skipped.
-        consumer.assign(
-            [
-                TopicPartition(sink, p, consumer.get_watermark_offsets(TopicPartition(sink, p))[1])
-                for p in partitions
-            ]
-        )
-        return consumer
+        return collector(self._bootstrap, sink)
 
     def send(self, source: str, to: str, seq: int) -> str:
         sent_ns = time.time_ns()

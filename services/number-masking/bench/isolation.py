@@ -25,6 +25,7 @@ import json
 import os
 import socket
 import statistics
+import sys
 import threading
 import time
 import uuid
@@ -35,7 +36,6 @@ from pathlib import Path
 
 import httpx
 import uvicorn
-from confluent_kafka import Consumer, Producer, TopicPartition
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -47,6 +47,10 @@ from callplane_shared.topics import ACCOUNTS, CALLS_DECISIONS, MASKING_REQUESTS
 from callplane_shared.voice import FallbackForward
 
 REPO = Path(__file__).resolve().parents[3]
+# call-dispatch's generator clients: the same producer and collector as the rest of `make bench`.
+sys.path.insert(0, str(REPO / "services/call-dispatch/bench"))
+import loadgen  # noqa: E402 - after its folder is importable
+
 MASKED = "+41793026000"
 TARGET = "+41793026999"
 HANG_SECONDS = 10.0
@@ -138,33 +142,10 @@ class Run:
     current end, noting when each request's decision arrived."""
 
     def __init__(self, bootstrap: str) -> None:
-        self.producer = Producer(
-            {
-                "bootstrap.servers": bootstrap,
-                "acks": "all",
-                "enable.idempotence": True,
-                "linger.ms": 0,
-            }
-        )
+        self.producer = loadgen.sender(bootstrap)
         self.sent: dict[str, tuple[str, float]] = {}  # callId -> (customer, monotonic sent)
         self.decided: dict[str, tuple[float, CallDecision]] = {}
-        self._consumer = Consumer(
-            {
-                "bootstrap.servers": bootstrap,
-                "group.id": f"bench-masking-{uuid.uuid4().hex[:8]}",
-                "enable.auto.commit": False,
-                "fetch.wait.max.ms": 5,
-            }
-        )
-        topic = CALLS_DECISIONS.name
-        partitions = self._consumer.list_topics(topic, timeout=10).topics[topic].partitions
-        ends = [
-            TopicPartition(
-                topic, p, self._consumer.get_watermark_offsets(TopicPartition(topic, p))[1]
-            )
-            for p in partitions
-        ]
-        self._consumer.assign(ends)
+        self._consumer = loadgen.collector(bootstrap, CALLS_DECISIONS.name)
         self._stopping = threading.Event()
         self._follower = threading.Thread(target=self._follow, daemon=True)
         self._follower.start()
