@@ -437,6 +437,14 @@ def service_red() -> Json:
             in_range(SERVICE),
             unit="s",
         ),
+        panel(
+            "$service: garbage-collector pauses p50/p99",
+            "The event loop stands still for each pass: a p99 here is added to every request "
+            "and every call handled meanwhile. Generation 2 is the full pass.",
+            quantiles("callplane_gc_pause_seconds", "generation", "gen {{generation}}", chosen),
+            in_range(SERVICE),
+            unit="s",
+        ),
     ]
     return dashboard(
         "callplane-service-red",

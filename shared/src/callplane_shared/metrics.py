@@ -206,3 +206,9 @@ BLOCKED_ACCOUNTS = Gauge(
     "Accounts a service currently holds as BLOCKED (their calls are rejected).",
     ["service"],
 )
+GC_PAUSES = Histogram(
+    "callplane_gc_pause_seconds",
+    "Garbage-collector passes, by generation: the event loop stands still for each one.",
+    ["service", "generation"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25),
+)

@@ -21,6 +21,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from callplane_shared.body_limit import BodyLimitMiddleware
 from callplane_shared.health import ReadinessCheck, health_router, supervision_router
+from callplane_shared.heap import settle_start_up_heap, watch_collector_pauses
 from callplane_shared.http_errors import install_error_handlers, install_store_error_handler
 from callplane_shared.kafka_outages import end_quiet_outages
 from callplane_shared.logs import logging_config
@@ -98,6 +99,7 @@ def service_app(parts: ServiceParts) -> FastAPI:
         supervisor.every("kafka-outage-log", 1.0, end_quiet_outages)
         for hook in parts.on_startup:
             await hook()
+        settle_start_up_heap()
         try:
             yield
         finally:
@@ -127,6 +129,7 @@ def service_app(parts: ServiceParts) -> FastAPI:
         BodyLimitMiddleware, default=parts.settings.max_body_bytes, per_prefix=parts.body_limits
     )
     install_metrics(app, parts.name)
+    watch_collector_pauses(parts.name)
     checks = _readiness(parts)
     app.include_router(health_router(checks, parts.settings.readiness_timeout_seconds, supervisor))
     if parts.settings.supervision_fault_injection:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from call_dispatch.dispatcher import Dispatcher
+from callplane_shared.heap import settle_start_up_heap
 from callplane_shared.supervision import Supervisor
 from callplane_shared.views import CompactedTopicView
 
@@ -39,6 +40,9 @@ class DispatchLifecycle:
         for view in self._views:
             while not await view.wait_caught_up(timeout=5.0):
                 logger.info("view still catching up (%s records applied)", view.applied)
+        # The replay's tables and accounts live as long as the process, like start-up's
+        # objects: out of the collector's full passes before the first call.
+        settle_start_up_heap()
         await self._dispatcher.start()
         logger.info("view caught up; deciding calls")
 
