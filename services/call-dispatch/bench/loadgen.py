@@ -48,6 +48,10 @@ class Figures:
     """CPU time (user + system) the target process spent per call: its cost on one core, whatever
     else competes for the machine's cores."""
     target_cpu_pct: float = float("nan")
+    loop_cpu_ms_per_call: float = float("nan")
+    """The share of `cpu_ms_per_call` spent on the main thread: the event loop, where Python runs
+    under one lock. One process cannot decide more than 1000 / this many calls per second,
+    however many cores it is given; librdkafka's own threads make up the rest."""
     rss_mib: float = float("nan")
     load_average: float = float("nan")
     """The machine's 1-minute load average at the end of the row."""
@@ -81,8 +85,11 @@ def wait_for_quiet_host(busy_below_pct: float = 35.0, timeout: float = 60.0) -> 
             return busy
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def cpu_seconds(pid: int, thread: int | None = None) -> float:
+    """User + system CPU of process `pid`, or of its thread `thread` only (the main thread, the
+    event loop, is `pid` itself)."""
+    stat = f"/proc/{pid}/stat" if thread is None else f"/proc/{pid}/task/{thread}/stat"
+    fields = Path(stat).read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 

@@ -148,11 +148,14 @@ def _row(
     rate: int,
     seconds: float,
 ) -> Figures:
-    cpu, began, host = cpu_seconds(pid), time.perf_counter(), host_ticks()
+    cpu, loop, began = cpu_seconds(pid), cpu_seconds(pid, pid), time.perf_counter()
+    host = host_ticks()
     figures = gen.measure(target, *topics, numbers, rate, seconds)
     figures.host_busy_pct = host_busy_pct(host)
     spent = cpu_seconds(pid) - cpu
     figures.cpu_ms_per_call = round(spent * 1000 / max(figures.received, 1), 3)
+    loop_spent = cpu_seconds(pid, pid) - loop
+    figures.loop_cpu_ms_per_call = round(loop_spent * 1000 / max(figures.received, 1), 3)
     figures.target_cpu_pct = round(spent * 100 / (time.perf_counter() - began), 1)
     figures.rss_mib = round(rss_mib(pid), 1)
     return figures
@@ -325,7 +328,8 @@ def _row_line(r: dict[str, Any]) -> str:
     return (
         f"{r['target']:<22}{rate:>7}{r['rate_achieved']:>8.0f}{r['sent']:>7}{r['received']:>7}"
         f"{r['p50_ms']:>10.2f}{r['p95_ms']:>10.2f}{r['p99_ms']:>10.2f}{r['max_ms']:>10.2f}"
-        f"{r['cpu_ms_per_call']:>12.3f}{r['target_cpu_pct']:>7.1f}{r['rss_mib']:>8.1f}"
+        f"{r['cpu_ms_per_call']:>12.3f}{r.get('loop_cpu_ms_per_call', float('nan')):>7.3f}"
+        f"{r['target_cpu_pct']:>7.1f}{r['rss_mib']:>8.1f}"
         f"{r['generator_cpu_pct']:>10.1f}{r['load_average']:>6.1f}"
         f"{r.get('host_busy_pct', float('nan')):>7.1f}"
     )
@@ -341,7 +345,7 @@ def _masking_lines(m: dict[str, Any]) -> list[str]:
     row = (
         f"{'number-masking instant':<22}{m['rate']:>7.0f}{'':>8}{m['sent']:>7}{m['decided']:>7}"
         f"{m['p50_ms']:>10.2f}{'':>10}{m['p99_ms']:>10.2f}{m['max_ms']:>10.2f}"
-        f"{m.get('cpu_ms_per_call', nan):>12.3f}{m.get('target_cpu_pct', nan):>7.1f}"
+        f"{m.get('cpu_ms_per_call', nan):>12.3f}{'':>7}{m.get('target_cpu_pct', nan):>7.1f}"
         f"{m.get('rss_mib', nan):>8.1f}{'':>10}{m['load_average']:>6.1f}"
         f"{m.get('host_busy_pct', nan):>7.1f}"
     )
@@ -352,7 +356,7 @@ def _masking_lines(m: dict[str, Any]) -> list[str]:
 
 def _print(result: dict[str, object]) -> None:
     head = f"{'layer':<22}{'rate/s':>7}{'achvd/s':>8}{'sent':>7}{'recv':>7}{'p50 ms':>10}"
-    head += f"{'p95 ms':>10}{'p99 ms':>10}{'max ms':>10}{'cpu ms/call':>12}{'cpu %':>7}"
+    head += f"{'p95 ms':>10}{'p99 ms':>10}{'max ms':>10}{'cpu ms/call':>12}{'loop':>7}{'cpu %':>7}"
     head += f"{'RSS MiB':>8}{'gen cpu %':>10}{'load':>6}{'host %':>7}"
     lines = [head, "-" * len(head)]
     e2e = result["kafka_java_e2e"]
@@ -360,7 +364,7 @@ def _print(result: dict[str, object]) -> None:
     lines.append(
         f"{'kafka java e2e':<22}{'1by1':>7}{'':>8}{e2e['records']:>7}{e2e['records']:>7}"
         f"{e2e['p50_ms']:>10.2f}{'':>10}{e2e['p99_ms']:>10.2f}{'':>10}"
-        f"{'(avg ' + format(e2e['avg_ms'], '.2f') + ' ms)':>35}{e2e['load_average']:>6.1f}"
+        f"{'(avg ' + format(e2e['avg_ms'], '.2f') + ' ms)':>42}{e2e['load_average']:>6.1f}"
     )
     rows = result["rows"]
     assert isinstance(rows, list)
