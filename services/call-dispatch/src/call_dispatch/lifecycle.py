@@ -40,10 +40,11 @@ class DispatchLifecycle:
         for view in self._views:
             while not await view.wait_caught_up(timeout=5.0):
                 logger.info("view still catching up (%s records applied)", view.applied)
-        # The replay's tables and accounts live as long as the process, like start-up's
-        # objects: out of the collector's full passes before the first call.
-        settle_start_up_heap()
         await self._dispatcher.start()
+        # The replay's tables and accounts live as long as the process, like start-up's objects:
+        # out of the collector's full passes. Once the dispatcher has subscribed, so that this
+        # collection (tens of ms) overlaps its group join, not a restart's pause.
+        settle_start_up_heap()
         logger.info("view caught up; deciding calls")
 
     async def ready(self) -> bool:
