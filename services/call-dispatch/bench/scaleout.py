@@ -9,7 +9,9 @@ started again `--restart-after` seconds later under the same instance id. Prints
 - lost: calls sent that never got a decision;
 - duplicates: calls decided more than once, and how many of those disagree (conflicting);
 - latency of the calls sent from the kill until `--settle` seconds after the restarted process
-  is ready again (p50/p99/max), next to those sent before the kill.
+  is ready again (p50/p99/max), next to those sent before the kill;
+- liveness restarts: processes found not live (or exited) meanwhile and started again, as
+  Kubernetes' liveness probe would (`Dispatchers.keep_alive`).
 
 A static member that dies keeps its partitions until it comes back or `SESSION_TIMEOUT_MS`
 passes, whichever is first: the restart time is the pause its partitions see.
@@ -47,8 +49,13 @@ class Dispatchers:
         self._env = env
         self._base_port = base_port
         self.procs: dict[int, subprocess.Popen[bytes]] = {}
+        self.lock = threading.Lock()
+        self._held_down: set[int] = set()
+        """Killed on purpose, not yet started again: not the liveness probe's business."""
+        self.liveness_restarts: list[tuple[int, float]] = []
 
     def start(self, index: int) -> None:
+        self._held_down.discard(index)
         env = {
             **self._env,
             "HTTP_PORT": str(self._base_port + index),
@@ -75,15 +82,40 @@ class Dispatchers:
         raise RuntimeError(f"dispatch-{index} not ready after {timeout} s")
 
     def kill(self, index: int) -> None:
+        self._held_down.add(index)
         self.procs[index].send_signal(signal.SIGKILL)
         self.procs[index].wait()
 
+    def _dead(self, index: int) -> bool:
+        if self.procs[index].poll() is not None:
+            return True
+        try:
+            live = httpx.get(f"http://127.0.0.1:{self._base_port + index}/livez", timeout=2)
+        except httpx.HTTPError:
+            return False  # starting, or too busy to answer: a probe's timeout is not a verdict
+        return live.status_code != 200
+
+    def keep_alive(self, until: threading.Event) -> None:
+        """What Kubernetes' liveness probe does: a process that is not live (its loop died, e.g.
+        a static member the broker fenced after its session timed out) or exited is killed and
+        started again under its name. Each such restart is counted."""
+        while not until.wait(1.0):
+            with self.lock:
+                if until.is_set():  # stopping: `stop_all` ends them, nothing starts again
+                    return
+                for index in [i for i in self.procs if i not in self._held_down]:
+                    if self._dead(index):
+                        self.liveness_restarts.append((index, time.time()))
+                        self.kill(index)
+                        self.start(index)
+
     def stop_all(self) -> None:
-        for p in self.procs.values():
-            if p.poll() is None:
-                p.terminate()
-        for p in self.procs.values():
-            p.wait(timeout=60)
+        with self.lock:  # after `keep_alive`'s round in progress, if any
+            for p in self.procs.values():
+                if p.poll() is None:
+                    p.terminate()
+            for p in self.procs.values():
+                p.wait(timeout=60)
 
 
 def _collect(consumer: Consumer, until: threading.Event, out: dict[str, list[bytes]]) -> None:
@@ -155,14 +187,17 @@ def scaleout(args: argparse.Namespace) -> dict[str, object]:
         consumer = gen.collector(t["decisions"])
         collector = threading.Thread(target=_collect, args=(consumer, done, seen), daemon=True)
         collector.start()
+        threading.Thread(target=dispatchers.keep_alive, args=(done,), daemon=True).start()
         began, seq = time.perf_counter(), 0
         while True:
             now = time.perf_counter() - began
             if killed_at is None and now >= args.kill_after:
-                dispatchers.kill(0)
+                with dispatchers.lock:
+                    dispatchers.kill(0)
                 killed_at = time.time()
             if killed_at and restarted_at is None and now >= args.kill_after + args.restart_after:
-                dispatchers.start(0)
+                with dispatchers.lock:
+                    dispatchers.start(0)
                 restarted_at = time.time()
                 # Readiness is awaited beside the load: the load must not stop meanwhile.
                 threading.Thread(
@@ -190,7 +225,12 @@ def scaleout(args: argparse.Namespace) -> dict[str, object]:
         done.set()
         dispatchers.stop_all()
         asyncio.run(_delete(bootstrap, [s.name for s in specs]))
-    return _figures(args, sent, seen, killed_at, restarted_at, ready_at)
+    figures = _figures(args, sent, seen, killed_at, restarted_at, ready_at)
+    figures["liveness_restarts"] = [
+        {"process": f"dispatch-{i}", "after_kill_s": round(at - (killed_at or at), 1)}
+        for i, at in dispatchers.liveness_restarts
+    ]
+    return figures
 
 
 def _figures(

@@ -5,7 +5,7 @@ FastStream (0.2 s of its start-up)."""
 
 from __future__ import annotations
 
-from confluent_kafka import Consumer, KafkaException, Message
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message
 
 from callplane_shared.settings import ServiceSettings
 
@@ -53,6 +53,9 @@ def read_batch(consumer: Consumer, max_records: int, wait_seconds: float) -> lis
     messages = [first, *consumer.consume(max_records - 1, 0)]
     for message in messages:
         error = message.error()
-        if error is not None and error.fatal():
+        # librdkafka announces a fatal error with an event of code _FATAL whose own fatal flag
+        # is not set (a fenced static member came through so, and was read past as a warning
+        # while the process stayed live and decided nothing): either sign is fatal.
+        if error is not None and (error.fatal() or error.code() == KafkaError._FATAL):  # noqa: SLF001
             raise KafkaException(error)
     return messages

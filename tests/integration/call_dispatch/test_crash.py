@@ -22,6 +22,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
+from confluent_kafka import Consumer
 
 from callplane_shared.topics import TopicSpec, ensure_topics
 from callplane_shared.voice import ForwardToIvr, ForwardToPstn
@@ -86,7 +87,8 @@ class DispatchProcess:
     def __init__(self, env: dict[str, str], log: Path) -> None:
         self.port = int(env["HTTP_PORT"])
         self.group = env["CONSUMER_GROUP"]
-        self._env = env
+        self.env = env
+        """Read at `start`: a test may add to it before."""
         self._log = log
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -94,7 +96,7 @@ class DispatchProcess:
         with self._log.open("ab") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "call_dispatch"],
-                env=self._env,
+                env=self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
@@ -240,3 +242,42 @@ async def test_a_dead_task_makes_the_process_not_live_and_says_which(
     ready = await _probe(port, "/readyz")
     assert ready.status_code == 503
     assert ready.json()["checks"]["view"] == "not ready"
+
+
+async def test_a_fenced_static_member_makes_the_process_not_live(
+    endpoints: Endpoints, dispatch_process: DispatchProcess
+) -> None:
+    """A static member whose `group.instance.id` another consumer took over is fenced by the
+    broker; librdkafka reports it as a fatal `_FATAL` event, and the consumer is unusable. The
+    hot loop must die with it (Kubernetes restarts the process): a `make bench-scaleout` run
+    read past that event, and three live processes decided nothing."""
+    instance = unique("dispatch-static")
+    dispatch_process.env["GROUP_INSTANCE_ID"] = instance
+    dispatch_process.start()
+    await dispatch_process.ready()
+    port = dispatch_process.port
+    assert (await _probe(port, "/livez")).status_code == 200
+
+    usurper = Consumer(
+        {
+            "bootstrap.servers": endpoints.kafka,
+            "group.id": dispatch_process.group,
+            "group.instance.id": instance,
+            "partition.assignment.strategy": "cooperative-sticky",
+            "enable.auto.commit": False,
+        }
+    )
+    try:
+        usurper.subscribe([dispatch_process.env["CALLS_INBOUND_TOPIC"]])
+
+        async def not_live() -> httpx.Response | None:
+            await asyncio.to_thread(usurper.poll, 0.2)  # joins, and takes the member's place
+            reply = await _probe(port, "/livez")
+            return reply if reply.status_code == 503 else None
+
+        dead = await eventually(not_live, timeout=60, interval=0.2, what="/livez failing")
+    finally:
+        await asyncio.to_thread(usurper.close)
+    why = dead.json()["checks"]["dispatcher"]
+    assert why.startswith("died: KafkaException"), dead.json()
+    assert "fenced" in why, why

@@ -48,6 +48,16 @@ def test_error_events_are_returned_and_a_fatal_one_is_raised() -> None:
     read = read_batch(FakeConsumer([_message(1), _message(2, eof)]), 10, 0.1)  # type: ignore[arg-type]
     assert [m.error() is None for m in read] == [True, False]
 
-    fenced = KafkaError(KafkaError._FATAL, "fenced", fatal=True)  # noqa: SLF001
+    fenced = KafkaError(KafkaError.FENCED_INSTANCE_ID, "fenced", fatal=True)
     with pytest.raises(KafkaException, match="fenced"):
         read_batch(FakeConsumer([_message(1), _message(2, fenced)]), 10, 0.1)  # type: ignore[arg-type]
+
+
+def test_the_fatal_event_as_librdkafka_delivers_it_is_raised() -> None:
+    """A static member fenced after its session timed out: the event has code _FATAL and no
+    fatal flag (seen in `make bench-scaleout`); reading past it left a live process deciding
+    nothing."""
+    event = KafkaError(KafkaError._FATAL, "Static consumer fenced")  # noqa: SLF001
+    assert not event.fatal()
+    with pytest.raises(KafkaException, match="fenced"):
+        read_batch(FakeConsumer([_message(1), _message(2, event)]), 10, 0.1)  # type: ignore[arg-type]
