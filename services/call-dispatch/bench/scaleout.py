@@ -88,7 +88,7 @@ class Dispatchers:
 
     def _dead(self, index: int) -> bool:
         if self.procs[index].poll() is not None:
-            return True
+            return index not in self._held_down
         try:
             live = httpx.get(f"http://127.0.0.1:{self._base_port + index}/livez", timeout=2)
         except httpx.HTTPError:
@@ -100,14 +100,19 @@ class Dispatchers:
         a static member the broker fenced after its session timed out) or exited is killed and
         started again under its name. Each such restart is counted."""
         while not until.wait(1.0):
-            with self.lock:
-                if until.is_set():  # stopping: `stop_all` ends them, nothing starts again
-                    return
-                for index in [i for i in self.procs if i not in self._held_down]:
-                    if self._dead(index):
-                        self.liveness_restarts.append((index, time.time()))
-                        self.kill(index)
-                        self.start(index)
+            for index, proc in list(self.procs.items()):
+                # Probed outside the lock: a slow probe must not delay the bench's own kill and
+                # restart, which the measured pause starts from.
+                if index in self._held_down or not self._dead(index):
+                    continue
+                with self.lock:
+                    if until.is_set():  # stopping: `stop_all` ends them, nothing starts again
+                        return
+                    if index in self._held_down or self.procs[index] is not proc:
+                        continue  # killed or restarted by the bench meanwhile
+                    self.liveness_restarts.append((index, time.time()))
+                    self.kill(index)
+                    self.start(index)
 
     def stop_all(self) -> None:
         with self.lock:  # after `keep_alive`'s round in progress, if any
